@@ -1,0 +1,48 @@
+package plugin
+
+import (
+	"log/slog"
+	"math/rand/v2"
+	"path/filepath"
+	"time"
+)
+
+// Env is what a plugin constructor gets from the generator it belongs to.
+type Env struct {
+	// ID names the generator (logs, metrics).
+	ID string
+	// Dir is the directory of the generator file; relative paths resolve against it.
+	Dir string
+	// Location is the generator's time zone (--timezone, default UTC).
+	Location *time.Location
+	// Now is the generator's start time; "now" in configs means this moment.
+	Now time.Time
+	// Live is true in live mode (paced to the wall clock), false in sample mode.
+	Live bool
+	// Rand is the generator's one source of randomness, seeded by --seed.
+	// It belongs to the event stage's goroutine; other stages must not use it.
+	Rand *rand.Rand
+	// Params are the generator's parameters (--params / --param / startup file).
+	Params map[string]any
+	// InputTags holds the tags of each input, indexed like the generator's inputs;
+	// event plugins receive an index into it with every timestamp.
+	InputTags [][]string
+	// Logger is the generator's logger.
+	Logger *slog.Logger
+}
+
+// Path resolves p against the generator directory unless it is absolute.
+func (e *Env) Path(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(e.Dir, p)
+}
+
+// Log returns the logger, or a discarding one when none is set.
+func (e *Env) Log() *slog.Logger {
+	if e.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return e.Logger
+}
