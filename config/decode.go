@@ -172,7 +172,11 @@ func (d *decoder) value(v reflect.Value, n *yaml.Node, path string, skip []strin
 
 // plugin decodes a `name: {settings}` mapping with exactly one key.
 func (d *decoder) plugin(v reflect.Value, n *yaml.Node, path string) {
-	if n == nil || n.Kind != yaml.MappingNode || len(n.Content) != 2 {
+	if n != nil && n.Kind == yaml.MappingNode && len(n.Content) != 2 {
+		d.fail(n, path, "expected one plugin as `name: {settings}`, got a mapping with %d keys", len(n.Content)/2)
+		return
+	}
+	if n == nil || n.Kind != yaml.MappingNode {
 		d.fail(n, path, "expected a plugin as `name: {settings}` (a mapping with one key), got %s", describe(n))
 		return
 	}

@@ -1,0 +1,33 @@
+package formatters
+
+import (
+	"strconv"
+
+	"github.com/eventum-generator/eventum-go/plugin"
+)
+
+// EventumHTTPInputConfig configures the eventum-http-input formatter; it has
+// no settings.
+type EventumHTTPInputConfig struct{}
+
+// EventumHTTPInput turns a batch into the body the http input plugin of
+// another eventum accepts: `{"count": N}`, where N is the number of events
+// in the batch. The receiving generator then produces N events itself, so
+// the event text is never sent.
+type EventumHTTPInput struct{}
+
+func init() {
+	plugin.Register(Registry, "eventum-http-input",
+		func() *EventumHTTPInputConfig { return &EventumHTTPInputConfig{} },
+		func(*EventumHTTPInputConfig, *plugin.Env) (Formatter, error) { return EventumHTTPInput{}, nil })
+}
+
+// Format implements Formatter. An empty batch yields no payload.
+func (EventumHTTPInput) Format(events []string, out *Formatted) {
+	out.Reset()
+	if len(events) == 0 {
+		return
+	}
+	out.Payloads = append(out.Payloads, `{"count": `+strconv.Itoa(len(events))+`}`)
+	out.Counts = append(out.Counts[:0], len(events))
+}
