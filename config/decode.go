@@ -20,9 +20,9 @@ type Plugin struct {
 
 // Errorf returns an *Error positioned at the plugin.
 func (p Plugin) Errorf(format string, args ...any) error {
-	n := p.Node
+	n := p.Key
 	if n == nil || n.Line == 0 {
-		n = p.Key
+		n = p.Node
 	}
 	e := &Error{File: p.File, Path: p.Path, Msg: fmt.Sprintf(format, args...)}
 	if n != nil {
@@ -208,7 +208,8 @@ func fields(t reflect.Type) (map[string]field, []string) {
 			if tag == "-" {
 				continue
 			}
-			if f.Anonymous && tag == "" {
+			name, opts, _ := strings.Cut(tag, ",")
+			if f.Anonymous && name == "" && (tag == "" || strings.Contains(opts, "inline")) {
 				ft := f.Type
 				if ft.Kind() == reflect.Pointer {
 					ft = ft.Elem()
@@ -221,7 +222,6 @@ func fields(t reflect.Type) (map[string]field, []string) {
 			if !f.IsExported() {
 				continue
 			}
-			name := strings.Split(tag, ",")[0]
 			if name == "" {
 				name = strings.ToLower(f.Name)
 			}

@@ -35,11 +35,11 @@ type Common struct {
 	Formatter *config.Raw `yaml:"formatter"`
 }
 
-// FormatterPlugin returns the formatter setting (nil when absent).
+// FormatterSetting returns the formatter setting (nil when absent).
 func (c *Common) FormatterSetting() *config.Raw { return c.Formatter }
 
-// Formatted is implemented by every output config (through Common).
-type Formatted interface{ FormatterSetting() *config.Raw }
+// HasFormatter is implemented by every output config (through Common).
+type HasFormatter interface{ FormatterSetting() *config.Raw }
 
 // DefaultFormatter is implemented by output configs whose default formatter is
 // not "plain".

@@ -1,0 +1,24 @@
+# `make test` is the one command that runs the tests (CI runs it through .ci/run).
+# It starts the local services the integration tests talk to, then checks
+# formatting, vets and runs every test with the race detector.
+GO ?= go
+
+.PHONY: test build bench services lint
+
+test: services lint
+	$(GO) test -race -count=1 ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+services:
+	bash .ci/services.sh
+
+build:
+	$(GO) build -o eventum .
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./bench --path bench/configs/tracing-file.yml

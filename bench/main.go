@@ -1,0 +1,95 @@
+// Command bench runs a generator in sample mode, as fast as possible, and
+// prints its throughput, allocations per event and peak memory:
+//
+//	go run ./bench --path bench/configs/tracing-file.yml [--seed 1] [--runs 3]
+//
+// Each run builds the generator afresh; the figures of every run and of the
+// best run are printed, one line each.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"syscall"
+	"time"
+
+	"github.com/eventum-generator/eventum-go/config"
+	"github.com/eventum-generator/eventum-go/pipeline"
+
+	_ "github.com/eventum-generator/eventum-go/formatters"
+	_ "github.com/eventum-generator/eventum-go/inputs"
+	_ "github.com/eventum-generator/eventum-go/outputs"
+	_ "github.com/eventum-generator/eventum-go/scripts"
+)
+
+type result struct {
+	events  int64
+	elapsed time.Duration
+	allocs  uint64
+	bytes   uint64
+}
+
+func main() {
+	path := flag.String("path", "", "generator config to run (its inputs must be bounded)")
+	seed := flag.Uint64("seed", 1, "random seed")
+	runs := flag.Int("runs", 3, "number of runs")
+	batch := flag.Int("batch-size", 10000, "batch.size")
+	flag.Parse()
+	if *path == "" {
+		fmt.Fprintln(os.Stderr, "bench: --path is required")
+		os.Exit(2)
+	}
+	var best result
+	for i := 0; i < *runs; i++ {
+		r, err := run(*path, *seed, *batch)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		fmt.Printf("run %d: %s\n", i+1, r)
+		if best.events == 0 || r.rate() > best.rate() {
+			best = r
+		}
+	}
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	fmt.Printf("best: %s, peak RSS %.1f MiB (GOMAXPROCS=%d)\n", best, float64(ru.Maxrss)/1024, runtime.GOMAXPROCS(0))
+}
+
+func (r result) rate() float64 { return float64(r.events) / r.elapsed.Seconds() }
+
+func (r result) String() string {
+	return fmt.Sprintf("%d events in %s = %.0f events/s, %.1f allocs/event, %.0f B/event",
+		r.events, r.elapsed.Round(time.Millisecond), r.rate(),
+		float64(r.allocs)/float64(max(r.events, 1)), float64(r.bytes)/float64(max(r.events, 1)))
+}
+
+func run(path string, seed uint64, batch int) (result, error) {
+	gc, err := config.LoadGenerator(path, config.Vars{})
+	if err != nil {
+		return result{}, err
+	}
+	s := pipeline.DefaultSettings()
+	s.Live = false
+	s.Seed = &seed
+	s.BatchSize = batch
+	gen, err := pipeline.Build(gc, pipeline.Options{ID: "bench", Settings: s, Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
+	if err != nil {
+		return result{}, err
+	}
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	if err := gen.Run(context.Background(), nil); err != nil {
+		return result{}, err
+	}
+	elapsed := time.Since(start)
+	runtime.ReadMemStats(&after)
+	st := gen.Stats()
+	return result{events: st.Produced, elapsed: elapsed, allocs: after.Mallocs - before.Mallocs, bytes: after.TotalAlloc - before.TotalAlloc}, nil
+}

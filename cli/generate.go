@@ -1,0 +1,247 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/eventum-generator/eventum-go/config"
+	"github.com/eventum-generator/eventum-go/pipeline"
+)
+
+// generatorFlags are shared by generate and validate.
+func generatorFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "path", Usage: "generator config file (YAML, or TOML by extension)", Required: true, TakesFile: true},
+		&cli.StringFlag{Name: "id", Usage: "generator id (logs, metrics); default: the config's folder name"},
+		&cli.StringFlag{Name: "params", Usage: `generator parameters as a JSON object, e.g. '{"host": "db"}'`},
+		&cli.StringSliceFlag{Name: "param", Usage: "one parameter NAME=VALUE (repeatable; VALUE is read as YAML)"},
+		&cli.StringFlag{Name: "timezone", Value: "UTC", Usage: "time zone of timestamps (IANA name, e.g. Europe/Berlin)"},
+		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
+	}
+}
+
+func generateCommand() *cli.Command {
+	d := pipeline.DefaultSettings()
+	flags := append(generatorFlags(),
+		&cli.BoolFlag{Name: "live-mode", Usage: "pace events to the wall clock (default)"},
+		&cli.BoolFlag{Name: "no-live-mode", Usage: "sample mode: produce all events as fast as possible"},
+		&cli.BoolFlag{Name: "skip-past", Usage: "live mode: drop timestamps before the start (default)"},
+		&cli.BoolFlag{Name: "no-skip-past", Usage: "live mode: release past timestamps at once instead of dropping them"},
+		&cli.Uint64Flag{Name: "seed", Usage: "seed the random source: a sample-mode run is then reproducible byte for byte"},
+		&cli.IntFlag{Name: "batch.size", Value: d.BatchSize, Usage: "max timestamps per batch"},
+		&cli.Float64Flag{Name: "batch.delay", Value: d.BatchDelay.Seconds(), Usage: "max seconds a partial batch waits"},
+		&cli.IntFlag{Name: "queue.max-timestamp-batches", Value: d.MaxTimestampBatches, Usage: "depth of the input → event queue"},
+		&cli.IntFlag{Name: "queue.max-event-batches", Value: d.MaxEventBatches, Usage: "depth of the event → output queue"},
+		&cli.IntFlag{Name: "max-concurrency", Value: d.MaxConcurrency, Usage: "max concurrent output writes"},
+		&cli.Float64Flag{Name: "write-timeout", Value: d.WriteTimeout.Seconds(), Usage: "seconds before a slow output write is cancelled"},
+		&cli.BoolFlag{Name: "keep-order", Usage: "every output finishes a batch before the next starts"},
+		&cli.BoolFlag{Name: "progress", Usage: "print a progress line on stderr (default: in sample mode when stderr is a terminal)"},
+	)
+	return &cli.Command{
+		Name:  "generate",
+		Usage: "run one generator",
+		Flags: flags,
+		Action: func(c *cli.Context) error {
+			return runGenerate(c)
+		},
+	}
+}
+
+// loadGenerator reads the flags common to generate and validate and builds the generator.
+func loadGenerator(c *cli.Context, s pipeline.Settings) (*pipeline.Generator, error) {
+	loc, err := time.LoadLocation(c.String("timezone"))
+	if err != nil {
+		return nil, fmt.Errorf("--timezone %q: %w", c.String("timezone"), err)
+	}
+	s.Location = loc
+	params, err := paramsFromFlags(c)
+	if err != nil {
+		return nil, err
+	}
+	log, err := newLogger(c.App.ErrWriter, c.String("log-level"))
+	if err != nil {
+		return nil, err
+	}
+	path := c.String("path")
+	gc, err := config.LoadGenerator(path, config.Vars{Params: params})
+	if err != nil {
+		return nil, err
+	}
+	id := c.String("id")
+	if id == "" {
+		id = filepath.Base(gc.Dir)
+	}
+	return pipeline.Build(gc, pipeline.Options{ID: id, Settings: s, Params: params, Logger: log})
+}
+
+func paramsFromFlags(c *cli.Context) (map[string]any, error) {
+	params := map[string]any{}
+	if raw := c.String("params"); raw != "" {
+		if err := json.Unmarshal([]byte(raw), &params); err != nil {
+			return nil, fmt.Errorf("--params: expected a JSON object: %w", err)
+		}
+	}
+	for _, kv := range c.StringSlice("param") {
+		k, v, err := config.ParseParam(kv)
+		if err != nil {
+			return nil, err
+		}
+		params[k] = v
+	}
+	return params, nil
+}
+
+func settingsFromFlags(c *cli.Context) (pipeline.Settings, error) {
+	s := pipeline.DefaultSettings()
+	if c.Bool("live-mode") && c.Bool("no-live-mode") {
+		return s, errors.New("--live-mode and --no-live-mode exclude each other")
+	}
+	if c.Bool("skip-past") && c.Bool("no-skip-past") {
+		return s, errors.New("--skip-past and --no-skip-past exclude each other")
+	}
+	s.Live = !c.Bool("no-live-mode")
+	s.SkipPast = !c.Bool("no-skip-past")
+	if c.IsSet("seed") {
+		seed := c.Uint64("seed")
+		s.Seed = &seed
+	}
+	s.BatchSize = c.Int("batch.size")
+	s.BatchDelay = seconds(c.Float64("batch.delay"))
+	s.MaxTimestampBatches = c.Int("queue.max-timestamp-batches")
+	s.MaxEventBatches = c.Int("queue.max-event-batches")
+	s.MaxConcurrency = c.Int("max-concurrency")
+	s.WriteTimeout = seconds(c.Float64("write-timeout"))
+	s.KeepOrder = c.Bool("keep-order")
+	s.Location = time.UTC
+	return s, s.Validate()
+}
+
+func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
+
+func runGenerate(c *cli.Context) error {
+	s, err := settingsFromFlags(c)
+	if err != nil {
+		return cli.Exit(err, 2)
+	}
+	gen, err := loadGenerator(c, s)
+	if err != nil {
+		return cli.Exit(err, 1)
+	}
+	stderr := c.App.ErrWriter
+
+	ctx, stop := context.WithCancel(c.Context)
+	defer stop()
+	abort := make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		n := 0
+		for range sigs {
+			n++
+			if n == 1 {
+				fmt.Fprintln(stderr, "eventum: stopping: delivering accepted events (press Ctrl-C again to abort)")
+				stop()
+			} else {
+				close(abort)
+				return
+			}
+		}
+	}()
+
+	progress := c.Bool("progress") || (!s.Live && isTerminal(stderr))
+	done := make(chan struct{})
+	start := time.Now()
+	if progress {
+		go printProgress(stderr, gen, start, done)
+	}
+	runErr := gen.Run(ctx, abort)
+	close(done)
+	printSummary(stderr, gen, time.Since(start), progress)
+	if runErr != nil {
+		return cli.Exit(fmt.Sprintf("eventum: %v", runErr), 1)
+	}
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func printProgress(w io.Writer, gen *pipeline.Generator, start time.Time, done <-chan struct{}) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	var last int64
+	lastAt := start
+	for {
+		select {
+		case <-done:
+			return
+		case now := <-t.C:
+			st := gen.Stats()
+			rate := float64(st.Produced-last) / now.Sub(lastAt).Seconds()
+			last, lastAt = st.Produced, now
+			fmt.Fprintf(w, "\r\033[K%s", progressLine(st, rate))
+		}
+	}
+}
+
+func progressLine(st pipeline.Snapshot, rate float64) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s ev/s, %d events", humanRate(rate), st.Produced)
+	for _, o := range st.Outputs {
+		fmt.Fprintf(&b, " | %s %d", o.Name, o.Written)
+		if o.WriteFailed+o.FormatFailed > 0 {
+			fmt.Fprintf(&b, " (failed %d)", o.WriteFailed+o.FormatFailed)
+		}
+	}
+	return b.String()
+}
+
+func humanRate(r float64) string {
+	switch {
+	case r >= 1e6:
+		return fmt.Sprintf("%.2fM", r/1e6)
+	case r >= 1e3:
+		return fmt.Sprintf("%.1fk", r/1e3)
+	}
+	return fmt.Sprintf("%.0f", r)
+}
+
+// printSummary always prints one final line: events produced, written per
+// output, elapsed time and rate.
+func printSummary(w io.Writer, gen *pipeline.Generator, elapsed time.Duration, clearLine bool) {
+	st := gen.Stats()
+	if clearLine {
+		fmt.Fprint(w, "\r\033[K")
+	}
+	var b strings.Builder
+	rate := float64(st.Produced) / max(elapsed.Seconds(), 1e-9)
+	fmt.Fprintf(&b, "eventum: %s: produced %d events in %s (%s ev/s)", gen.ID(), st.Produced, elapsed.Round(time.Millisecond), humanRate(rate))
+	if st.ProduceFailed > 0 {
+		fmt.Fprintf(&b, ", %d failed in the event plugin", st.ProduceFailed)
+	}
+	if st.SkippedPast > 0 {
+		fmt.Fprintf(&b, ", %d past timestamps skipped", st.SkippedPast)
+	}
+	for _, o := range st.Outputs {
+		fmt.Fprintf(&b, "; %s: written %d, write_failed %d, format_failed %d", o.Name, o.Written, o.WriteFailed, o.FormatFailed)
+	}
+	if st.Lag.Count > 0 {
+		fmt.Fprintf(&b, "; lag p50 %s p99 %s max %s", st.Lag.P50.Round(time.Microsecond), st.Lag.P99.Round(time.Microsecond), st.Lag.Max.Round(time.Microsecond))
+	}
+	fmt.Fprintln(w, b.String())
+}

@@ -1,0 +1,171 @@
+package pipeline
+
+import (
+	crand "crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/eventum-generator/eventum-go/config"
+	"github.com/eventum-generator/eventum-go/formatters"
+	"github.com/eventum-generator/eventum-go/inputs"
+	"github.com/eventum-generator/eventum-go/outputs"
+	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-generator/eventum-go/scripts"
+)
+
+// Options are what a generator needs besides its config file.
+type Options struct {
+	ID       string
+	Settings Settings
+	Params   map[string]any
+	Logger   *slog.Logger
+	// Configure, when set, adjusts the plugin environment before plugins are
+	// built (the application uses it to share state between generators).
+	Configure func(*plugin.Env)
+}
+
+// Generator is one built generator, ready to Run once.
+type Generator struct {
+	id       string
+	settings Settings
+	env      *plugin.Env
+	inputs   []inputs.Input
+	producer scripts.Producer
+	outs     []*outputSlot
+	names    []string
+	stats    Stats
+	log      *slog.Logger
+}
+
+type outputSlot struct {
+	name       string
+	out        outputs.Output
+	format     formatters.Formatter
+	counters   *OutputCounters
+	concurrent bool
+}
+
+// Build constructs every plugin of the generator file g. It reports every
+// problem it finds (each naming file, line and key), not just the first.
+func Build(g *config.Generator, o Options) (*Generator, error) {
+	s := o.Settings
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	seed := randomSeed()
+	if s.Seed != nil {
+		seed = *s.Seed
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("generator", o.ID)
+	env := &plugin.Env{
+		ID:       o.ID,
+		Dir:      g.Dir,
+		Location: s.Location,
+		Now:      time.Now().In(s.Location),
+		Live:     s.Live,
+		Rand:     rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		Params:   o.Params,
+		Logger:   log,
+	}
+	if o.Configure != nil {
+		o.Configure(env)
+	}
+	gen := &Generator{id: o.ID, settings: s, env: env, log: log}
+	var errs []error
+
+	for _, p := range g.Input {
+		in, cfg, err := inputs.Registry.Build(p, env)
+		if err != nil {
+			errs = append(errs, config.Flatten(err)...)
+			continue
+		}
+		var tags []string
+		if t, ok := cfg.(inputs.Tagged); ok {
+			tags = t.TagList()
+		}
+		gen.inputs = append(gen.inputs, in)
+		env.InputTags = append(env.InputTags, tags)
+	}
+	if len(g.Input) > 1<<16-1 {
+		errs = append(errs, fmt.Errorf("%s: too many inputs (%d)", g.File, len(g.Input)))
+	}
+
+	if prod, _, err := scripts.Registry.Build(g.Event, env); err != nil {
+		errs = append(errs, config.Flatten(err)...)
+	} else {
+		gen.producer = prod
+	}
+
+	seen := map[string]int{}
+	for _, p := range g.Output {
+		out, cfg, err := outputs.Registry.Build(p, env)
+		if err != nil {
+			errs = append(errs, config.Flatten(err)...)
+			continue
+		}
+		defFormat := "plain"
+		if d, ok := cfg.(outputs.DefaultFormatter); ok {
+			defFormat = d.DefaultFormat()
+		}
+		var raw *config.Raw
+		if f, ok := cfg.(outputs.HasFormatter); ok {
+			raw = f.FormatterSetting()
+		}
+		fm, err := formatters.Build(raw, defFormat, env)
+		if err != nil {
+			errs = append(errs, config.Flatten(err)...)
+			continue
+		}
+		seen[p.Name]++
+		name := p.Name
+		if seen[p.Name] > 1 {
+			name = fmt.Sprintf("%s#%d", p.Name, seen[p.Name])
+		}
+		c, _ := out.(outputs.Concurrent)
+		slot := &outputSlot{name: name, out: out, format: fm, counters: &OutputCounters{}, concurrent: c != nil && c.ConcurrentWrites()}
+		gen.outs = append(gen.outs, slot)
+		gen.names = append(gen.names, name)
+		gen.stats.Outputs = append(gen.stats.Outputs, slot.counters)
+	}
+	if len(errs) > 0 {
+		if c, ok := gen.producer.(scripts.Closer); ok {
+			_ = c.Close()
+		}
+		return nil, config.Errors(errs)
+	}
+	return gen, nil
+}
+
+// ID is the generator's id.
+func (g *Generator) ID() string { return g.id }
+
+// Env is the environment the generator's plugins were built with.
+func (g *Generator) Env() *plugin.Env { return g.env }
+
+// OutputNames lists the outputs as they appear in stats (file, file#2, ...).
+func (g *Generator) OutputNames() []string { return g.names }
+
+// Stats returns a copy of the generator's counters.
+func (g *Generator) Stats() Snapshot { return g.stats.Snapshot(g.names) }
+
+func randomSeed() uint64 {
+	var b [8]byte
+	_, _ = crand.Read(b[:])
+	return binary.LittleEndian.Uint64(b[:])
+}
+
+// Close releases what Build acquired, for a generator that will not Run
+// (validate). Run releases it itself.
+func (g *Generator) Close() error {
+	if c, ok := g.producer.(scripts.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}

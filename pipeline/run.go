@@ -1,0 +1,388 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/eventum-generator/eventum-go/formatters"
+	"github.com/eventum-generator/eventum-go/inputs"
+	"github.com/eventum-generator/eventum-go/outputs"
+	"github.com/eventum-generator/eventum-go/scripts"
+)
+
+// maxLoggedErrors bounds how many errors of one kind a run logs.
+const maxLoggedErrors = 5
+
+// eventBatch is one batch of events on its way to every output. It returns
+// to the pool when the last output is done with it.
+type eventBatch struct {
+	events []string
+	refs   atomic.Int32
+	done   chan struct{} // closed when the last output is done
+	pool   *sync.Pool
+}
+
+// release marks one output done with the batch; the last one recycles it.
+func (eb *eventBatch) release() {
+	if eb.refs.Add(-1) == 0 {
+		close(eb.done)
+		clear(eb.events)
+		eb.pool.Put(eb)
+	}
+}
+
+// Run runs the generator until its inputs are exhausted, the event plugin is
+// exhausted, or ctx is cancelled. Cancelling ctx is a graceful stop: inputs
+// stop, every timestamp already accepted is produced, every event produced is
+// written, outputs are flushed and closed, and Run returns nil. abort, when it
+// is closed, stops everything at once (a second Ctrl-C).
+//
+// Run returns an error when an output cannot be opened, and a *RunError when
+// some events could not be produced (after everything else was delivered).
+func (g *Generator) Run(ctx context.Context, abort <-chan struct{}) error {
+	hard, cancelHard := context.WithCancel(context.Background())
+	defer cancelHard()
+	if abort != nil {
+		go func() {
+			select {
+			case <-abort:
+				cancelHard()
+			case <-hard.Done():
+			}
+		}()
+	}
+
+	if err := g.openOutputs(hard); err != nil {
+		return err
+	}
+
+	inCtx, stopInput := context.WithCancel(ctx)
+	defer stopInput()
+	go func() { // an aborted run stops its input too
+		select {
+		case <-hard.Done():
+			stopInput()
+		case <-inCtx.Done():
+		}
+	}()
+
+	tsQueue := make(chan *inputs.Batch, g.settings.MaxTimestampBatches)
+	evQueue := make(chan *eventBatch, g.settings.MaxEventBatches)
+	tsPool := &sync.Pool{New: func() any { return &inputs.Batch{} }}
+
+	var inErr, evErr error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		defer close(tsQueue)
+		inErr = g.inputStage(inCtx, tsQueue, tsPool)
+	}()
+	go func() {
+		defer wg.Done()
+		defer close(evQueue)
+		evErr = g.eventStage(hard, tsQueue, evQueue, tsPool, stopInput)
+	}()
+	g.outputStage(hard, evQueue)
+	wg.Wait()
+
+	closeErr := g.closeOutputs()
+	if c, ok := g.producer.(scripts.Closer); ok {
+		if err := c.Close(); err != nil {
+			closeErr = errors.Join(closeErr, fmt.Errorf("event plugin: close: %w", err))
+		}
+	}
+	if errors.Is(inErr, context.Canceled) {
+		inErr = nil
+	}
+	if err := errors.Join(inErr, evErr, closeErr); err != nil {
+		return err
+	}
+	if hard.Err() != nil && abort != nil {
+		select {
+		case <-abort:
+			return ErrAborted
+		default:
+		}
+	}
+	if n := g.stats.ProduceFailed.Load(); n > 0 {
+		return &RunError{ProduceFailed: n}
+	}
+	return nil
+}
+
+// ErrAborted is returned by Run when abort was closed before it finished.
+var ErrAborted = errors.New("generator aborted: events in flight were dropped")
+
+// RunError reports events that could not be produced.
+type RunError struct{ ProduceFailed int64 }
+
+func (e *RunError) Error() string {
+	return fmt.Sprintf("%d timestamps failed in the event plugin (the first errors are logged above)", e.ProduceFailed)
+}
+
+// inputStage merges the inputs and sends batches of at most BatchSize
+// timestamps. In live mode it holds each timestamp until its wall-clock
+// moment and releases a partial batch once its first timestamp has waited
+// BatchDelay (or the merge has nothing more for now).
+func (g *Generator) inputStage(ctx context.Context, out chan<- *inputs.Batch, pool *sync.Pool) error {
+	s := g.settings
+	cur := pool.Get().(*inputs.Batch)
+	var first time.Time // wall time the first timestamp of cur was accepted
+	startNs := g.env.Now.UnixNano()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+
+	flush := func() error {
+		if cur.Len() == 0 {
+			return nil
+		}
+		select {
+		case out <- cur:
+		case <-ctx.Done():
+			// Graceful stop: what was accepted still goes downstream.
+			out <- cur
+		}
+		cur = pool.Get().(*inputs.Batch)
+		cur.Reset()
+		return nil
+	}
+	sleepUntil := func(t int64) error {
+		d := time.Until(time.Unix(0, t))
+		if d <= 0 {
+			return nil
+		}
+		timer.Reset(d)
+		select {
+		case <-timer.C:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+
+	emit := func(b *inputs.Batch) error {
+		for i, t := range b.Times {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if s.Live {
+				if s.SkipPast && t < startNs {
+					g.stats.SkippedPast.Add(1)
+					continue
+				}
+				if now := time.Now().UnixNano(); t > now {
+					// Release what waited long enough before sleeping.
+					if cur.Len() > 0 && t-first.UnixNano() >= int64(s.BatchDelay) {
+						if err := flush(); err != nil {
+							return err
+						}
+					}
+					if err := sleepUntil(t); err != nil {
+						return err
+					}
+				}
+				g.stats.lag.record(time.Since(time.Unix(0, t)))
+			}
+			if cur.Len() == 0 {
+				first = time.Now()
+			}
+			cur.Times = append(cur.Times, t)
+			cur.Src = append(cur.Src, b.Src[i])
+			g.stats.Timestamps.Add(1)
+			if cur.Len() >= s.BatchSize {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		// In live mode what was released is due now; in sample mode a
+		// partial batch goes once it is BatchDelay old.
+		if s.Live || (cur.Len() > 0 && time.Since(first) >= s.BatchDelay) {
+			return flush()
+		}
+		return nil
+	}
+
+	err := inputs.Merge(ctx, g.inputs, emit)
+	_ = flush()
+	return err
+}
+
+// eventStage calls the event plugin for every timestamp.
+func (g *Generator) eventStage(ctx context.Context, in <-chan *inputs.Batch, out chan<- *eventBatch, tsPool *sync.Pool, stopInput context.CancelFunc) error {
+	pool := &sync.Pool{}
+	pool.New = func() any { return &eventBatch{pool: pool} }
+	logged := 0
+	exhausted := false
+	for b := range in {
+		if exhausted || ctx.Err() != nil {
+			tsPool.Put(b)
+			continue // drain so the input stage can finish
+		}
+		eb := pool.Get().(*eventBatch)
+		events := eb.events[:0]
+		for i, t := range b.Times {
+			n := len(events)
+			var err error
+			events, err = g.producer.Produce(t, int(b.Src[i]), events)
+			if err != nil {
+				if errors.Is(err, scripts.ErrExhausted) {
+					exhausted = true
+					stopInput()
+					break
+				}
+				events = events[:n]
+				g.stats.ProduceFailed.Add(1)
+				if logged < maxLoggedErrors {
+					logged++
+					g.log.Error("event plugin failed", "timestamp", time.Unix(0, t).In(g.settings.Location).Format(time.RFC3339Nano), "error", err)
+					if logged == maxLoggedErrors {
+						g.log.Error("further event plugin errors are counted, not logged")
+					}
+				}
+			}
+		}
+		tsPool.Put(b)
+		eb.events = events
+		if len(events) == 0 {
+			pool.Put(eb)
+			continue
+		}
+		g.stats.Produced.Add(int64(len(events)))
+		eb.refs.Store(int32(len(g.outs)))
+		eb.done = make(chan struct{})
+		out <- eb
+	}
+	return nil
+}
+
+// outputStage fans every event batch out to all outputs. Each output has a
+// worker with its own queue so a fast output runs ahead of a slow one (up to
+// its queue depth); KeepOrder makes every output finish a batch before the
+// next is handed out. MaxConcurrency bounds writes in flight across outputs.
+func (g *Generator) outputStage(ctx context.Context, in <-chan *eventBatch) {
+	sem := make(chan struct{}, g.settings.MaxConcurrency)
+	queues := make([]chan *eventBatch, len(g.outs))
+	var wg sync.WaitGroup
+	for i, o := range g.outs {
+		queues[i] = make(chan *eventBatch, g.settings.MaxEventBatches)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g.outputWorker(ctx, o, queues[i], sem)
+		}()
+	}
+	for eb := range in {
+		done := eb.done // read before the batch can be recycled
+		for _, q := range queues {
+			q <- eb
+		}
+		if g.settings.KeepOrder {
+			<-done
+		}
+	}
+	for _, q := range queues {
+		close(q)
+	}
+	wg.Wait()
+}
+
+func (g *Generator) outputWorker(ctx context.Context, o *outputSlot, in <-chan *eventBatch, sem chan struct{}) {
+	var inflight sync.WaitGroup
+	fpool := sync.Pool{New: func() any { return &formatters.Formatted{} }}
+	logged := 0
+	var logMu sync.Mutex
+	logFail := func(msg string, args ...any) {
+		logMu.Lock()
+		defer logMu.Unlock()
+		if logged < maxLoggedErrors {
+			logged++
+			g.log.Error(msg, append([]any{"output", o.name}, args...)...)
+		}
+	}
+	for eb := range in {
+		f := fpool.Get().(*formatters.Formatted)
+		f.Reset()
+		o.format.Format(eb.events, f)
+		if f.Failed > 0 {
+			o.counters.FormatFailed.Add(int64(f.Failed))
+			for _, err := range f.Errors {
+				logFail("format failed", "error", err)
+			}
+		}
+		write := func() {
+			defer func() { <-sem }()
+			defer fpool.Put(f)
+			defer eb.release()
+			if len(f.Payloads) == 0 {
+				return
+			}
+			wctx, cancel := context.WithTimeout(ctx, g.settings.WriteTimeout)
+			n, err := o.out.Write(wctx, f.Payloads)
+			cancel()
+			n = min(max(n, 0), len(f.Payloads))
+			written := f.Events(n)
+			o.counters.Written.Add(int64(written))
+			if err != nil {
+				// Payloads the destination cannot use count as format_failed
+				// (the output logs them); the rest of the shortfall failed to write.
+				rest := f.Events(len(f.Payloads)) - written
+				rejected := min(outputs.Rejected(err), rest)
+				o.counters.FormatFailed.Add(int64(rejected))
+				if failed := rest - rejected; failed > 0 {
+					o.counters.WriteFailed.Add(int64(failed))
+					logFail("write failed", "events", failed, "error", err)
+				}
+			}
+		}
+		sem <- struct{}{}
+		if o.concurrent && !g.settings.KeepOrder {
+			inflight.Add(1)
+			go func() { defer inflight.Done(); write() }()
+		} else {
+			write()
+		}
+	}
+	inflight.Wait()
+}
+
+func (g *Generator) openOutputs(ctx context.Context) error {
+	octx, cancel := context.WithTimeout(ctx, g.settings.WriteTimeout+g.settings.CloseTimeout)
+	defer cancel()
+	for i, o := range g.outs {
+		if err := o.out.Open(octx); err != nil {
+			for _, prev := range g.outs[:i] {
+				_ = prev.out.Close(octx)
+			}
+			return fmt.Errorf("output %s: open: %w", o.name, err)
+		}
+	}
+	return nil
+}
+
+func (g *Generator) closeOutputs() error {
+	ctx, cancel := context.WithTimeout(context.Background(), g.settings.CloseTimeout)
+	defer cancel()
+	var errs []error
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, o := range g.outs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := o.out.Close(ctx); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("output %s: close: %w", o.name, err))
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

@@ -1,0 +1,75 @@
+// Package pipeline is the generator runtime: the input, event and output
+// stages as goroutines joined by bounded channels of batches, live and sample
+// pacing, fan-out to outputs, counters and graceful shutdown.
+package pipeline
+
+import (
+	"fmt"
+	"time"
+)
+
+// Settings tune one generator run. The zero value is not usable: start from
+// DefaultSettings.
+type Settings struct {
+	// Live paces timestamps to the wall clock; false produces as fast as possible (sample mode).
+	Live bool
+	// SkipPast drops, in live mode, timestamps earlier than the generator's start.
+	SkipPast bool
+	// BatchSize is the most timestamps in one batch.
+	BatchSize int
+	// BatchDelay is the longest a partial batch waits before it is released.
+	BatchDelay time.Duration
+	// MaxTimestampBatches is the depth of the queue between input and event stages.
+	MaxTimestampBatches int
+	// MaxEventBatches is the depth of the queue between event and output stages.
+	MaxEventBatches int
+	// MaxConcurrency limits concurrent output writes across all outputs.
+	MaxConcurrency int
+	// WriteTimeout bounds one output write.
+	WriteTimeout time.Duration
+	// KeepOrder makes every output finish batch N before any starts batch N+1.
+	KeepOrder bool
+	// Location is the time zone of timestamps given to the event plugin.
+	Location *time.Location
+	// Seed seeds the generator's random source; nil picks a random seed.
+	Seed *uint64
+	// CloseTimeout bounds flushing and closing the outputs at shutdown.
+	CloseTimeout time.Duration
+}
+
+// DefaultSettings are the documented defaults (the reference's).
+func DefaultSettings() Settings {
+	return Settings{
+		Live:                true,
+		SkipPast:            true,
+		BatchSize:           10000,
+		BatchDelay:          time.Second,
+		MaxTimestampBatches: 10,
+		MaxEventBatches:     10,
+		MaxConcurrency:      100,
+		WriteTimeout:        10 * time.Second,
+		Location:            time.UTC,
+		CloseTimeout:        30 * time.Second,
+	}
+}
+
+// Validate checks the settings' ranges.
+func (s Settings) Validate() error {
+	switch {
+	case s.BatchSize < 1:
+		return fmt.Errorf("batch.size must be at least 1, got %d", s.BatchSize)
+	case s.BatchDelay < 0:
+		return fmt.Errorf("batch.delay must not be negative, got %v", s.BatchDelay)
+	case s.MaxTimestampBatches < 1:
+		return fmt.Errorf("queue.max_timestamp_batches must be at least 1, got %d", s.MaxTimestampBatches)
+	case s.MaxEventBatches < 1:
+		return fmt.Errorf("queue.max_event_batches must be at least 1, got %d", s.MaxEventBatches)
+	case s.MaxConcurrency < 1:
+		return fmt.Errorf("max_concurrency must be at least 1, got %d", s.MaxConcurrency)
+	case s.WriteTimeout <= 0:
+		return fmt.Errorf("write_timeout must be positive, got %v", s.WriteTimeout)
+	case s.Location == nil:
+		return fmt.Errorf("timezone is not set")
+	}
+	return nil
+}
