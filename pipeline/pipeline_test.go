@@ -126,6 +126,8 @@ func init() {
 		func(c *echoConfig, env *plugin.Env) (scripts.Producer, error) {
 			return &echoProducer{cfg: c, env: env}, nil
 		})
+	plugin.Register(scripts.Registry, "test-notjson", func() *echoConfig { return &echoConfig{} },
+		func(c *echoConfig, env *plugin.Env) (scripts.Producer, error) { return notJSON{}, nil })
 	plugin.Register(outputs.Registry, "test-mem", func() *memConfig { return &memConfig{} },
 		func(c *memConfig, env *plugin.Env) (outputs.Output, error) { return &memOutput{cfg: c}, nil })
 }
@@ -240,8 +242,6 @@ output:
 }
 
 func TestFormatFailuresCounted(t *testing.T) {
-	plugin.Register(scripts.Registry, "test-notjson", func() *echoConfig { return &echoConfig{} },
-		func(c *echoConfig, env *plugin.Env) (scripts.Producer, error) { return notJSON{}, nil })
 	g := build(t, `
 input: [{test-seq: {count: 20}}]
 event: {test-notjson: {}}
