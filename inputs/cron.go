@@ -1,0 +1,106 @@
+package inputs
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/eventum-generator/eventum-go/plugin"
+)
+
+// CronConfig configures the cron input: `count` timestamps at every moment
+// matching `expression`, from `start` (inclusive) to `end` (exclusive).
+type CronConfig struct {
+	Common
+	// Expression is a 5-field (minute hour dom month dow) or 6-field
+	// (second minute hour dom month dow) cron expression, or a macro such as
+	// @hourly (required).
+	Expression string `yaml:"expression" required:"true"`
+	// Count is the number of timestamps per fire (default 1).
+	Count int `yaml:"count"`
+	// Start of the active range (a config datetime, default now).
+	Start string `yaml:"start"`
+	// End of the active range (a config datetime relative to start, default never).
+	End string `yaml:"end"`
+}
+
+// cronParser accepts 5 fields, 6 fields with the seconds first, and macros.
+var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour |
+	cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// Validate checks the settings that do not need the environment.
+func (c *CronConfig) Validate() error {
+	if c.Count < 1 {
+		return fmt.Errorf("count: must be at least 1, got %d", c.Count)
+	}
+	if _, err := parseCron(c.Expression); err != nil {
+		return err
+	}
+	return nil
+}
+
+func parseCron(expr string) (cron.Schedule, error) {
+	e := strings.TrimSpace(expr)
+	if strings.HasPrefix(e, "TZ=") || strings.HasPrefix(e, "CRON_TZ=") {
+		return nil, fmt.Errorf("expression: %q: a time zone prefix is not supported; the generator's time zone applies", expr)
+	}
+	s, err := cronParser.Parse(e)
+	if err != nil {
+		return nil, fmt.Errorf("expression: %q: %v (expected 5 fields `min hour dom month dow`, "+
+			"6 fields `sec min hour dom month dow`, or @yearly/@monthly/@weekly/@daily/@hourly)", expr, err)
+	}
+	return s, nil
+}
+
+type cronInput struct {
+	sched   cron.Schedule
+	count   int
+	start   time.Time
+	end     time.Time
+	bounded bool
+}
+
+func init() {
+	plugin.Register(Registry, "cron",
+		func() *CronConfig { return &CronConfig{Count: 1} },
+		func(c *CronConfig, env *plugin.Env) (Input, error) {
+			sched, err := parseCron(c.Expression)
+			if err != nil {
+				return nil, err
+			}
+			start, err := ResolveStart("start", c.Start, env)
+			if err != nil {
+				return nil, err
+			}
+			end, bounded, err := ResolveEnd("end", c.End, start, env)
+			if err != nil {
+				return nil, err
+			}
+			return &cronInput{sched: sched, count: c.Count, start: start.In(location(env)),
+				end: end, bounded: bounded}, nil
+		})
+}
+
+func (ci *cronInput) Generate(ctx context.Context, emit func([]int64) error) error {
+	c := newChunker(ctx, emit, 0)
+	// Next returns the first fire strictly after its argument: step back 1ns
+	// so that a start on a fire is included. @every fires at start+delay,
+	// start+2*delay, ... (like a timer).
+	t := ci.start.Add(-time.Nanosecond)
+	if _, ok := ci.sched.(cron.ConstantDelaySchedule); ok {
+		t = ci.start
+	}
+	for {
+		t = ci.sched.Next(t)
+		if t.IsZero() || !t.Before(maxTime) || (ci.bounded && !t.Before(ci.end)) {
+			break
+		}
+		if err := c.add(t.UnixNano(), ci.count); err != nil {
+			return err
+		}
+	}
+	return c.flush()
+}

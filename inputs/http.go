@@ -1,0 +1,208 @@
+package inputs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/eventum-generator/eventum-go/plugin"
+)
+
+// HTTPConfig configures the http input: an HTTP server whose
+// `POST /generate {"count": N}` produces N timestamps "now" and whose
+// `POST /stop` ends the input.
+type HTTPConfig struct {
+	Common
+	// Host is the address to listen on (default 127.0.0.1).
+	Host string `yaml:"host"`
+	// Port is the port to listen on (required; 0 picks a free one).
+	Port int `yaml:"port" required:"true"`
+	// MaxPendingRequests is how many accepted requests may wait for the
+	// generator; more are refused with 429 (default 100).
+	MaxPendingRequests int `yaml:"max_pending_requests"`
+}
+
+// Validate checks the settings.
+func (c *HTTPConfig) Validate() error {
+	if c.Host == "" {
+		return fmt.Errorf("host: must not be empty")
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		return fmt.Errorf("port: must be 0-65535, got %d", c.Port)
+	}
+	if c.MaxPendingRequests < 1 {
+		return fmt.Errorf("max_pending_requests: must be at least 1, got %d", c.MaxPendingRequests)
+	}
+	return nil
+}
+
+// maxGenerateCount bounds one request's count (1e9 timestamps is 8 GB).
+const maxGenerateCount = 1_000_000_000
+
+type httpInput struct {
+	addr    string
+	pending chan int
+
+	mu       sync.Mutex
+	stopping bool
+	stop     chan struct{} // closed by POST /stop
+	ready    chan struct{} // closed once listening
+	bound    net.Addr
+}
+
+func init() {
+	plugin.Register(Registry, "http",
+		func() *HTTPConfig { return &HTTPConfig{Host: "127.0.0.1", MaxPendingRequests: 100} },
+		func(c *HTTPConfig, env *plugin.Env) (Input, error) {
+			return &httpInput{
+				addr:    net.JoinHostPort(c.Host, strconv.Itoa(c.Port)),
+				pending: make(chan int, c.MaxPendingRequests),
+				stop:    make(chan struct{}),
+				ready:   make(chan struct{}),
+			}, nil
+		})
+}
+
+// Interactive marks the http input as interactive for the merge.
+func (h *httpInput) Interactive() bool { return true }
+
+// Addr waits until the server listens and returns its address (for tests and logs).
+func (h *httpInput) Addr(ctx context.Context) (net.Addr, error) {
+	select {
+	case <-h.ready:
+		return h.bound, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (h *httpInput) Generate(ctx context.Context, emit func([]int64) error) error {
+	select {
+	case <-h.ready:
+		return fmt.Errorf("http input: already started")
+	default:
+	}
+	ln, err := net.Listen("tcp", h.addr)
+	if err != nil {
+		return fmt.Errorf("http input: listen on %s: %w", h.addr, err)
+	}
+	h.bound = ln.Addr()
+	close(h.ready)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /generate", h.handleGenerate)
+	mux.HandleFunc("POST /stop", h.handleStop)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	shutdown := func() error {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+		if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http input: serve: %w", err)
+		}
+		return nil
+	}
+
+	c := newChunker(ctx, emit, 0)
+	generate := func(n int) error {
+		if err := c.add(time.Now().UnixNano(), n); err != nil {
+			return err
+		}
+		return c.flush()
+	}
+	for {
+		select {
+		case n := <-h.pending:
+			if err := generate(n); err != nil {
+				_ = shutdown()
+				return err
+			}
+		case <-h.stop:
+			// Stop accepting, then serve what was accepted before the stop.
+			err := shutdown()
+			for {
+				select {
+				case n := <-h.pending:
+					if gerr := generate(n); gerr != nil {
+						return gerr
+					}
+					continue
+				default:
+				}
+				return err
+			}
+		case err := <-serveErr:
+			serveErr <- err // for shutdown
+			_ = shutdown()
+			return fmt.Errorf("http input: serve: %w", err)
+		case <-ctx.Done():
+			_ = shutdown()
+			return ctx.Err()
+		}
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func jsonError(w http.ResponseWriter, status int, format string, args ...any) {
+	writeJSON(w, status, map[string]string{"error": fmt.Sprintf(format, args...)})
+}
+
+func (h *httpInput) handleGenerate(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Count *int `json:"count"`
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		jsonError(w, http.StatusBadRequest, "body must be JSON like {\"count\": 10}: %v", err)
+		return
+	}
+	if dec.More() {
+		jsonError(w, http.StatusBadRequest, "body must hold one JSON object")
+		return
+	}
+	if body.Count == nil {
+		jsonError(w, http.StatusBadRequest, "missing \"count\"")
+		return
+	}
+	if n := *body.Count; n < 1 || n > maxGenerateCount {
+		jsonError(w, http.StatusBadRequest, "\"count\" must be 1-%d, got %d", maxGenerateCount, n)
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopping {
+		jsonError(w, http.StatusConflict, "the input is stopping")
+		return
+	}
+	select {
+	case h.pending <- *body.Count:
+		writeJSON(w, http.StatusCreated, map[string]int{"count": *body.Count})
+	default:
+		jsonError(w, http.StatusTooManyRequests, "too many pending requests")
+	}
+}
+
+func (h *httpInput) handleStop(w http.ResponseWriter, _ *http.Request) {
+	h.mu.Lock()
+	if !h.stopping {
+		h.stopping = true
+		close(h.stop)
+	}
+	h.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]string{"status": "stopping"})
+}

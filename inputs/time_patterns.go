@@ -1,0 +1,309 @@
+package inputs
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/eventum-generator/eventum-go/config"
+	"github.com/eventum-generator/eventum-go/plugin"
+)
+
+// TimePatternsConfig configures the time_patterns input: one or more
+// pattern files, each describing how many timestamps fall in every period
+// and where within the period; the patterns' timestamps are merged.
+type TimePatternsConfig struct {
+	Common
+	// Patterns are the paths of the pattern files (required, at least one).
+	Patterns []string `yaml:"patterns" required:"true"`
+}
+
+// Validate checks the settings.
+func (c *TimePatternsConfig) Validate() error {
+	if len(c.Patterns) == 0 {
+		return fmt.Errorf("patterns: at least one pattern file is required")
+	}
+	return nil
+}
+
+// TimePattern is the content of one pattern file.
+type TimePattern struct {
+	Label      string     `yaml:"label" required:"true"`
+	Oscillator Oscillator `yaml:"oscillator" required:"true"`
+	Multiplier struct {
+		// Ratio is the base number of timestamps per period (>= 1).
+		Ratio int `yaml:"ratio" required:"true"`
+	} `yaml:"multiplier" required:"true"`
+	Randomizer Randomizer `yaml:"randomizer" required:"true"`
+	Spreader   Spreader   `yaml:"spreader" required:"true"`
+}
+
+// Oscillator divides time into periods of Period Units from Start to End.
+type Oscillator struct {
+	Period float64 `yaml:"period" required:"true"`
+	Unit   string  `yaml:"unit" required:"true"`
+	Start  string  `yaml:"start" required:"true"`
+	End    string  `yaml:"end" required:"true"`
+}
+
+// Randomizer varies the count of each period by up to ±Deviation.
+type Randomizer struct {
+	Deviation float64 `yaml:"deviation" required:"true"`
+	Direction string  `yaml:"direction" required:"true"`
+	Sampling  int     `yaml:"sampling"`
+}
+
+// Spreader places a period's timestamps by a distribution over [0, 1).
+type Spreader struct {
+	Distribution string `yaml:"distribution" required:"true"`
+	Parameters   struct {
+		Low   *float64 `yaml:"low"`
+		High  *float64 `yaml:"high"`
+		Left  *float64 `yaml:"left"`
+		Mode  *float64 `yaml:"mode"`
+		Right *float64 `yaml:"right"`
+		A     *float64 `yaml:"a"`
+		B     *float64 `yaml:"b"`
+	} `yaml:"parameters" required:"true"`
+}
+
+var patternUnits = map[string]time.Duration{
+	"weeks": 7 * 24 * time.Hour, "days": 24 * time.Hour, "hours": time.Hour, "minutes": time.Minute,
+	"seconds": time.Second, "milliseconds": time.Millisecond, "microseconds": time.Microsecond,
+}
+
+func (p *TimePattern) validate() error {
+	o := p.Oscillator
+	unit, ok := patternUnits[o.Unit]
+	if !ok {
+		return fmt.Errorf("oscillator.unit: %q is not one of weeks, days, hours, minutes, seconds, milliseconds, microseconds", o.Unit)
+	}
+	if !(o.Period > 0) || o.Period*float64(unit) < 1 || o.Period*float64(unit) > float64(math.MaxInt64/4) {
+		return fmt.Errorf("oscillator.period: must be > 0 and a sane duration, got %v %s", o.Period, o.Unit)
+	}
+	if p.Multiplier.Ratio < 1 {
+		return fmt.Errorf("multiplier.ratio: must be at least 1, got %d", p.Multiplier.Ratio)
+	}
+	r := p.Randomizer
+	if r.Deviation < 0 || r.Deviation > 1 {
+		return fmt.Errorf("randomizer.deviation: must be 0-1, got %v", r.Deviation)
+	}
+	switch r.Direction {
+	case "decrease", "increase", "mixed":
+	default:
+		return fmt.Errorf("randomizer.direction: %q is not one of decrease, increase, mixed", r.Direction)
+	}
+	if r.Sampling < 16 {
+		return fmt.Errorf("randomizer.sampling: must be at least 16, got %d", r.Sampling)
+	}
+	ps := p.Spreader.Parameters
+	given := map[string]*float64{"low": ps.Low, "high": ps.High, "left": ps.Left, "mode": ps.Mode, "right": ps.Right, "a": ps.A, "b": ps.B}
+	var need []string
+	switch p.Spreader.Distribution {
+	case "uniform":
+		need = []string{"low", "high"}
+	case "triangular":
+		need = []string{"left", "mode", "right"}
+	case "beta":
+		need = []string{"a", "b"}
+	default:
+		return fmt.Errorf("spreader.distribution: %q is not one of uniform, triangular, beta", p.Spreader.Distribution)
+	}
+	for k, v := range given {
+		if v != nil && !slices.Contains(need, k) {
+			return fmt.Errorf("spreader.parameters.%s: not a parameter of the %s distribution (it takes %v)", k, p.Spreader.Distribution, need)
+		}
+	}
+	for _, k := range need {
+		if given[k] == nil {
+			return fmt.Errorf("spreader.parameters: missing %q for the %s distribution", k, p.Spreader.Distribution)
+		}
+	}
+	switch p.Spreader.Distribution {
+	case "uniform":
+		if !(0 <= *ps.Low && *ps.Low < *ps.High && *ps.High <= 1) {
+			return fmt.Errorf("spreader.parameters: need 0 <= low < high <= 1, got low=%v high=%v", *ps.Low, *ps.High)
+		}
+	case "triangular":
+		if !(0 <= *ps.Left && *ps.Left <= *ps.Mode && *ps.Mode <= *ps.Right && *ps.Right <= 1 && *ps.Left < *ps.Right) {
+			return fmt.Errorf("spreader.parameters: need 0 <= left <= mode <= right <= 1 and left < right, got %v, %v, %v",
+				*ps.Left, *ps.Mode, *ps.Right)
+		}
+	case "beta":
+		if !(*ps.A > 0 && *ps.B > 0) {
+			return fmt.Errorf("spreader.parameters: need a > 0 and b > 0, got a=%v b=%v", *ps.A, *ps.B)
+		}
+	}
+	return nil
+}
+
+// pattern is one pattern file turned into an Input.
+type pattern struct {
+	cfg        TimePattern
+	start, end int64 // end < 0: unbounded
+	period     int64
+	rng        *rand.Rand
+}
+
+type timePatterns struct{ patterns []Input }
+
+func init() {
+	plugin.Register(Registry, "time_patterns",
+		func() *TimePatternsConfig { return &TimePatternsConfig{} },
+		func(c *TimePatternsConfig, env *plugin.Env) (Input, error) {
+			tp := &timePatterns{}
+			for i, path := range c.Patterns {
+				p, err := loadPattern(env.Path(path), env)
+				if err != nil {
+					return nil, fmt.Errorf("patterns[%d]: %w", i, err)
+				}
+				tp.patterns = append(tp.patterns, p)
+			}
+			return tp, nil
+		})
+}
+
+func loadPattern(path string, env *plugin.Env) (*pattern, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	p := &pattern{cfg: TimePattern{Randomizer: Randomizer{Sampling: 1024}}}
+	var node *yaml.Node
+	if len(doc.Content) > 0 {
+		node = doc.Content[0]
+	}
+	if err := config.Decode(path, "", node, &p.cfg); err != nil {
+		return nil, err
+	}
+	if err := p.cfg.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	o := p.cfg.Oscillator
+	start, err := ResolveStart("oscillator.start", o.Start, env)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	end, bounded, err := ResolveEnd("oscillator.end", o.End, start, env)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	p.start, p.end = start.UnixNano(), -1
+	if bounded {
+		p.end = end.UnixNano()
+	}
+	p.period = int64(o.Period * float64(patternUnits[o.Unit]))
+	// The event stage owns env.Rand; take a seed from it at build time so a
+	// seeded run is reproducible, and draw from a generator of our own.
+	if env.Rand != nil {
+		p.rng = rand.New(rand.NewPCG(env.Rand.Uint64(), env.Rand.Uint64()))
+	} else {
+		p.rng = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	}
+	return p, nil
+}
+
+func (tp *timePatterns) Generate(ctx context.Context, emit func([]int64) error) error {
+	return Merge(ctx, tp.patterns, func(b *Batch) error { return emit(b.Times) })
+}
+
+func (p *pattern) Generate(ctx context.Context, emit func([]int64) error) error {
+	r := p.cfg.Randomizer
+	lo, hi := 1-r.Deviation, 1+r.Deviation
+	switch r.Direction {
+	case "decrease":
+		hi = 1
+	case "increase":
+		lo = 1
+	}
+	factors := make([]float64, r.Sampling)
+	for i := range factors {
+		factors[i] = lo + (hi-lo)*p.rng.Float64()
+	}
+	next := 0
+	var offsets []float64
+	c := newChunker(ctx, emit, 0)
+	for ps := p.start; p.end < 0 || ps < p.end; ps += p.period {
+		if ps > math.MaxInt64-p.period {
+			break
+		}
+		if next == len(factors) {
+			p.rng.Shuffle(len(factors), func(i, j int) { factors[i], factors[j] = factors[j], factors[i] })
+			next = 0
+		}
+		n := int(float64(p.cfg.Multiplier.Ratio) * factors[next])
+		next++
+		offsets = offsets[:0]
+		for range n {
+			offsets = append(offsets, p.sample())
+		}
+		slices.Sort(offsets)
+		for _, off := range offsets {
+			t := ps + int64(off*float64(p.period))
+			if p.end >= 0 && t >= p.end {
+				break
+			}
+			if err := c.add(t, 1); err != nil {
+				return err
+			}
+		}
+		if err := c.ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return c.flush()
+}
+
+// sample draws one position in [0, 1] from the spreader's distribution.
+func (p *pattern) sample() float64 {
+	ps := p.cfg.Spreader.Parameters
+	u := p.rng.Float64()
+	switch p.cfg.Spreader.Distribution {
+	case "uniform":
+		return *ps.Low + (*ps.High-*ps.Low)*u
+	case "triangular":
+		a, c, b := *ps.Left, *ps.Mode, *ps.Right
+		if u < (c-a)/(b-a) {
+			return a + math.Sqrt(u*(b-a)*(c-a))
+		}
+		return b - math.Sqrt((1-u)*(b-a)*(b-c))
+	default: // beta
+		x := gammaSample(p.rng, *ps.A)
+		y := gammaSample(p.rng, *ps.B)
+		if x+y == 0 {
+			return 0.5
+		}
+		return x / (x + y)
+	}
+}
+
+// gammaSample draws from Gamma(k, 1) (Marsaglia and Tsang; k < 1 boosted).
+func gammaSample(r *rand.Rand, k float64) float64 {
+	if k < 1 {
+		return gammaSample(r, k+1) * math.Pow(r.Float64(), 1/k)
+	}
+	d := k - 1.0/3
+	c := 1 / math.Sqrt(9*d)
+	for {
+		x := r.NormFloat64()
+		v := 1 + c*x
+		if v <= 0 {
+			continue
+		}
+		v = v * v * v
+		u := r.Float64()
+		if u < 1-0.0331*x*x*x*x || math.Log(u) < 0.5*x*x+d*(1-v+math.Log(v)) {
+			return d * v
+		}
+	}
+}
