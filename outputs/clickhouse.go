@@ -1,0 +1,221 @@
+package outputs
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/eventum-generator/eventum-go/config"
+	"github.com/eventum-generator/eventum-go/plugin"
+)
+
+// ClickHouseConfig configures the clickhouse output.
+type ClickHouseConfig struct {
+	Common
+	// Host of the ClickHouse server (required).
+	Host string `yaml:"host" required:"true"`
+	// Port of its HTTP interface (default 8123).
+	Port int `yaml:"port"`
+	// Protocol is http (default) or https.
+	Protocol string `yaml:"protocol"`
+	// Database and Table receive the rows (database default "default"; table required).
+	Database string `yaml:"database"`
+	Table    string `yaml:"table" required:"true"`
+	// Username (default "default") and Password authenticate.
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
+	// ConnectTimeout and RequestTimeout in seconds (defaults 10 and 300).
+	ConnectTimeout config.Duration `yaml:"connect_timeout"`
+	RequestTimeout config.Duration `yaml:"request_timeout"`
+	// ClientName is put in front of the User-Agent (shows in the query log).
+	ClientName string `yaml:"client_name"`
+	// ServerHostName is the name expected in the server's certificate when it
+	// differs from host (a proxy or tunnel).
+	ServerHostName string `yaml:"server_host_name"`
+	// ProxyURL sends the requests through an HTTP(S) proxy.
+	ProxyURL string `yaml:"proxy_url"`
+	// InputFormat is the ClickHouse input format of the body (default JSONEachRow).
+	InputFormat string `yaml:"input_format"`
+	// Header and Footer wrap the body; Separator goes between payloads (default "\n").
+	Header    string `yaml:"header"`
+	Footer    string `yaml:"footer"`
+	Separator string `yaml:"separator"`
+	TLSConfig
+}
+
+var formatNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*$`)
+
+// Validate checks the settings.
+func (c *ClickHouseConfig) Validate() error {
+	if err := checkHostPort(c.Host, c.Port); err != nil {
+		return err
+	}
+	if c.Protocol != "http" && c.Protocol != "https" {
+		return fmt.Errorf("protocol: must be http or https, got %q", c.Protocol)
+	}
+	if c.Database == "" || c.Table == "" {
+		return fmt.Errorf("database and table must not be empty")
+	}
+	if !formatNameRE.MatchString(c.InputFormat) {
+		return fmt.Errorf("input_format: %q is not a ClickHouse format name", c.InputFormat)
+	}
+	if c.ConnectTimeout <= 0 || c.RequestTimeout <= 0 {
+		return fmt.Errorf("connect_timeout and request_timeout must be positive")
+	}
+	return c.check()
+}
+
+// DefaultFormat implements DefaultFormatter: one JSON object per line.
+func (c *ClickHouseConfig) DefaultFormat() string { return "json" }
+
+func init() {
+	plugin.Register(Registry, "clickhouse",
+		func() *ClickHouseConfig {
+			return &ClickHouseConfig{
+				Port: 8123, Protocol: "http", Database: "default", Username: "default",
+				ConnectTimeout: config.Duration(10 * time.Second), RequestTimeout: config.Duration(300 * time.Second),
+				InputFormat: "JSONEachRow", Separator: "\n", TLSConfig: TLSConfig{Verify: true},
+			}
+		},
+		newClickHouse)
+}
+
+// quoteIdent quotes a ClickHouse identifier with backquotes.
+func quoteIdent(s string) string {
+	return "`" + strings.NewReplacer(`\`, `\\`, "`", "\\`").Replace(s) + "`"
+}
+
+// ClickHouse inserts each write as one `INSERT INTO db.table FORMAT X`
+// through the HTTP interface, the body being header + payloads joined by
+// separator + footer. An insert is all or nothing: 5xx answers and network
+// errors are retried within the write's deadline, anything else fails the
+// whole write.
+type ClickHouse struct {
+	cfg    *ClickHouseConfig
+	url    string
+	agent  string
+	client *http.Client
+	bufs   sync.Pool
+}
+
+func newClickHouse(c *ClickHouseConfig, env *plugin.Env) (Output, error) {
+	var tlsCfg *tls.Config
+	if c.Protocol == "https" {
+		t, err := c.tlsConfig(env)
+		if err != nil {
+			return nil, err
+		}
+		if c.ServerHostName != "" {
+			t.ServerName = c.ServerHostName
+		}
+		tlsCfg = t
+	}
+	client, err := newHTTPClient(c.ConnectTimeout.D(), c.RequestTimeout.D(), tlsCfg, c.ProxyURL)
+	if err != nil {
+		return nil, err
+	}
+	q := url.Values{}
+	q.Set("database", c.Database)
+	q.Set("query", fmt.Sprintf("INSERT INTO %s.%s FORMAT %s", quoteIdent(c.Database), quoteIdent(c.Table), c.InputFormat))
+	u := url.URL{Scheme: c.Protocol, Host: net.JoinHostPort(c.Host, strconv.Itoa(c.Port)), Path: "/", RawQuery: q.Encode()}
+	agent := "eventum"
+	if c.ClientName != "" {
+		agent = c.ClientName + " " + agent
+	}
+	return &ClickHouse{cfg: c, url: u.String(), agent: agent, client: client}, nil
+}
+
+// Open implements Output. No connection is made until the first write.
+func (o *ClickHouse) Open(context.Context) error { return nil }
+
+// ConcurrentWrites implements Concurrent.
+func (o *ClickHouse) ConcurrentWrites() bool { return true }
+
+// Write implements Output.
+func (o *ClickHouse) Write(ctx context.Context, payloads []string) (int, error) {
+	if len(payloads) == 0 {
+		return 0, nil
+	}
+	buf, _ := o.bufs.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	defer func() { buf.Reset(); o.bufs.Put(buf) }()
+	buf.WriteString(o.cfg.Header)
+	for i, p := range payloads {
+		if i > 0 {
+			buf.WriteString(o.cfg.Separator)
+		}
+		buf.WriteString(p)
+	}
+	buf.WriteString(o.cfg.Footer)
+	body := buf.Bytes()
+	err := retry(ctx, func(ctx context.Context) error { return o.insert(ctx, body) })
+	if err != nil {
+		return 0, fmt.Errorf("clickhouse output: insert into %s.%s: %w", o.cfg.Database, o.cfg.Table, err)
+	}
+	return len(payloads), nil
+}
+
+func (o *ClickHouse) insert(ctx context.Context, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.url, bytes.NewReader(body))
+	if err != nil {
+		return permanent(err)
+	}
+	req.Header.Set("X-ClickHouse-User", o.cfg.Username)
+	if o.cfg.Password != "" {
+		req.Header.Set("X-ClickHouse-Key", o.cfg.Password)
+	}
+	req.Header.Set("User-Agent", o.agent)
+	resp, err := o.client.Do(req)
+	if err != nil {
+		return classify(err)
+	}
+	defer resp.Body.Close()
+	text := readPrefix(resp.Body)
+	if resp.StatusCode == http.StatusOK {
+		return nil
+	}
+	err = fmt.Errorf("status %d: %s", resp.StatusCode, strings.TrimSpace(text))
+	if code := resp.Header.Get("X-ClickHouse-Exception-Code"); code != "" {
+		if n, _ := strconv.Atoi(code); transientClickHouseCodes[n] {
+			return err
+		}
+		return permanent(err)
+	}
+	if retryableStatus(resp.StatusCode) {
+		return err
+	}
+	return permanent(err)
+}
+
+// transientClickHouseCodes are the server exception codes worth retrying
+// (timeouts, overload, replication and keeper trouble); other exceptions
+// (syntax, unknown table, unparsable row) fail at once even though
+// ClickHouse answers many of them with a 500.
+var transientClickHouseCodes = map[int]bool{
+	159: true, // TIMEOUT_EXCEEDED
+	202: true, // TOO_MANY_SIMULTANEOUS_QUERIES
+	203: true, // NO_FREE_CONNECTION
+	209: true, // SOCKET_TIMEOUT
+	210: true, // NETWORK_ERROR
+	241: true, // MEMORY_LIMIT_EXCEEDED
+	242: true, // TABLE_IS_READ_ONLY
+	252: true, // TOO_MANY_PARTS
+	999: true, // KEEPER_EXCEPTION
+}
+
+// Close implements Output.
+func (o *ClickHouse) Close(context.Context) error {
+	o.client.CloseIdleConnections()
+	return nil
+}

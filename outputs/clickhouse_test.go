@@ -1,0 +1,119 @@
+package outputs
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeClickHouse is a stand-in for the ClickHouse HTTP interface: it checks
+// credentials, takes `INSERT INTO db.table FORMAT JSONEachRow` and keeps the
+// rows; fail holds exception codes to answer with first.
+type fakeClickHouse struct {
+	mu      sync.Mutex
+	fail    []int
+	queries []string
+	rows    []string
+	agent   string
+}
+
+func (f *fakeClickHouse) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.agent = r.Header.Get("User-Agent")
+	if r.Header.Get("X-ClickHouse-User") != "writer" || r.Header.Get("X-ClickHouse-Key") != "s3cret" {
+		w.Header().Set("X-ClickHouse-Exception-Code", "516")
+		w.WriteHeader(401)
+		io.WriteString(w, "Code: 516. DB::Exception: writer: Authentication failed")
+		return
+	}
+	if len(f.fail) > 0 {
+		code := f.fail[0]
+		f.fail = f.fail[1:]
+		w.Header().Set("X-ClickHouse-Exception-Code", fmt.Sprint(code))
+		w.WriteHeader(500)
+		fmt.Fprintf(w, "Code: %d. DB::Exception: simulated", code)
+		return
+	}
+	f.queries = append(f.queries, r.URL.Query().Get("query"))
+	for _, line := range strings.Split(strings.TrimSuffix(string(body), "\n"), "\n") {
+		f.rows = append(f.rows, line)
+	}
+}
+
+func startClickHouse(t *testing.T, fail ...int) (*fakeClickHouse, string) {
+	t.Helper()
+	f := &fakeClickHouse{fail: fail}
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	u, _ := url.Parse(srv.URL)
+	return f, fmt.Sprintf("host: %s, port: %s, username: writer, password: s3cret, table: events", u.Hostname(), u.Port())
+}
+
+func TestClickHouseInsert(t *testing.T) {
+	t.Parallel()
+	f, conn := startClickHouse(t, 202) // TOO_MANY_SIMULTANEOUS_QUERIES once: retried
+	o := mustBuild(t, "clickhouse", "{"+conn+", database: logs, client_name: gen1, footer: \"\\n\"}", "")
+	mustOpen(t, o)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if n, err := o.Write(ctx, []string{`{"a":1}`, `{"a":2}`}); n != 2 || err != nil {
+		t.Fatalf("Write = %d, %v", n, err)
+	}
+	mustClose(t, o)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.queries) != 1 || f.queries[0] != "INSERT INTO `logs`.`events` FORMAT JSONEachRow" {
+		t.Fatalf("queries %q", f.queries)
+	}
+	if strings.Join(f.rows, "|") != `{"a":1}|{"a":2}` || !strings.HasPrefix(f.agent, "gen1 ") {
+		t.Fatalf("rows %q, agent %q", f.rows, f.agent)
+	}
+}
+
+func TestClickHouseFailures(t *testing.T) {
+	t.Parallel()
+	f, conn := startClickHouse(t, 27) // CANNOT_PARSE_INPUT_ASSERTION_FAILED: not retried
+	o := mustBuild(t, "clickhouse", "{"+conn+"}", "")
+	mustOpen(t, o)
+	n, err := o.Write(context.Background(), []string{`{"a":`})
+	if n != 0 || err == nil || !strings.Contains(err.Error(), "Code: 27") {
+		t.Fatalf("Write = %d, %v", n, err)
+	}
+	o = mustBuild(t, "clickhouse", "{"+strings.Replace(conn, "s3cret", "wrong", 1)+"}", "")
+	mustOpen(t, o)
+	if n, err := o.Write(context.Background(), []string{`{}`}); n != 0 || err == nil || !strings.Contains(err.Error(), "Authentication failed") {
+		t.Fatalf("Write with a bad password = %d, %v", n, err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.fail) != 0 || len(f.rows) != 0 {
+		t.Fatalf("fail %v rows %v", f.fail, f.rows)
+	}
+}
+
+func TestClickHouseConfig(t *testing.T) {
+	t.Parallel()
+	for cfg, want := range map[string]string{
+		"{table: t}":                               `missing required key "host"`,
+		"{host: h}":                                `missing required key "table"`,
+		"{host: h, table: t, protocol: tcp}":       "protocol: must be http or https",
+		"{host: h, table: t, input_format: 'x y'}": "input_format",
+		"{host: h, table: t, port: 0}":             "port: must be 1-65535",
+	} {
+		if _, err := build(t, "clickhouse", cfg, ""); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want %q", cfg, err, want)
+		}
+	}
+	if (&ClickHouseConfig{}).DefaultFormat() != "json" || quoteIdent("a`b") != "`a\\`b`" {
+		t.Error("default format or quoting")
+	}
+}

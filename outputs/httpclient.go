@@ -1,0 +1,128 @@
+package outputs
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// newHTTPClient builds the client of the HTTP-based outputs (http,
+// clickhouse, opensearch). Without proxyURL the usual HTTP(S)_PROXY
+// environment variables apply.
+func newHTTPClient(connectTimeout, requestTimeout time.Duration, tlsCfg *tls.Config, proxyURL string) (*http.Client, error) {
+	proxy := http.ProxyFromEnvironment
+	if proxyURL != "" {
+		u, err := url.Parse(proxyURL)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("proxy_url: invalid URL %q", proxyURL)
+		}
+		proxy = http.ProxyURL(u)
+	}
+	dialer := &net.Dialer{Timeout: connectTimeout, KeepAlive: 30 * time.Second}
+	tr := &http.Transport{
+		Proxy:               proxy,
+		DialContext:         dialer.DialContext,
+		TLSClientConfig:     tlsCfg,
+		TLSHandshakeTimeout: connectTimeout,
+		ForceAttemptHTTP2:   true,
+		MaxIdleConns:        256,
+		MaxIdleConnsPerHost: 64,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	return &http.Client{Transport: tr, Timeout: requestTimeout}, nil
+}
+
+// checkURL validates an http(s) URL setting.
+func checkURL(key, s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%s: expected an http:// or https:// URL, got %q", key, s)
+	}
+	return nil
+}
+
+// bodyPrefix is how much of a failed response's body goes into the error.
+const bodyPrefix = 512
+
+// readPrefix returns the first bodyPrefix bytes of r and drains (a bounded
+// amount of) the rest, so the connection can be reused.
+func readPrefix(r io.Reader) string {
+	b, _ := io.ReadAll(io.LimitReader(r, bodyPrefix))
+	io.Copy(io.Discard, io.LimitReader(r, 1<<20))
+	return string(b)
+}
+
+// permanentError marks a failure that retrying cannot fix (4xx, bad certificate).
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string { return e.err.Error() }
+func (e permanentError) Unwrap() error { return e.err }
+
+func permanent(err error) error { return permanentError{err} }
+
+// Backoff of the retries: the first wait, its growth cap, and the number of
+// attempts when ctx has no deadline.
+const (
+	retryFirstWait   = 100 * time.Millisecond
+	retryMaxWait     = 5 * time.Second
+	retryMaxAttempts = 5
+)
+
+// retry calls do until it succeeds or returns a permanent error, waiting with
+// exponential backoff (and jitter) between attempts. With a deadline on ctx it
+// keeps trying while the next attempt can start before the deadline; without
+// one it makes at most retryMaxAttempts attempts. It returns the last error.
+func retry(ctx context.Context, do func(ctx context.Context) error) error {
+	wait := retryFirstWait
+	deadline, hasDeadline := ctx.Deadline()
+	for attempt := 1; ; attempt++ {
+		err := do(ctx)
+		if err == nil {
+			return nil
+		}
+		var perm permanentError
+		if errors.As(err, &perm) {
+			return perm.err
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		if !hasDeadline && attempt >= retryMaxAttempts {
+			return fmt.Errorf("%w (gave up after %d attempts)", err, attempt)
+		}
+		sleep := wait/2 + rand.N(wait/2+1)
+		if hasDeadline && time.Now().Add(sleep).After(deadline) {
+			return fmt.Errorf("%w (gave up after %d attempts: deadline)", err, attempt)
+		}
+		t := time.NewTimer(sleep)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait = min(wait*2, retryMaxWait)
+	}
+}
+
+// classify wraps a transport error: a rejected certificate is permanent,
+// the rest (refused, reset, timeout) may pass.
+func classify(err error) error {
+	var certErr *tls.CertificateVerificationError
+	if errors.As(err, &certErr) {
+		return permanent(err)
+	}
+	return err
+}
+
+// retryableStatus reports whether an HTTP status is worth another attempt.
+func retryableStatus(code int) bool {
+	return code >= 500 || code == http.StatusTooManyRequests || code == http.StatusRequestTimeout
+}

@@ -1,0 +1,117 @@
+package outputs
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/eventum-generator/eventum-go/config"
+	"github.com/eventum-generator/eventum-go/plugin"
+	"golang.org/x/text/encoding"
+)
+
+// StdoutConfig configures the stdout output.
+type StdoutConfig struct {
+	Common
+	// Stream is `stdout` (default) or `stderr`.
+	Stream string `yaml:"stream"`
+	// Separator is written after every payload (default "\n").
+	Separator string `yaml:"separator"`
+	// FlushInterval is how often buffered payloads are flushed, in seconds
+	// (default 1); 0 flushes after every write.
+	FlushInterval config.Duration `yaml:"flush_interval"`
+	// Encoding of the written text (default utf_8).
+	Encoding string `yaml:"encoding"`
+}
+
+// Validate checks the settings.
+func (c *StdoutConfig) Validate() error {
+	if c.Stream != "stdout" && c.Stream != "stderr" {
+		return fmt.Errorf("stream: must be stdout or stderr, got %q", c.Stream)
+	}
+	_, err := textEncoder(c.Encoding)
+	return err
+}
+
+func init() {
+	plugin.Register(Registry, "stdout",
+		func() *StdoutConfig {
+			return &StdoutConfig{Stream: "stdout", Separator: "\n", FlushInterval: config.Duration(time.Second), Encoding: "utf_8"}
+		},
+		func(c *StdoutConfig, _ *plugin.Env) (Output, error) {
+			dst := io.Writer(os.Stdout)
+			if c.Stream == "stderr" {
+				dst = os.Stderr
+			}
+			return newStream(dst, c.Separator, c.FlushInterval.D(), c.Encoding)
+		})
+}
+
+// stream writes payloads to an io.Writer through a buffer flushed every
+// interval (or after every Write when the interval is 0). It backs stdout.
+type stream struct {
+	dst      io.Writer
+	sep      string
+	interval time.Duration
+	enc      *encoding.Encoder
+
+	mu     sync.Mutex // guards buf: writes and flushes never interleave
+	buf    *bufio.Writer
+	ticker *ticker
+}
+
+func newStream(dst io.Writer, sep string, interval time.Duration, encName string) (*stream, error) {
+	enc, err := textEncoder(encName)
+	if err != nil {
+		return nil, err
+	}
+	if sep, err = encodeString(enc, sep); err != nil {
+		return nil, fmt.Errorf("separator: %w", err)
+	}
+	return &stream{dst: dst, sep: sep, interval: interval, enc: enc}, nil
+}
+
+// Open implements Output.
+func (s *stream) Open(context.Context) error {
+	s.buf = bufio.NewWriterSize(s.dst, bufferSize)
+	if s.interval > 0 {
+		s.ticker = startTicker(s.interval, func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.buf.Flush()
+		})
+	}
+	return nil
+}
+
+// Write implements Output.
+func (s *stream) Write(_ context.Context, payloads []string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, err := writeLines(s.buf, payloads, s.sep, s.enc)
+	if err == nil && s.interval == 0 {
+		err = s.buf.Flush()
+	}
+	if err != nil {
+		return n, fmt.Errorf("stdout output: %w", err)
+	}
+	return n, nil
+}
+
+// Close implements Output: it stops the flusher and flushes.
+func (s *stream) Close(context.Context) error {
+	s.ticker.Stop()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.buf == nil {
+		return nil
+	}
+	if err := s.buf.Flush(); err != nil {
+		return fmt.Errorf("stdout output: flush: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,61 @@
+package outputs
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"os"
+
+	"github.com/eventum-generator/eventum-go/plugin"
+)
+
+// TLSConfig holds the TLS settings shared by the network outputs; output
+// configs embed it, so its keys sit next to the output's own.
+type TLSConfig struct {
+	// Verify checks the server's certificate chain and host name.
+	Verify bool `yaml:"verify"`
+	// CACert is a PEM file of CA certificates trusted instead of the system's.
+	CACert string `yaml:"ca_cert"`
+	// ClientCert and ClientCertKey are PEM files for mutual TLS; set both or neither.
+	ClientCert    string `yaml:"client_cert"`
+	ClientCertKey string `yaml:"client_cert_key"`
+}
+
+func (c *TLSConfig) check() error {
+	if (c.ClientCert == "") != (c.ClientCertKey == "") {
+		return fmt.Errorf("client_cert and client_cert_key must be set together")
+	}
+	return nil
+}
+
+// tlsConfig builds the *tls.Config; files resolve against the generator's directory.
+func (c *TLSConfig) tlsConfig(env *plugin.Env) (*tls.Config, error) {
+	cfg := &tls.Config{InsecureSkipVerify: !c.Verify, MinVersion: tls.VersionTLS12} //nolint:gosec // the user's choice, documented
+	if c.CACert != "" {
+		pem, err := os.ReadFile(envPath(env, c.CACert))
+		if err != nil {
+			return nil, fmt.Errorf("ca_cert: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("ca_cert: no PEM certificate in %s", c.CACert)
+		}
+		cfg.RootCAs = pool
+	}
+	if c.ClientCert != "" {
+		cert, err := tls.LoadX509KeyPair(envPath(env, c.ClientCert), envPath(env, c.ClientCertKey))
+		if err != nil {
+			return nil, fmt.Errorf("client_cert: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
+}
+
+// envPath resolves p against the generator's directory (env may be nil).
+func envPath(env *plugin.Env, p string) string {
+	if env == nil {
+		return p
+	}
+	return env.Path(p)
+}

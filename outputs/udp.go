@@ -1,0 +1,110 @@
+package outputs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"syscall"
+
+	"github.com/eventum-generator/eventum-go/plugin"
+	"golang.org/x/text/encoding"
+)
+
+// UDPConfig configures the udp output.
+type UDPConfig struct {
+	Common
+	// Host and Port name the receiver (required).
+	Host string `yaml:"host" required:"true"`
+	Port int    `yaml:"port" required:"true"`
+	// Separator is appended to every payload (default "\n").
+	Separator string `yaml:"separator"`
+	// Encoding of the sent text (default utf_8).
+	Encoding string `yaml:"encoding"`
+}
+
+// Validate checks the settings.
+func (c *UDPConfig) Validate() error {
+	if err := checkHostPort(c.Host, c.Port); err != nil {
+		return err
+	}
+	_, err := textEncoder(c.Encoding)
+	return err
+}
+
+func init() {
+	plugin.Register(Registry, "udp",
+		func() *UDPConfig { return &UDPConfig{Separator: "\n", Encoding: "utf_8"} },
+		func(c *UDPConfig, _ *plugin.Env) (Output, error) {
+			enc, err := textEncoder(c.Encoding)
+			if err != nil {
+				return nil, err
+			}
+			sep, err := encodeString(enc, c.Separator)
+			if err != nil {
+				return nil, fmt.Errorf("separator: %w", err)
+			}
+			return &UDP{addr: net.JoinHostPort(c.Host, strconv.Itoa(c.Port)), sep: sep, enc: enc}, nil
+		})
+}
+
+// maxDatagram is the largest UDP payload over IPv4.
+const maxDatagram = 65507
+
+// UDP sends every payload, followed by the separator, as one datagram.
+// Delivery is not confirmed (that is UDP); a payload too large for a datagram
+// fails the write at that payload.
+type UDP struct {
+	addr string
+	sep  string
+	enc  *encoding.Encoder
+	conn net.Conn
+}
+
+// Open implements Output: it resolves the address and binds a local socket.
+func (o *UDP) Open(ctx context.Context) error {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "udp", o.addr)
+	if err != nil {
+		return fmt.Errorf("udp output: %s: %w", o.addr, err)
+	}
+	o.conn = conn
+	return nil
+}
+
+// ConcurrentWrites implements Concurrent: each datagram is sent whole.
+func (o *UDP) ConcurrentWrites() bool { return true }
+
+// Write implements Output.
+func (o *UDP) Write(_ context.Context, payloads []string) (int, error) {
+	var buf []byte
+	for i, p := range payloads {
+		p, err := encodeString(o.enc, p)
+		if err != nil {
+			return i, fmt.Errorf("udp output: payload %d: %w", i, err)
+		}
+		if len(p)+len(o.sep) > maxDatagram {
+			return i, fmt.Errorf("udp output: payload %d: %d bytes do not fit in a datagram (max %d)", i, len(p)+len(o.sep), maxDatagram)
+		}
+		buf = append(append(buf[:0], p...), o.sep...)
+		_, err = o.conn.Write(buf)
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			// The refusal reported an earlier datagram (an ICMP error
+			// from the host); this one was not sent yet.
+			_, err = o.conn.Write(buf)
+		}
+		if err != nil {
+			return i, fmt.Errorf("udp output: send to %s: %w", o.addr, err)
+		}
+	}
+	return len(payloads), nil
+}
+
+// Close implements Output.
+func (o *UDP) Close(context.Context) error {
+	if o.conn == nil {
+		return nil
+	}
+	return o.conn.Close()
+}
