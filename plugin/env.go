@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"time"
+
+	"github.com/eventum-generator/eventum-go/starlib"
 )
 
 // Env is what a plugin constructor gets from the generator it belongs to.
@@ -29,6 +31,9 @@ type Env struct {
 	InputTags [][]string
 	// Logger is the generator's logger.
 	Logger *slog.Logger
+	// Globals is the state shared by all generators of the process
+	// (`globals` in scripts and templates); nil means a private one.
+	Globals *starlib.Globals
 }
 
 // Path resolves p against the generator directory unless it is absolute.

@@ -1,0 +1,215 @@
+package scripts
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"time"
+
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+
+	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-generator/eventum-go/starlib"
+)
+
+// ScriptConfig configures the script event plugin:
+//
+//	event:
+//	  script:
+//	    path: scripts/produce.star
+type ScriptConfig struct {
+	// Path of the Starlark file, relative to the generator file's directory.
+	Path string `yaml:"path" required:"true"`
+}
+
+// Validate checks the config after decoding.
+func (c *ScriptConfig) Validate() error {
+	if c.Path == "" {
+		return errors.New("path: must not be empty")
+	}
+	return nil
+}
+
+func init() {
+	plugin.Register(Registry, "script", func() *ScriptConfig { return &ScriptConfig{} }, newScript)
+}
+
+// scriptMaxSteps bounds the Starlark steps of one produce() call (and of
+// the file's top level), so a runaway loop fails instead of hanging.
+const scriptMaxSteps = 500_000_000
+
+// scriptFileOptions are the Starlark dialect of scripts: while loops,
+// top-level if/for, reassignable globals and recursion are allowed.
+var scriptFileOptions = &syntax.FileOptions{
+	Set:             true,
+	While:           true,
+	TopLevelControl: true,
+	GlobalReassign:  true,
+	Recursion:       true,
+}
+
+var (
+	keyTimestamp = starlark.String("timestamp")
+	keyTags      = starlark.String("tags")
+)
+
+// Script is the producer of the script plugin: it calls the file's
+// produce(params) for every timestamp. It belongs to one goroutine.
+type Script struct {
+	path    string
+	fn      starlark.Callable
+	thread  *starlark.Thread
+	loc     *time.Location
+	tags    []starlark.Tuple // per input, built once
+	globals *starlib.GlobalsView
+	env     *plugin.Env
+	args    starlark.Tuple // reused one-element argument tuple
+	steps   uint64         // step budget of one call
+}
+
+func newScript(cfg *ScriptConfig, env *plugin.Env) (Producer, error) {
+	return NewScript(env.Path(cfg.Path), env)
+}
+
+// NewScript compiles and initialises the Starlark file at path (already
+// resolved) for env. Syntax errors, top-level runtime errors and a missing
+// produce function are reported with the file name and line.
+func NewScript(path string, env *plugin.Env) (*Script, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("script: %w", err)
+	}
+	loc := env.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	g := env.Globals
+	if g == nil {
+		g = starlib.NewGlobals()
+	}
+	s := &Script{path: path, loc: loc, globals: g.View(), env: env, args: make(starlark.Tuple, 1), steps: scriptMaxSteps}
+
+	r := env.Rand
+	if r == nil {
+		r = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	}
+	mod := starlib.NewModule(r, loc)
+	predeclared := starlark.StringDict{
+		"module":  mod,
+		"locals":  starlib.NewStore(),
+		"shared":  starlib.NewStore(),
+		"globals": s.globals,
+	}
+	for _, name := range starlib.StdlibNames {
+		predeclared[name] = mod.Namespace(name)
+	}
+	for name, v := range starlib.Builtins {
+		predeclared[name] = v
+	}
+
+	_, prog, err := starlark.SourceProgramOptions(scriptFileOptions, path, src, predeclared.Has)
+	if err != nil {
+		return nil, fmt.Errorf("script: %w", err)
+	}
+
+	log := env.Log()
+	s.thread = &starlark.Thread{
+		Name:  "script " + path,
+		Print: func(_ *starlark.Thread, msg string) { log.Info(msg, "script", path) },
+		Load: func(_ *starlark.Thread, module string) (starlark.StringDict, error) {
+			return nil, fmt.Errorf("load(%q): scripts cannot load other files", module)
+		},
+		OnMaxSteps: func(t *starlark.Thread) {
+			t.Cancel(fmt.Sprintf("script ran more than %d steps in one call", s.steps))
+		},
+	}
+	s.thread.SetMaxExecutionSteps(scriptMaxSteps)
+	// Globals are deliberately not frozen: module-level dicts and lists are
+	// the script's own state across produce() calls.
+	globals, err := prog.Init(s.thread, predeclared)
+	s.releaseGlobals()
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	fn, ok := globals["produce"]
+	if !ok {
+		return nil, fmt.Errorf("script %s: no function produce(params) defined", path)
+	}
+	s.fn, ok = fn.(starlark.Callable)
+	if !ok {
+		return nil, fmt.Errorf("script %s: produce is a %s, not a function", path, fn.Type())
+	}
+
+	s.tags = make([]starlark.Tuple, len(env.InputTags))
+	for i, tags := range env.InputTags {
+		t := make(starlark.Tuple, len(tags))
+		for j, tag := range tags {
+			t[j] = starlark.String(tag)
+		}
+		s.tags[i] = t
+	}
+	return s, nil
+}
+
+// Cancel stops the running or next produce() call with an error; it is
+// safe to call from any goroutine.
+func (s *Script) Cancel(reason string) { s.thread.Cancel(reason) }
+
+func (s *Script) wrap(err error) error {
+	var ee *starlark.EvalError
+	if errors.As(err, &ee) {
+		return fmt.Errorf("script %s: %s", s.path, ee.Backtrace())
+	}
+	return fmt.Errorf("script %s: %w", s.path, err)
+}
+
+func (s *Script) releaseGlobals() {
+	if n := s.globals.ReleaseAll(); n > 0 {
+		s.env.Log().Warn("script left globals acquired; released", "script", s.path, "holds", n)
+	}
+}
+
+// Produce calls produce({"timestamp": datetime, "tags": tuple}) and appends
+// the returned string or strings to out.
+func (s *Script) Produce(ts int64, src int, out []string) ([]string, error) {
+	var tags starlark.Tuple
+	if src >= 0 && src < len(s.tags) {
+		tags = s.tags[src]
+	}
+	params := starlark.NewDict(2)
+	_ = params.SetKey(keyTimestamp, starlib.NewTimestamp(time.Unix(0, ts).In(s.loc)))
+	_ = params.SetKey(keyTags, tags)
+	s.args[0] = params
+
+	s.thread.SetMaxExecutionSteps(s.thread.ExecutionSteps() + s.steps)
+	res, err := starlark.Call(s.thread, s.fn, s.args, nil)
+	s.args[0] = nil
+	s.releaseGlobals()
+	if err != nil {
+		return out, s.wrap(err)
+	}
+	switch res := res.(type) {
+	case starlark.String:
+		return append(out, string(res)), nil
+	case *starlark.List:
+		return s.appendAll(out, res, res.Len())
+	case starlark.Tuple:
+		return s.appendAll(out, res, len(res))
+	}
+	return out, fmt.Errorf("script %s: produce must return a string or a list of strings, got %s", s.path, res.Type())
+}
+
+func (s *Script) appendAll(out []string, seq starlark.Indexable, n int) ([]string, error) {
+	start := len(out)
+	for i := 0; i < n; i++ {
+		str, ok := seq.Index(i).(starlark.String)
+		if !ok {
+			return out[:start], fmt.Errorf("script %s: produce returned a list whose element %d is a %s, not a string",
+				s.path, i, seq.Index(i).Type())
+		}
+		out = append(out, string(str))
+	}
+	return out, nil
+}

@@ -1,0 +1,769 @@
+package starlib
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"net/netip"
+	"time"
+
+	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
+	"go.starlark.net/syntax"
+)
+
+// newRandNamespace builds module.rand bound to r. Semantics follow the
+// original eventum rand module (random.* of CPython), drawing from r.
+func newRandNamespace(r *rand.Rand, loc *time.Location) starlark.Value {
+	g := &randGen{r: r, loc: loc}
+	ns := func(name string, fns map[string]builtinFn) *starlarkstruct.Module {
+		m := &starlarkstruct.Module{Name: name, Members: make(starlark.StringDict, len(fns))}
+		for n, f := range fns {
+			m.Members[n] = starlark.NewBuiltin(name+"."+n, f)
+		}
+		return m
+	}
+	number := ns("number", map[string]builtinFn{
+		"integer":     g.integer,
+		"floating":    g.floating,
+		"gauss":       g.gauss,
+		"lognormal":   g.lognormal,
+		"exponential": g.exponential,
+		"pareto":      g.pareto,
+		"triangular":  g.triangular,
+		"clamp":       clamp,
+	})
+	str := ns("string", map[string]builtinFn{
+		"letters":           g.charsFn(lettersAlphabet),
+		"letters_lowercase": g.charsFn(lowerAlphabet),
+		"letters_uppercase": g.charsFn(upperAlphabet),
+		"digits":            g.charsFn(digitAlphabet),
+		"punctuation":       g.charsFn(punctAlphabet),
+		"hex":               g.charsFn(hexAlphabet),
+		"pattern":           g.pattern,
+	})
+	network := ns("network", map[string]builtinFn{
+		"ip_v4":            g.noArgs(g.ipV4),
+		"ip_v4_private":    g.noArgs(g.ipV4Private),
+		"ip_v4_private_a":  g.noArgs(func() string { return g.ipV4Range(0x0A000000, 0x0AFFFFFF) }),
+		"ip_v4_private_b":  g.noArgs(func() string { return g.ipV4Range(0xAC100000, 0xAC1FFFFF) }),
+		"ip_v4_private_c":  g.noArgs(func() string { return g.ipV4Range(0xC0A80000, 0xC0A8FFFF) }),
+		"ip_v4_public":     g.noArgs(g.ipV4Public),
+		"ip_v4_in_subnet":  g.ipInSubnet,
+		"ip_v6":            g.noArgs(func() string { return g.ipV6(netip.Prefix{}) }),
+		"ip_v6_global":     g.noArgs(func() string { return g.ipV6(netip.MustParsePrefix("2000::/3")) }),
+		"ip_v6_link_local": g.noArgs(func() string { return g.ipV6(netip.MustParsePrefix("fe80::/64")) }),
+		"ip_v6_ula":        g.noArgs(func() string { return g.ipV6(netip.MustParsePrefix("fd00::/8")) }),
+		"mac":              g.noArgs(g.mac),
+	})
+	crypto := ns("crypto", map[string]builtinFn{
+		"uuid4":  g.noArgs(func() string { return formatUUID(g.uuid4()) }),
+		"md5":    g.noArgs(func() string { return g.hexString(32) }),
+		"sha1":   g.noArgs(func() string { return g.hexString(40) }),
+		"sha256": g.noArgs(func() string { return g.hexString(64) }),
+		"sha512": g.noArgs(func() string { return g.hexString(128) }),
+	})
+	dt := ns("datetime", map[string]builtinFn{"timestamp": g.timestamp})
+	top := ns("rand", map[string]builtinFn{
+		"choice":           g.choice,
+		"choices":          g.choices,
+		"shuffle":          g.shuffle,
+		"weighted_choice":  g.weightedChoice,
+		"weighted_choices": g.weightedChoices,
+		"chance":           g.chance,
+	})
+	top.Members["number"] = number
+	top.Members["string"] = str
+	top.Members["network"] = network
+	top.Members["crypto"] = crypto
+	top.Members["datetime"] = dt
+	return top
+}
+
+type builtinFn = func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error)
+
+type randGen struct {
+	r   *rand.Rand
+	loc *time.Location
+}
+
+// args returns the n positional arguments, accepting keywords by name
+// (the fast path is positional only, without allocation).
+func args(b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple, names ...string) (starlark.Tuple, error) {
+	if len(kwargs) == 0 && len(args) == len(names) {
+		return args, nil
+	}
+	out := make(starlark.Tuple, len(names))
+	pairs := make([]any, 0, 2*len(names))
+	for i, n := range names {
+		pairs = append(pairs, n, &out[i])
+	}
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, pairs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func toInt64(fn string, v starlark.Value) (int64, error) {
+	if i, ok := v.(starlark.Int); ok {
+		if n, ok := i.Int64(); ok {
+			return n, nil
+		}
+		return 0, fmt.Errorf("%s: integer %s out of range", fn, i)
+	}
+	if v == nil {
+		return 0, fmt.Errorf("%s: missing argument", fn)
+	}
+	return 0, fmt.Errorf("%s: want int, got %s", fn, v.Type())
+}
+
+func toFloat(fn string, v starlark.Value) (float64, error) {
+	if v == nil {
+		return 0, fmt.Errorf("%s: missing argument", fn)
+	}
+	f, ok := starlark.AsFloat(v)
+	if !ok {
+		return 0, fmt.Errorf("%s: want a number, got %s", fn, v.Type())
+	}
+	return f, nil
+}
+
+func floats(b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple, names ...string) ([4]float64, error) {
+	var out [4]float64
+	vals, err := args(b, a, kw, names...)
+	if err != nil {
+		return out, err
+	}
+	for i, v := range vals {
+		if out[i], err = toFloat(b.Name(), v); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+func (g *randGen) integer(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	vals, err := args(b, a, kw, "a", "b")
+	if err != nil {
+		return nil, err
+	}
+	lo, err := toInt64(b.Name(), vals[0])
+	if err != nil {
+		return nil, err
+	}
+	hi, err := toInt64(b.Name(), vals[1])
+	if err != nil {
+		return nil, err
+	}
+	if lo > hi {
+		return nil, fmt.Errorf("%s: empty range [%d, %d]", b.Name(), lo, hi)
+	}
+	span := uint64(hi - lo)
+	if span == math.MaxUint64 {
+		return starlark.MakeInt64(int64(g.r.Uint64())), nil
+	}
+	return starlark.MakeInt64(lo + int64(g.r.Uint64N(span+1))), nil
+}
+
+func (g *randGen) floating(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	f, err := floats(b, a, kw, "a", "b")
+	if err != nil {
+		return nil, err
+	}
+	return starlark.Float(f[0] + (f[1]-f[0])*g.r.Float64()), nil
+}
+
+func (g *randGen) gauss(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	f, err := floats(b, a, kw, "mu", "sigma")
+	if err != nil {
+		return nil, err
+	}
+	return starlark.Float(f[0] + f[1]*g.r.NormFloat64()), nil
+}
+
+func (g *randGen) lognormal(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	f, err := floats(b, a, kw, "mu", "sigma")
+	if err != nil {
+		return nil, err
+	}
+	return starlark.Float(math.Exp(f[0] + f[1]*g.r.NormFloat64())), nil
+}
+
+func (g *randGen) exponential(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	f, err := floats(b, a, kw, "lambd")
+	if err != nil {
+		return nil, err
+	}
+	if f[0] == 0 {
+		return nil, fmt.Errorf("%s: lambd must not be zero", b.Name())
+	}
+	return starlark.Float(g.r.ExpFloat64() / f[0]), nil
+}
+
+func (g *randGen) pareto(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	var av, xv starlark.Value = nil, starlark.Float(1)
+	if err := starlark.UnpackArgs(b.Name(), a, kw, "alpha", &av, "xmin?", &xv); err != nil {
+		return nil, err
+	}
+	alpha, err := toFloat(b.Name(), av)
+	if err != nil {
+		return nil, err
+	}
+	xmin, err := toFloat(b.Name(), xv)
+	if err != nil {
+		return nil, err
+	}
+	if alpha <= 0 {
+		return nil, fmt.Errorf("%s: alpha must be positive", b.Name())
+	}
+	return starlark.Float(xmin * math.Pow(1-g.r.Float64(), -1/alpha)), nil
+}
+
+func (g *randGen) triangular(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	var lv, hv, modeV starlark.Value = starlark.Float(0), starlark.Float(1), starlark.None
+	if err := starlark.UnpackArgs(b.Name(), a, kw, "low?", &lv, "high?", &hv, "mode?", &modeV); err != nil {
+		return nil, err
+	}
+	low, err := toFloat(b.Name(), lv)
+	if err != nil {
+		return nil, err
+	}
+	high, err := toFloat(b.Name(), hv)
+	if err != nil {
+		return nil, err
+	}
+	if high == low {
+		return starlark.Float(low), nil
+	}
+	c := 0.5
+	if modeV != starlark.None {
+		mode, err := toFloat(b.Name(), modeV)
+		if err != nil {
+			return nil, err
+		}
+		c = (mode - low) / (high - low)
+	}
+	u := g.r.Float64()
+	if u > c {
+		u, c, low, high = 1-u, 1-c, high, low
+	}
+	return starlark.Float(low + (high-low)*math.Sqrt(u*c)), nil
+}
+
+func clamp(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	vals, err := args(b, a, kw, "value", "min_val", "max_val")
+	if err != nil {
+		return nil, err
+	}
+	// max(min_val, min(max_val, value)), keeping the argument's own type.
+	lo, hi, v := vals[1], vals[2], vals[0]
+	if lt, err := starlark.Compare(syntax.LT, hi, v); err != nil {
+		return nil, fmt.Errorf("%s: %w", b.Name(), err)
+	} else if lt {
+		v = hi
+	}
+	if lt, err := starlark.Compare(syntax.LT, v, lo); err != nil {
+		return nil, fmt.Errorf("%s: %w", b.Name(), err)
+	} else if lt {
+		v = lo
+	}
+	return v, nil
+}
+
+const (
+	lowerAlphabet   = "abcdefghijklmnopqrstuvwxyz"
+	upperAlphabet   = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	lettersAlphabet = lowerAlphabet + upperAlphabet
+	digitAlphabet   = "0123456789"
+	punctAlphabet   = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+	hexAlphabet     = "0123456789abcdef"
+)
+
+func (g *randGen) charsFn(alphabet string) builtinFn {
+	return func(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		vals, err := args(b, a, kw, "size")
+		if err != nil {
+			return nil, err
+		}
+		n, err := toInt64(b.Name(), vals[0])
+		if err != nil {
+			return nil, err
+		}
+		if n < 0 || n > 1<<24 {
+			return nil, fmt.Errorf("%s: size %d out of range", b.Name(), n)
+		}
+		return starlark.String(g.chars(alphabet, int(n))), nil
+	}
+}
+
+func (g *randGen) chars(alphabet string, n int) string {
+	var stack [64]byte
+	buf := stack[:0]
+	if n > len(stack) {
+		buf = make([]byte, 0, n)
+	}
+	if alphabet == hexAlphabet {
+		for len(buf) < n {
+			x := g.r.Uint64()
+			for k := 0; k < 16 && len(buf) < n; k++ {
+				buf = append(buf, hexAlphabet[x&15])
+				x >>= 4
+			}
+		}
+		return string(buf)
+	}
+	for range n {
+		buf = append(buf, alphabet[g.r.IntN(len(alphabet))])
+	}
+	return string(buf)
+}
+
+func (g *randGen) hexString(n int) string { return g.chars(hexAlphabet, n) }
+
+// pattern fills a pattern: # digit, ? lowercase letter, ! uppercase letter,
+// * lowercase hex digit, \ escapes the next character; others stay.
+func (g *randGen) pattern(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	var p string
+	if err := starlark.UnpackPositionalArgs(b.Name(), a, kw, 1, &p); err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(p))
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; c {
+		case '#':
+			out = append(out, digitAlphabet[g.r.IntN(10)])
+		case '?':
+			out = append(out, lowerAlphabet[g.r.IntN(26)])
+		case '!':
+			out = append(out, upperAlphabet[g.r.IntN(26)])
+		case '*':
+			out = append(out, hexAlphabet[g.r.IntN(16)])
+		case '\\':
+			if i+1 < len(p) {
+				i++
+				out = append(out, p[i])
+			}
+		default:
+			out = append(out, c)
+		}
+	}
+	return starlark.String(out), nil
+}
+
+func (g *randGen) noArgs(f func() string) builtinFn {
+	return func(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		if len(a) > 0 || len(kw) > 0 {
+			return nil, fmt.Errorf("%s: got unexpected arguments", b.Name())
+		}
+		return starlark.String(f()), nil
+	}
+}
+
+func appendIPv4(b []byte, ip uint32) []byte {
+	for i := 3; i >= 0; i-- {
+		b = appendNum(b, int(ip>>(8*i))&0xFF, 0, '0', 0)
+		if i > 0 {
+			b = append(b, '.')
+		}
+	}
+	return b
+}
+
+func (g *randGen) ipV4() string {
+	var buf [16]byte
+	return string(appendIPv4(buf[:0], g.r.Uint32()))
+}
+
+func (g *randGen) ipV4Range(lo, hi uint32) string {
+	var buf [16]byte
+	return string(appendIPv4(buf[:0], lo+uint32(g.r.Uint64N(uint64(hi-lo)+1))))
+}
+
+func (g *randGen) ipV4Private() string {
+	switch g.r.IntN(3) {
+	case 0:
+		return g.ipV4Range(0x0A000000, 0x0AFFFFFF)
+	case 1:
+		return g.ipV4Range(0xAC100000, 0xAC1FFFFF)
+	}
+	return g.ipV4Range(0xC0A80000, 0xC0A8FFFF)
+}
+
+// publicRanges are the public IPv4 ranges and weights of the original module.
+var publicRanges = []struct {
+	lo, hi uint32
+	weight float64
+}{
+	{0x01000000, 0x09FFFFFF, 5}, {0x0B000000, 0x643FFFFF, 8}, {0x64800000, 0x7EFFFFFF, 6},
+	{0x80000000, 0xA9FDFFFF, 7}, {0xA9FF0000, 0xAC0FFFFF, 4}, {0xAC200000, 0xBFFFFFFF, 9},
+	{0xC0000100, 0xC00001FF, 3}, {0xC0000300, 0xC05862FF, 4}, {0xC0586400, 0xC0A7FFFF, 5},
+	{0xC0A90000, 0xC611FFFF, 6}, {0xC6140000, 0xC63363FF, 4}, {0xC6336500, 0xCB0070FF, 6},
+	{0xCB007200, 0xDFFFFFFF, 8},
+}
+
+func (g *randGen) ipV4Public() string {
+	total := 0.0
+	for _, pr := range publicRanges {
+		total += pr.weight
+	}
+	x := g.r.Float64() * total
+	i := 0
+	for ; i < len(publicRanges)-1; i++ {
+		x -= publicRanges[i].weight
+		if x < 0 {
+			break
+		}
+	}
+	return g.ipV4Range(publicRanges[i].lo, publicRanges[i].hi)
+}
+
+// ipV6 returns a random address inside p (any address for a zero prefix).
+func (g *randGen) ipV6(p netip.Prefix) string {
+	var a [16]byte
+	binary.BigEndian.PutUint64(a[:8], g.r.Uint64())
+	binary.BigEndian.PutUint64(a[8:], g.r.Uint64())
+	if p.IsValid() {
+		base := p.Addr().As16()
+		bits := p.Bits()
+		for i := 0; i < 16; i++ {
+			keep := min(max(bits-8*i, 0), 8) // network bits in this byte
+			mask := byte(0xFF << (8 - keep))
+			a[i] = base[i]&mask | a[i]&^mask
+		}
+	}
+	return netip.AddrFrom16(a).String()
+}
+
+func (g *randGen) ipInSubnet(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	var cidr string
+	if err := starlark.UnpackPositionalArgs(b.Name(), a, kw, 1, &cidr); err != nil {
+		return nil, err
+	}
+	p, err := netip.ParsePrefix(cidr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", b.Name(), err)
+	}
+	p = p.Masked()
+	if !p.Addr().Is4() {
+		return starlark.String(g.ipV6(p)), nil
+	}
+	v4 := p.Addr().As4()
+	base := binary.BigEndian.Uint32(v4[:])
+	size := uint64(1) << (32 - p.Bits())
+	lo, hi := uint64(base), uint64(base)+size-1
+	if size >= 4 { // skip the network and broadcast addresses
+		lo, hi = lo+1, hi-1
+	}
+	var buf [16]byte
+	return starlark.String(appendIPv4(buf[:0], uint32(lo+g.r.Uint64N(hi-lo+1)))), nil
+}
+
+func (g *randGen) mac() string {
+	x := g.r.Uint64()
+	buf := make([]byte, 0, 17)
+	for i := 0; i < 6; i++ {
+		if i > 0 {
+			buf = append(buf, ':')
+		}
+		v := byte(x >> (8 * i))
+		buf = append(buf, hexAlphabet[v>>4], hexAlphabet[v&15])
+	}
+	return string(buf)
+}
+
+func (g *randGen) uuid4() [16]byte {
+	var u [16]byte
+	binary.BigEndian.PutUint64(u[:8], g.r.Uint64())
+	binary.BigEndian.PutUint64(u[8:], g.r.Uint64())
+	u[6] = u[6]&0x0F | 0x40
+	u[8] = u[8]&0x3F | 0x80
+	return u
+}
+
+func formatUUID(u [16]byte) string {
+	var buf [36]byte
+	j := 0
+	for i, c := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			buf[j] = '-'
+			j++
+		}
+		buf[j], buf[j+1] = hexAlphabet[c>>4], hexAlphabet[c&15]
+		j += 2
+	}
+	return string(buf[:])
+}
+
+func (g *randGen) timestamp(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	vals, err := args(b, a, kw, "start", "end")
+	if err != nil {
+		return nil, err
+	}
+	var ends [2]*Timestamp
+	for i, v := range vals {
+		switch v := v.(type) {
+		case *Timestamp:
+			ends[i] = v
+		case starlark.String:
+			t, _, err := parseISO(string(v), g.loc)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", b.Name(), err)
+			}
+			ends[i] = NewTimestamp(t)
+		default:
+			return nil, fmt.Errorf("%s: want datetime or ISO string, got %s", b.Name(), typeName(v))
+		}
+	}
+	if ends[0].naive != ends[1].naive {
+		return nil, fmt.Errorf("%s: can't mix naive and aware datetimes", b.Name())
+	}
+	span := float64(ends[1].t.Sub(ends[0].t) / time.Microsecond)
+	d, err := floatDelta(span * g.r.Float64())
+	if err != nil {
+		return nil, err
+	}
+	return &Timestamp{t: ends[0].t.Add(d.d), naive: ends[0].naive}, nil
+}
+
+func typeName(v starlark.Value) string {
+	if v == nil {
+		return "nothing"
+	}
+	return v.Type()
+}
+
+func (g *randGen) choice(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	vals, err := args(b, a, kw, "items")
+	if err != nil {
+		return nil, err
+	}
+	seq, ok := vals[0].(starlark.Indexable)
+	if !ok {
+		return nil, fmt.Errorf("%s: want a sequence, got %s", b.Name(), typeName(vals[0]))
+	}
+	n := seq.Len()
+	if n == 0 {
+		return nil, fmt.Errorf("%s: cannot choose from an empty sequence", b.Name())
+	}
+	return seq.Index(g.r.IntN(n)), nil
+}
+
+func (g *randGen) choices(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	vals, err := args(b, a, kw, "items", "n")
+	if err != nil {
+		return nil, err
+	}
+	seq, ok := vals[0].(starlark.Indexable)
+	if !ok {
+		return nil, fmt.Errorf("%s: want a sequence, got %s", b.Name(), typeName(vals[0]))
+	}
+	k, err := toInt64(b.Name(), vals[1])
+	if err != nil {
+		return nil, err
+	}
+	n := seq.Len()
+	if n == 0 && k > 0 {
+		return nil, fmt.Errorf("%s: cannot choose from an empty sequence", b.Name())
+	}
+	out := make([]starlark.Value, max(k, 0))
+	for i := range out {
+		out[i] = seq.Index(g.r.IntN(n))
+	}
+	return starlark.NewList(out), nil
+}
+
+func (g *randGen) shuffle(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	vals, err := args(b, a, kw, "items")
+	if err != nil {
+		return nil, err
+	}
+	if s, ok := vals[0].(starlark.String); ok {
+		r := []rune(string(s))
+		g.r.Shuffle(len(r), func(i, j int) { r[i], r[j] = r[j], r[i] })
+		return starlark.String(string(r)), nil
+	}
+	it, ok := vals[0].(starlark.Iterable)
+	if !ok {
+		return nil, fmt.Errorf("%s: want a sequence, got %s", b.Name(), typeName(vals[0]))
+	}
+	var out []starlark.Value
+	iter := it.Iterate()
+	defer iter.Done()
+	var x starlark.Value
+	for iter.Next(&x) {
+		out = append(out, x)
+	}
+	g.r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return starlark.NewList(out), nil
+}
+
+// weights returns the items and weights of weighted_choice(s): a dict of
+// item -> weight, or a sequence of items and a sequence of weights.
+func weightsOf(fn string, items, weights starlark.Value) (starlark.Indexable, []float64, error) {
+	if d, ok := items.(*starlark.Dict); ok {
+		if weights != nil {
+			return nil, nil, fmt.Errorf("%s: weights are given by the dict", fn)
+		}
+		keys := d.Keys()
+		ws := make([]float64, len(keys))
+		for i, k := range keys {
+			v, _, _ := d.Get(k)
+			f, err := toFloat(fn, v)
+			if err != nil {
+				return nil, nil, err
+			}
+			ws[i] = f
+		}
+		return starlark.Tuple(keys), ws, nil
+	}
+	seq, ok := items.(starlark.Indexable)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s: want a dict or a sequence, got %s", fn, typeName(items))
+	}
+	wseq, ok := weights.(starlark.Indexable)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s: want a sequence of weights, got %s", fn, typeName(weights))
+	}
+	if wseq.Len() != seq.Len() {
+		return nil, nil, fmt.Errorf("%s: %d items but %d weights", fn, seq.Len(), wseq.Len())
+	}
+	ws := make([]float64, wseq.Len())
+	for i := range ws {
+		f, err := toFloat(fn, wseq.Index(i))
+		if err != nil {
+			return nil, nil, err
+		}
+		ws[i] = f
+	}
+	return seq, ws, nil
+}
+
+// pick draws an index with probability proportional to its weight.
+func (g *randGen) pick(ws []float64, total float64) int {
+	x := g.r.Float64() * total
+	for i, w := range ws {
+		x -= w
+		if x < 0 {
+			return i
+		}
+	}
+	return len(ws) - 1
+}
+
+func weightTotal(fn string, ws []float64) (float64, error) {
+	total := 0.0
+	for _, w := range ws {
+		if w < 0 || math.IsNaN(w) {
+			return 0, fmt.Errorf("%s: weights must be non-negative", fn)
+		}
+		total += w
+	}
+	if len(ws) == 0 {
+		return 0, fmt.Errorf("%s: cannot choose from an empty sequence", fn)
+	}
+	if total <= 0 || math.IsInf(total, 0) {
+		return 0, fmt.Errorf("%s: total of weights must be greater than zero", fn)
+	}
+	return total, nil
+}
+
+func (g *randGen) weightedChoice(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	var items, weights starlark.Value
+	if err := starlark.UnpackArgs(b.Name(), a, kw, "items", &items, "weights?", &weights); err != nil {
+		return nil, err
+	}
+	if d, ok := items.(*starlark.Dict); ok && weights == nil {
+		return g.weightedDictChoice(b.Name(), d)
+	}
+	seq, ws, err := weightsOf(b.Name(), items, weights)
+	if err != nil {
+		return nil, err
+	}
+	total, err := weightTotal(b.Name(), ws)
+	if err != nil {
+		return nil, err
+	}
+	return seq.Index(g.pick(ws, total)), nil
+}
+
+func (g *randGen) weightedChoices(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	var items, weights, nv starlark.Value
+	if err := starlark.UnpackArgs(b.Name(), a, kw, "items", &items, "weights", &weights, "n?", &nv); err != nil {
+		return nil, err
+	}
+	if _, isDict := items.(*starlark.Dict); isDict {
+		if nv != nil {
+			return nil, fmt.Errorf("%s: expected (dict, n) or (items, weights, n)", b.Name())
+		}
+		weights, nv = nil, weights
+	} else if nv == nil {
+		return nil, fmt.Errorf("%s: expected (dict, n) or (items, weights, n)", b.Name())
+	}
+	n, err := toInt64(b.Name(), nv)
+	if err != nil {
+		return nil, err
+	}
+	seq, ws, err := weightsOf(b.Name(), items, weights)
+	if err != nil {
+		return nil, err
+	}
+	total, err := weightTotal(b.Name(), ws)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]starlark.Value, max(n, 0))
+	for i := range out {
+		out[i] = seq.Index(g.pick(ws, total))
+	}
+	return starlark.NewList(out), nil
+}
+
+func (g *randGen) chance(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	vals, err := args(b, a, kw, "prob")
+	if err != nil {
+		return nil, err
+	}
+	p, err := toFloat(b.Name(), vals[0])
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case p <= 0:
+		return starlark.False, nil
+	case p >= 1:
+		return starlark.True, nil
+	}
+	return starlark.Bool(g.r.Float64() < p), nil
+}
+
+// weightedDictChoice is weighted_choice({item: weight}) in one pass over the items.
+func (g *randGen) weightedDictChoice(fn string, d *starlark.Dict) (starlark.Value, error) {
+	items := d.Items()
+	total := 0.0
+	for _, it := range items {
+		f, err := toFloat(fn, it[1])
+		if err != nil {
+			return nil, err
+		}
+		if f < 0 || math.IsNaN(f) {
+			return nil, fmt.Errorf("%s: weights must be non-negative", fn)
+		}
+		total += f
+	}
+	if total <= 0 || math.IsInf(total, 0) {
+		return nil, fmt.Errorf("%s: total of weights must be greater than zero", fn)
+	}
+	x := g.r.Float64() * total
+	var last starlark.Value
+	for _, it := range items {
+		f, _ := starlark.AsFloat(it[1])
+		if x -= f; x < 0 {
+			return it[0], nil
+		}
+		if f > 0 {
+			last = it[0]
+		}
+	}
+	return last, nil
+}

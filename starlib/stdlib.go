@@ -1,0 +1,279 @@
+package starlib
+
+import (
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	starmath "go.starlark.net/lib/math"
+	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
+	"go.starlark.net/syntax"
+)
+
+// The stateless namespaces (json, math, time, hashlib, base64, re,
+// calendar) are built once per process and shared: they hold only builtins.
+// uuid and datetime depend on a generator's RNG or zone and are per Module.
+
+var mathModule = sync.OnceValue(func() starlark.Value {
+	m := &starlarkstruct.Module{Name: "math", Members: starlark.StringDict{}}
+	for k, v := range starmath.Module.Members {
+		m.Members[k] = v
+	}
+	m.Members["inf"] = starlark.Float(math.Inf(1))
+	m.Members["nan"] = starlark.Float(math.NaN())
+	m.Members["tau"] = starlark.Float(2 * math.Pi)
+	unary := func(name string, f func(float64) starlark.Value) {
+		m.Members[name] = starlark.NewBuiltin("math."+name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var x starlark.Value
+			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &x); err != nil {
+				return nil, err
+			}
+			fx, err := toFloat(b.Name(), x)
+			if err != nil {
+				return nil, err
+			}
+			return f(fx), nil
+		})
+	}
+	unary("isnan", func(x float64) starlark.Value { return starlark.Bool(math.IsNaN(x)) })
+	unary("isinf", func(x float64) starlark.Value { return starlark.Bool(math.IsInf(x, 0)) })
+	unary("isfinite", func(x float64) starlark.Value { return starlark.Bool(!math.IsInf(x, 0) && !math.IsNaN(x)) })
+	unary("log10", func(x float64) starlark.Value { return starlark.Float(math.Log10(x)) })
+	unary("log2", func(x float64) starlark.Value { return starlark.Float(math.Log2(x)) })
+	unary("trunc", func(x float64) starlark.Value { return starlark.MakeInt64(int64(math.Trunc(x))) })
+	return m
+})
+
+// module.time: wall-clock functions (not reproducible under --seed).
+var timeModule = sync.OnceValue(func() starlark.Value {
+	return &starlarkstruct.Module{Name: "time", Members: starlark.StringDict{
+		"time": starlark.NewBuiltin("time.time", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+			return starlark.Float(float64(time.Now().UnixNano()) / 1e9), nil
+		}),
+		"time_ns": starlark.NewBuiltin("time.time_ns", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+			return starlark.MakeInt64(time.Now().UnixNano()), nil
+		}),
+		"monotonic":    starlark.NewBuiltin("time.monotonic", monotonic),
+		"perf_counter": starlark.NewBuiltin("time.perf_counter", monotonic),
+	}}
+})
+
+var processStart = time.Now()
+
+func monotonic(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+	return starlark.Float(time.Since(processStart).Seconds()), nil
+}
+
+// bytesArg accepts a str or bytes argument.
+func bytesArg(fn string, v starlark.Value) ([]byte, error) {
+	switch v := v.(type) {
+	case starlark.String:
+		return []byte(v), nil
+	case starlark.Bytes:
+		return []byte(v), nil
+	}
+	return nil, fmt.Errorf("%s: want str or bytes, got %s", fn, typeName(v))
+}
+
+// module.hashlib: md5/sha1/sha256/sha512(data) objects with update(),
+// hexdigest() and digest().
+var hashlibModule = sync.OnceValue(func() starlark.Value {
+	mk := func(name string, newHash func() hash.Hash) *starlark.Builtin {
+		return starlark.NewBuiltin("hashlib."+name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var data starlark.Value
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "data?", &data); err != nil {
+				return nil, err
+			}
+			h := &hashObject{name: name, h: newHash()}
+			if data != nil {
+				p, err := bytesArg(b.Name(), data)
+				if err != nil {
+					return nil, err
+				}
+				h.h.Write(p)
+			}
+			return h, nil
+		})
+	}
+	return &starlarkstruct.Module{Name: "hashlib", Members: starlark.StringDict{
+		"md5":    mk("md5", md5.New),
+		"sha1":   mk("sha1", sha1.New),
+		"sha256": mk("sha256", sha256.New),
+		"sha512": mk("sha512", sha512.New),
+	}}
+})
+
+type hashObject struct {
+	name string
+	h    hash.Hash
+}
+
+func (o *hashObject) String() string        { return "<" + o.name + " HASH object>" }
+func (o *hashObject) Type() string          { return "hashlib.HASH" }
+func (o *hashObject) Freeze()               {}
+func (o *hashObject) Truth() starlark.Bool  { return true }
+func (o *hashObject) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable type: hashlib.HASH") }
+func (o *hashObject) AttrNames() []string {
+	return []string{"digest", "hexdigest", "name", "update"}
+}
+
+func (o *hashObject) Attr(name string) (starlark.Value, error) {
+	switch name {
+	case "name":
+		return starlark.String(o.name), nil
+	case "hexdigest", "digest":
+		return starlark.NewBuiltin(name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 0); err != nil {
+				return nil, err
+			}
+			sum := o.h.Sum(nil)
+			if name == "digest" {
+				return starlark.Bytes(sum), nil
+			}
+			return starlark.String(hex.EncodeToString(sum)), nil
+		}), nil
+	case "update":
+		return starlark.NewBuiltin(name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var data starlark.Value
+			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &data); err != nil {
+				return nil, err
+			}
+			p, err := bytesArg(b.Name(), data)
+			if err != nil {
+				return nil, err
+			}
+			o.h.Write(p)
+			return starlark.None, nil
+		}), nil
+	}
+	return nil, nil
+}
+
+// module.base64: encoders return str (Starlark has no bytes.decode()),
+// decoders return str holding the decoded bytes.
+var base64Module = sync.OnceValue(func() starlark.Value {
+	enc := func(name string, e *base64.Encoding) *starlark.Builtin {
+		return starlark.NewBuiltin("base64."+name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var data starlark.Value
+			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &data); err != nil {
+				return nil, err
+			}
+			p, err := bytesArg(b.Name(), data)
+			if err != nil {
+				return nil, err
+			}
+			return starlark.String(e.EncodeToString(p)), nil
+		})
+	}
+	dec := func(name string, e *base64.Encoding) *starlark.Builtin {
+		return starlark.NewBuiltin("base64."+name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var data starlark.Value
+			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &data); err != nil {
+				return nil, err
+			}
+			p, err := bytesArg(b.Name(), data)
+			if err != nil {
+				return nil, err
+			}
+			out, err := e.DecodeString(string(p))
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", b.Name(), err)
+			}
+			return starlark.String(out), nil
+		})
+	}
+	return &starlarkstruct.Module{Name: "base64", Members: starlark.StringDict{
+		"b64encode":         enc("b64encode", base64.StdEncoding),
+		"b64decode":         dec("b64decode", base64.StdEncoding),
+		"urlsafe_b64encode": enc("urlsafe_b64encode", base64.URLEncoding),
+		"urlsafe_b64decode": dec("urlsafe_b64decode", base64.URLEncoding),
+	}}
+})
+
+// module.calendar.timegm(tuple | datetime): seconds since the epoch of a UTC
+// (year, month, day, hour, minute, second, ...) tuple.
+var calendarModule = sync.OnceValue(func() starlark.Value {
+	return &starlarkstruct.Module{Name: "calendar", Members: starlark.StringDict{
+		"timegm": starlark.NewBuiltin("calendar.timegm", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var v starlark.Value
+			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &v); err != nil {
+				return nil, err
+			}
+			if ts, ok := v.(*Timestamp); ok {
+				t := ts.t
+				return starlark.MakeInt64(time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.UTC).Unix()), nil
+			}
+			seq, ok := v.(starlark.Indexable)
+			if !ok || seq.Len() < 6 {
+				return nil, fmt.Errorf("%s: want a tuple of at least 6 ints", b.Name())
+			}
+			var f [6]int64
+			for i := range f {
+				n, err := toInt64(b.Name(), seq.Index(i))
+				if err != nil {
+					return nil, err
+				}
+				f[i] = n
+			}
+			t := time.Date(int(f[0]), time.Month(f[1]), int(f[2]), int(f[3]), int(f[4]), int(f[5]), 0, time.UTC)
+			return starlark.MakeInt64(t.Unix()), nil
+		}),
+	}}
+})
+
+// module.uuid: uuid4() drawing from the generator's RNG.
+func newUUIDModule(r *rand.Rand) starlark.Value {
+	g := &randGen{r: r}
+	return &starlarkstruct.Module{Name: "uuid", Members: starlark.StringDict{
+		"uuid4": starlark.NewBuiltin("uuid.uuid4", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 0); err != nil {
+				return nil, err
+			}
+			return UUID(g.uuid4()), nil
+		}),
+	}}
+}
+
+// UUID is a Starlark uuid.UUID: str() gives the dashed form, .hex the 32
+// hex digits.
+type UUID [16]byte
+
+func (u UUID) String() string        { return formatUUID(u) }
+func (u UUID) Type() string          { return "UUID" }
+func (u UUID) Freeze()               {}
+func (u UUID) Truth() starlark.Bool  { return true }
+func (u UUID) Hash() (uint32, error) { return starlark.String(u[:]).Hash() }
+func (u UUID) CompareSameType(op syntax.Token, y starlark.Value, depth int) (bool, error) {
+	w := y.(UUID)
+	return starlark.CompareDepth(op, starlark.String(u[:]), starlark.String(w[:]), depth)
+}
+func (u UUID) AttrNames() []string { return []string{"bytes", "hex", "int", "urn", "version"} }
+func (u UUID) Attr(name string) (starlark.Value, error) {
+	switch name {
+	case "hex":
+		return starlark.String(hex.EncodeToString(u[:])), nil
+	case "urn":
+		return starlark.String("urn:uuid:" + formatUUID(u)), nil
+	case "version":
+		return starlark.MakeInt(int(u[6] >> 4)), nil
+	case "bytes":
+		return starlark.Bytes(u[:]), nil
+	case "int":
+		n := starlark.MakeInt(0)
+		for _, c := range u {
+			n = n.Lsh(8).Or(starlark.MakeInt(int(c)))
+		}
+		return n, nil
+	}
+	return nil, nil
+}
