@@ -83,7 +83,8 @@ func loadGenerator(c *cli.Context, s pipeline.Settings) (*pipeline.Generator, er
 	if id == "" {
 		id = filepath.Base(gc.Dir)
 	}
-	return pipeline.Build(gc, pipeline.Options{ID: id, Settings: s, Params: params, Logger: log})
+	return pipeline.Build(gc, pipeline.Options{ID: id, Settings: s, Params: params, Logger: log,
+		Stdout: c.App.Writer, Stderr: c.App.ErrWriter})
 }
 
 func paramsFromFlags(c *cli.Context) (map[string]any, error) {

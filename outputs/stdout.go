@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"time"
 
@@ -42,10 +41,10 @@ func init() {
 		func() *StdoutConfig {
 			return &StdoutConfig{Stream: "stdout", Separator: "\n", FlushInterval: config.Duration(time.Second), Encoding: "utf_8"}
 		},
-		func(c *StdoutConfig, _ *plugin.Env) (Output, error) {
-			dst := io.Writer(os.Stdout)
+		func(c *StdoutConfig, env *plugin.Env) (Output, error) {
+			dst := env.StdoutWriter()
 			if c.Stream == "stderr" {
-				dst = os.Stderr
+				dst = env.StderrWriter()
 			}
 			return newStream(dst, c.Separator, c.FlushInterval.D(), c.Encoding)
 		})

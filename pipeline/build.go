@@ -4,6 +4,7 @@ import (
 	crand "crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"time"
@@ -22,6 +23,8 @@ type Options struct {
 	Settings Settings
 	Params   map[string]any
 	Logger   *slog.Logger
+	// Stdout and Stderr receive what the stdout output writes (nil: the process's).
+	Stdout, Stderr io.Writer
 	// Configure, when set, adjusts the plugin environment before plugins are
 	// built (the application uses it to share state between generators).
 	Configure func(*plugin.Env)
@@ -73,6 +76,8 @@ func Build(g *config.Generator, o Options) (*Generator, error) {
 		Rand:     rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		Params:   o.Params,
 		Logger:   log,
+		Stdout:   o.Stdout,
+		Stderr:   o.Stderr,
 	}
 	if o.Configure != nil {
 		o.Configure(env)

@@ -1,8 +1,10 @@
 package plugin
 
 import (
+	"io"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -29,6 +31,9 @@ type Env struct {
 	// InputTags holds the tags of each input, indexed like the generator's inputs;
 	// event plugins receive an index into it with every timestamp.
 	InputTags [][]string
+	// Stdout and Stderr are where the stdout output writes; nil means the
+	// process's own (tests and embedders redirect them).
+	Stdout, Stderr io.Writer
 	// Logger is the generator's logger.
 	Logger *slog.Logger
 	// Globals is the state shared by all generators of the process
@@ -42,6 +47,22 @@ func (e *Env) Path(p string) string {
 		return p
 	}
 	return filepath.Join(e.Dir, p)
+}
+
+// StdoutWriter returns Stdout, or os.Stdout when it is nil.
+func (e *Env) StdoutWriter() io.Writer {
+	if e.Stdout == nil {
+		return os.Stdout
+	}
+	return e.Stdout
+}
+
+// StderrWriter returns Stderr, or os.Stderr when it is nil.
+func (e *Env) StderrWriter() io.Writer {
+	if e.Stderr == nil {
+		return os.Stderr
+	}
+	return e.Stderr
 }
 
 // Log returns the logger, or a discarding one when none is set.
