@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -38,7 +39,20 @@ func main() {
 	seed := flag.Uint64("seed", 1, "random seed")
 	runs := flag.Int("runs", 3, "number of runs")
 	batch := flag.Int("batch-size", 10000, "batch.size")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of all runs to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if *path == "" {
 		fmt.Fprintln(os.Stderr, "bench: --path is required")
 		os.Exit(2)
@@ -48,6 +62,7 @@ func main() {
 		r, err := run(*path, *seed, *batch)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
+			pprof.StopCPUProfile()
 			os.Exit(1)
 		}
 		fmt.Printf("run %d: %s\n", i+1, r)
