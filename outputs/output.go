@@ -35,6 +35,12 @@ type Common struct {
 	Formatter *config.Raw `yaml:"formatter"`
 }
 
+// LateFailer is implemented by outputs that accept payloads into a queue of
+// their own and deliver them later (baseplate): LateFailed is how many
+// payloads they reported as written but then failed to deliver. The pipeline
+// moves that many from written to write_failed.
+type LateFailer interface{ LateFailed() int64 }
+
 // FormatterSetting returns the formatter setting (nil when absent).
 func (c *Common) FormatterSetting() *config.Raw { return c.Formatter }
 

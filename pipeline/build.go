@@ -158,7 +158,17 @@ func (g *Generator) Env() *plugin.Env { return g.env }
 func (g *Generator) OutputNames() []string { return g.names }
 
 // Stats returns a copy of the generator's counters.
-func (g *Generator) Stats() Snapshot { return g.stats.Snapshot(g.names) }
+func (g *Generator) Stats() Snapshot {
+	snap := g.stats.Snapshot(g.names)
+	for i, o := range g.outs {
+		if lf, ok := o.out.(outputs.LateFailer); ok {
+			n := min(lf.LateFailed(), snap.Outputs[i].Written)
+			snap.Outputs[i].Written -= n
+			snap.Outputs[i].WriteFailed += n
+		}
+	}
+	return snap
+}
 
 func randomSeed() uint64 {
 	var b [8]byte

@@ -88,6 +88,7 @@ type memConfig struct {
 	Name           string  `yaml:"name"`
 	FailAll        bool    `yaml:"fail_all"`
 	Delay          float64 `yaml:"delay"`
+	LateFailed     int64   `yaml:"late_failed"`
 }
 
 var mem = struct {
@@ -118,6 +119,7 @@ func (m *memOutput) Write(ctx context.Context, p []string) (int, error) {
 	return len(p), nil
 }
 func (m *memOutput) Close(context.Context) error { m.closed = true; return nil }
+func (m *memOutput) LateFailed() int64           { return m.cfg.LateFailed }
 
 func init() {
 	plugin.Register(inputs.Registry, "test-seq", func() *seqConfig { return &seqConfig{Count: 10, Step: 1} },
@@ -360,5 +362,20 @@ func TestLagHistogram(t *testing.T) {
 		if u := bucketUpper(bucketOf(v)); u < v {
 			t.Fatalf("value %d bucket upper %d", v, u)
 		}
+	}
+}
+
+func TestLateFailuresMoveFromWritten(t *testing.T) {
+	g := build(t, `
+input: [{test-seq: {count: 50}}]
+event: {test-echo: {}}
+output: [{test-mem: {name: late, late_failed: 8}}]
+`, sample())
+	if err := g.Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	take("late")
+	if o := g.Stats().Outputs[0]; o.Written != 42 || o.WriteFailed != 8 {
+		t.Fatalf("counters %+v", o)
 	}
 }

@@ -1,0 +1,500 @@
+package outputs
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/eventum-generator/eventum-go/config"
+	"github.com/eventum-generator/eventum-go/plugin"
+)
+
+// Limits of a Baseplate event collector.
+const (
+	// BaseplateMaxEventSize is the largest event accepted (bytes); larger
+	// events are rejected, never sent.
+	BaseplateMaxEventSize = 102400
+	// BaseplateMaxBatchSize bounds the uncompressed body of one request.
+	BaseplateMaxBatchSize = 500 * 1024
+)
+
+const baseplateUserAgent = "baseplate-event-publisher/1.0 (eventum)"
+
+// BaseplateConfig configures the baseplate output, which publishes events
+// (JSON documents, e.g. built with module.baseplate.event) to a Baseplate
+// event collector in signed, gzipped batches.
+type BaseplateConfig struct {
+	Common
+	// Collector is the collector's host (and optional :port), required.
+	Collector string `yaml:"collector" required:"true"`
+	// Scheme is https (default) or http.
+	Scheme string `yaml:"scheme"`
+	// Version selects the endpoint and framing: 2j (default; a JSON array
+	// of events, POSTed to /v2j), 1 (the same at /v1) or 2 (Thrift-JSON
+	// list wrapper {"1":{"lst":["rec",N,...]}} at /v2).
+	Version string `yaml:"version"`
+	// KeyName and KeySecret (base64) sign every request; required.
+	KeyName   string `yaml:"key_name" required:"true"`
+	KeySecret string `yaml:"key_secret" required:"true"`
+	// QueueSize bounds the events waiting to be published (default 10000);
+	// a full queue holds up writes (backpressure), nothing is dropped.
+	QueueSize int `yaml:"queue_size"`
+	// MaxBatchAge is how long the first event of a batch waits for more
+	// before the batch is sent (default 1 s).
+	MaxBatchAge config.Duration `yaml:"max_batch_age"`
+	// Timeout bounds one request (default 3 s).
+	Timeout config.Duration `yaml:"timeout"`
+	// RetryBackoff is the first wait before a retry, doubled after each
+	// failed attempt (default 2 s); RetryBudget is the time after which a
+	// batch is given up (default 300 s).
+	RetryBackoff config.Duration `yaml:"retry_backoff"`
+	RetryBudget  config.Duration `yaml:"retry_budget"`
+	TLSConfig
+}
+
+// Validate checks the settings.
+func (c *BaseplateConfig) Validate() error {
+	if c.Collector == "" || strings.Contains(c.Collector, "/") {
+		return fmt.Errorf("collector: want a host or host:port without scheme or path, got %q", c.Collector)
+	}
+	if c.Scheme != "http" && c.Scheme != "https" {
+		return fmt.Errorf("scheme: must be http or https, got %q", c.Scheme)
+	}
+	switch c.Version {
+	case "1", "2", "2j":
+	default:
+		return fmt.Errorf("version: must be 1, 2 or 2j, got %q", c.Version)
+	}
+	if c.KeyName == "" {
+		return fmt.Errorf("key_name: must not be empty")
+	}
+	if _, err := decodeSecret(c.KeySecret); err != nil {
+		return err
+	}
+	if c.QueueSize < 1 {
+		return fmt.Errorf("queue_size: must be at least 1, got %d", c.QueueSize)
+	}
+	if c.MaxBatchAge <= 0 || c.Timeout <= 0 || c.RetryBackoff <= 0 {
+		return fmt.Errorf("max_batch_age, timeout and retry_backoff must be positive")
+	}
+	if c.Scheme == "http" && (c.CACert != "" || c.ClientCert != "") {
+		return fmt.Errorf("ca_cert and client_cert need scheme: https")
+	}
+	return c.check()
+}
+
+// decodeSecret decodes key_secret (standard base64, padding optional). The
+// error never shows the secret.
+func decodeSecret(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		b, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("key_secret: not valid base64 (%d characters)", len(s))
+	}
+	if len(b) == 0 {
+		return nil, fmt.Errorf("key_secret: must not be empty")
+	}
+	return b, nil
+}
+
+func init() {
+	plugin.Register(Registry, "baseplate",
+		func() *BaseplateConfig {
+			return &BaseplateConfig{
+				Scheme: "https", Version: "2j", QueueSize: 10000,
+				MaxBatchAge:  config.Duration(time.Second),
+				Timeout:      config.Duration(3 * time.Second),
+				RetryBackoff: config.Duration(2 * time.Second),
+				RetryBudget:  config.Duration(300 * time.Second),
+				TLSConfig:    TLSConfig{Verify: true},
+			}
+		},
+		newBaseplate)
+}
+
+// BaseplateStats are the baseplate output's counters.
+type BaseplateStats struct {
+	Sent     int64 // events the collector accepted
+	Failed   int64 // events of batches given up (4xx, retry budget spent, aborted close)
+	Rejected int64 // events refused before queueing (too large, not JSON)
+	Requests int64 // POSTs made, retries included
+}
+
+// Baseplate publishes events to a Baseplate event collector. Write puts
+// the events in a bounded queue (blocking while it is full) and returns; a
+// goroutine started by Open batches them — a batch goes out when its first
+// event is max_batch_age old or when the next event would take its body
+// over 500 KiB — and POSTs each batch gzipped and signed, retrying 5xx, 422
+// and network errors with exponential backoff within retry_budget. Other
+// 4xx answers drop the batch. Close publishes what is queued.
+//
+// Events dropped after Write accepted them are counted in Stats, logged,
+// and reported by Close's error.
+type Baseplate struct {
+	url             string
+	keyName         string
+	secret          []byte
+	v2              bool // Thrift-JSON framing
+	client          *http.Client
+	maxAge          time.Duration
+	backoff, budget time.Duration
+	log             *slog.Logger
+	rejects         rejectLog
+
+	mu      sync.RWMutex // Write holds it shared; Close exclusively to stop writes
+	opened  bool
+	closed  bool
+	queue   chan string
+	stop    chan struct{}
+	done    chan struct{}
+	runCtx  context.Context
+	abort   context.CancelFunc
+	lastErr atomic.Pointer[error]
+
+	sent, failed, rejected, requests atomic.Int64
+
+	// The publisher goroutine's own state.
+	items []byte // the batch's events joined by ','
+	n     int    // events in items
+	mac   hash.Hash
+	zbuf  bytes.Buffer
+	gz    *gzip.Writer
+}
+
+func newBaseplate(c *BaseplateConfig, env *plugin.Env) (Output, error) {
+	secret, err := decodeSecret(c.KeySecret)
+	if err != nil {
+		return nil, err
+	}
+	var tlsCfg *tls.Config
+	if c.Scheme == "https" {
+		if tlsCfg, err = c.tlsConfig(env); err != nil {
+			return nil, err
+		}
+	}
+	client, err := newHTTPClient(c.Timeout.D(), c.Timeout.D(), tlsCfg, "")
+	if err != nil {
+		return nil, err
+	}
+	u := url.URL{Scheme: c.Scheme, Host: c.Collector, Path: "/v" + c.Version}
+	log := envLog(env)
+	return &Baseplate{
+		url: u.String(), keyName: c.KeyName, secret: secret, v2: c.Version == "2",
+		client: client, maxAge: c.MaxBatchAge.D(), backoff: c.RetryBackoff.D(), budget: c.RetryBudget.D(),
+		log: log, rejects: rejectLog{output: "baseplate output", log: log},
+		queue: make(chan string, c.QueueSize),
+		mac:   hmac.New(sha256.New, secret),
+	}, nil
+}
+
+func envLog(env *plugin.Env) *slog.Logger {
+	if env == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return env.Log()
+}
+
+// Open implements Output: it starts the publisher. No connection is made
+// until the first batch.
+func (o *Baseplate) Open(context.Context) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.opened {
+		return nil
+	}
+	o.opened = true
+	o.stop, o.done = make(chan struct{}), make(chan struct{})
+	o.runCtx, o.abort = context.WithCancel(context.Background())
+	o.gz, _ = gzip.NewWriterLevel(&o.zbuf, gzip.DefaultCompression)
+	go o.run()
+	return nil
+}
+
+// ConcurrentWrites implements Concurrent: writes only feed the queue.
+func (o *Baseplate) ConcurrentWrites() bool { return true }
+
+// Stats returns the output's counters.
+func (o *Baseplate) Stats() BaseplateStats {
+	return BaseplateStats{Sent: o.sent.Load(), Failed: o.failed.Load(), Rejected: o.rejected.Load(), Requests: o.requests.Load()}
+}
+
+// checkEvent says why an event cannot be published, or nil.
+func checkEvent(p string) error {
+	switch {
+	case len(p) > BaseplateMaxEventSize:
+		return fmt.Errorf("event of %d bytes is over the collector's %d-byte limit", len(p), BaseplateMaxEventSize)
+	case !json.Valid(unsafe.Slice(unsafe.StringData(p), len(p))):
+		return errors.New("event is not a JSON document")
+	}
+	return nil
+}
+
+// Write implements Output: it queues the events, waiting while the queue
+// is full. Events over 100 KiB or not JSON are rejected (RejectedError).
+// With ctx done before every event is queued, it returns how many were.
+func (o *Baseplate) Write(ctx context.Context, payloads []string) (int, error) {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	if !o.opened || o.closed {
+		return 0, errors.New("baseplate output: write while not open")
+	}
+	// The payloads' memory belongs to the caller: copy the good ones into
+	// one block the queued strings point into (the block is never changed).
+	var bad []int // indexes of rejected payloads, ascending
+	var rej *RejectedError
+	total := 0
+	for i, p := range payloads {
+		if err := checkEvent(p); err != nil {
+			bad = append(bad, i)
+			if rej == nil {
+				rej = &RejectedError{First: err}
+			}
+			rej.N++
+			o.rejects.reject(p, err)
+			continue
+		}
+		total += len(p)
+	}
+	if rej != nil {
+		o.rejected.Add(int64(rej.N))
+	}
+	block := make([]byte, 0, total)
+	queued := 0
+	for i, p := range payloads {
+		if len(bad) > 0 && bad[0] == i {
+			bad = bad[1:]
+			continue
+		}
+		var s string
+		if len(p) > 0 {
+			start := len(block)
+			block = append(block, p...)
+			s = unsafe.String(&block[start], len(p))
+		}
+		select {
+		case o.queue <- s:
+		default:
+			select {
+			case o.queue <- s:
+			case <-ctx.Done():
+				err := fmt.Errorf("baseplate output: queue full: %w", ctx.Err())
+				if rej != nil {
+					err = errors.Join(err, rej)
+				}
+				return queued, err
+			}
+		}
+		queued++
+	}
+	if rej != nil {
+		return queued, fmt.Errorf("baseplate output: %w", rej)
+	}
+	return queued, nil
+}
+
+// Close implements Output: it stops accepting events, publishes the queue
+// and waits for it within ctx; when ctx ends first, retries are abandoned
+// and what is left counts as failed. It reports events that could not be
+// published during the output's life.
+func (o *Baseplate) Close(ctx context.Context) error {
+	o.mu.Lock()
+	if !o.opened || o.closed {
+		o.closed = true
+		o.mu.Unlock()
+		return nil
+	}
+	o.closed = true
+	o.mu.Unlock()
+	close(o.stop)
+	select {
+	case <-o.done:
+	case <-ctx.Done():
+		o.abort()
+		<-o.done
+	}
+	o.abort()
+	o.client.CloseIdleConnections()
+	if n := o.failed.Load(); n > 0 {
+		var last error
+		if p := o.lastErr.Load(); p != nil {
+			last = *p
+		}
+		return fmt.Errorf("baseplate output: %d event(s) could not be published; last error: %w", n, last)
+	}
+	return nil
+}
+
+// run is the publisher goroutine.
+func (o *Baseplate) run() {
+	defer close(o.done)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		select {
+		case p := <-o.queue:
+			if o.add(p) {
+				timer.Reset(o.maxAge)
+			}
+		case <-timer.C:
+			o.flush()
+		case <-o.stop:
+			timer.Stop()
+			// Writers are gone (Close holds them off): drain what is queued.
+			for len(o.queue) > 0 {
+				o.add(<-o.queue)
+			}
+			o.flush()
+			return
+		}
+	}
+}
+
+// add puts an event in the batch, sending the batch first when the event
+// would take it over the size limit. It reports whether the event started
+// a new batch (the age clock starts).
+func (o *Baseplate) add(p string) bool {
+	if o.n > 0 && o.bodySize(o.n+1, len(o.items)+1+len(p)) > BaseplateMaxBatchSize {
+		o.flush()
+	}
+	if o.n > 0 {
+		o.items = append(o.items, ',')
+	}
+	o.items = append(o.items, p...)
+	o.n++
+	return o.n == 1
+}
+
+// framing returns what goes before and after the joined events of a batch of n.
+func (o *Baseplate) framing(dst []byte, n int) (prefix []byte, suffix string) {
+	if !o.v2 {
+		return append(dst, '['), "]"
+	}
+	dst = append(dst, `{"1":{"lst":["rec",`...)
+	dst = strconv.AppendInt(dst, int64(n), 10)
+	return append(dst, ','), "]}}"
+}
+
+// bodySize is the size of the request body of n events whose joined size is itemsLen.
+func (o *Baseplate) bodySize(n, itemsLen int) int {
+	var buf [32]byte
+	prefix, suffix := o.framing(buf[:0], n)
+	return len(prefix) + itemsLen + len(suffix)
+}
+
+// flush publishes the batch (retrying as configured) and empties it.
+func (o *Baseplate) flush() {
+	if o.n == 0 {
+		return
+	}
+	n := o.n
+	var buf [32]byte
+	prefix, suffix := o.framing(buf[:0], n)
+	o.mac.Reset()
+	o.mac.Write(prefix)
+	o.mac.Write(o.items)
+	o.mac.Write([]byte(suffix))
+	sig := "key=" + o.keyName + ", mac=" + hex.EncodeToString(o.mac.Sum(nil))
+	o.zbuf.Reset()
+	o.gz.Reset(&o.zbuf)
+	o.gz.Write(prefix)
+	o.gz.Write(o.items)
+	o.gz.Write([]byte(suffix))
+	o.gz.Close()
+	o.items, o.n = o.items[:0], 0
+	if err := o.send(o.zbuf.Bytes(), sig); err != nil {
+		o.failed.Add(int64(n))
+		o.lastErr.Store(&err)
+		o.log.Error("baseplate output: batch dropped", "events", n, "error", err)
+		return
+	}
+	o.sent.Add(int64(n))
+}
+
+// send POSTs a batch until it is accepted, refused for good, the retry
+// budget is spent or the output is aborted.
+func (o *Baseplate) send(body []byte, sig string) error {
+	start := time.Now()
+	wait := o.backoff
+	for attempt := 1; ; attempt++ {
+		err := o.post(body, sig)
+		if err == nil {
+			return nil
+		}
+		var perm permanentError
+		if errors.As(err, &perm) {
+			return perm.err
+		}
+		if o.runCtx.Err() != nil {
+			return fmt.Errorf("%w (aborted at close after %d attempts)", err, attempt)
+		}
+		left := o.budget - time.Since(start)
+		if left <= 0 {
+			return fmt.Errorf("%w (gave up after %d attempts in %v)", err, attempt, time.Since(start).Round(time.Millisecond))
+		}
+		o.log.Warn("baseplate output: publish failed, retrying", "attempt", attempt, "in", min(wait, left), "error", err)
+		t := time.NewTimer(min(wait, left))
+		select {
+		case <-t.C:
+		case <-o.runCtx.Done():
+			t.Stop()
+			return fmt.Errorf("%w (aborted at close after %d attempts)", err, attempt)
+		}
+		wait *= 2
+	}
+}
+
+// post makes one request; the error is permanent for answers retrying
+// cannot change (4xx other than 422).
+func (o *Baseplate) post(body []byte, sig string) error {
+	o.requests.Add(1)
+	req, err := http.NewRequestWithContext(o.runCtx, http.MethodPost, o.url, bytes.NewReader(body))
+	if err != nil {
+		return permanent(err)
+	}
+	h := req.Header
+	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	h.Set("User-Agent", baseplateUserAgent)
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Encoding", "gzip")
+	h.Set("X-Signature", sig)
+	resp, err := o.client.Do(req)
+	if err != nil {
+		return classify(err)
+	}
+	defer resp.Body.Close()
+	text := readPrefix(resp.Body)
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return nil
+	}
+	err = fmt.Errorf("POST %s: status %d: %s", o.url, resp.StatusCode, strings.TrimSpace(text))
+	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusUnprocessableEntity {
+		return err
+	}
+	return permanent(err)
+}
+
+// LateFailed is how many accepted events were given up after Write returned
+// (the pipeline moves them from written to write_failed).
+func (o *Baseplate) LateFailed() int64 { return o.failed.Load() }
