@@ -1,0 +1,703 @@
+package jinja
+
+import (
+	"path"
+	"strconv"
+	"strings"
+
+	"go.starlark.net/syntax"
+)
+
+// Hidden names: predeclared builtins and compiler-made variables. They
+// contain "$" or ":" so templates cannot name them.
+const (
+	hEmit    = "$emit"
+	hPush    = "$push"
+	hPop     = "$pop"
+	hConcat  = "$concat"
+	hPow     = "$pow"
+	hGetattr = "$getattr"
+	hGetitem = "$getitem"
+	hMkloop  = "$mkloop"
+	hModule  = "$module"
+	hFilter  = "$f:"
+	hTest    = "$t:"
+	hMethod  = "$m:"
+	hUndef   = "$U:"
+	hGlobal  = "$G:"
+	hConst   = "$k:"
+)
+
+// scope is one Starlark function being generated: the render function, a
+// macro, an included template or an imported template's body.
+type scope struct {
+	assigned map[string]bool
+	order    []string // user names assigned, in order of first assignment
+	refs     map[string]bool
+	params   map[string]bool
+	loops    []*loopCtx
+}
+
+func newScope() *scope {
+	return &scope{assigned: map[string]bool{}, refs: map[string]bool{}, params: map[string]bool{}}
+}
+
+func (s *scope) assign(name string) {
+	if !s.assigned[name] {
+		s.assigned[name] = true
+		if !s.params[name] {
+			s.order = append(s.order, name)
+		}
+	}
+}
+
+type loopCtx struct {
+	name string
+	used bool
+}
+
+type parser struct {
+	c     *compiler
+	f     *srcFile
+	toks  []token
+	i     int
+	scope *scope
+}
+
+// block accumulates the statements of one body; runs of text and printed
+// values are collected and flushed as a single $emit call.
+type block struct {
+	stmts []syntax.Stmt
+	lits  []string
+	exprs []syntax.Expr
+	off   int
+	open  bool
+}
+
+func (b *block) text(s string, off int) {
+	if !b.open {
+		b.open, b.off, b.lits, b.exprs = true, off, []string{""}, nil
+	}
+	b.lits[len(b.lits)-1] += s
+}
+
+func (b *block) value(x syntax.Expr, off int) {
+	switch e := x.(type) {
+	case *syntax.Literal:
+		switch v := e.Value.(type) {
+		case string:
+			if e.Token == syntax.STRING {
+				b.text(v, off)
+				return
+			}
+		case int64:
+			b.text(strconv.FormatInt(v, 10), off)
+			return
+		}
+	case *syntax.CallExpr:
+		if isHidden(e.Fn, hConcat) {
+			// {{ a ~ b }} prints its operands one after another.
+			for _, a := range e.Args {
+				b.value(a, off)
+			}
+			return
+		}
+	case *syntax.ParenExpr:
+		b.value(e.X, off)
+		return
+	}
+	if !b.open {
+		b.open, b.off, b.lits, b.exprs = true, off, []string{""}, nil
+	}
+	b.exprs = append(b.exprs, x)
+	b.lits = append(b.lits, "")
+}
+
+func (b *block) flush(p *parser) {
+	if !b.open {
+		return
+	}
+	b.open = false
+	k := len(p.c.runs)
+	p.c.runs = append(p.c.runs, b.lits)
+	args := append([]syntax.Expr{p.intLit(int64(k), b.off)}, b.exprs...)
+	b.stmts = append(b.stmts, &syntax.ExprStmt{X: p.callHidden(hEmit, b.off, args...)})
+}
+
+func (b *block) add(p *parser, s ...syntax.Stmt) {
+	b.flush(p)
+	b.stmts = append(b.stmts, s...)
+}
+
+func (p *parser) exprStmt(name string, off int, args ...syntax.Expr) syntax.Stmt {
+	return &syntax.ExprStmt{X: p.callHidden(name, off, args...)}
+}
+
+func (p *parser) assignStmt(lhs, rhs syntax.Expr, off int) syntax.Stmt {
+	return &syntax.AssignStmt{OpPos: p.pos(off), Op: syntax.EQ, LHS: lhs, RHS: rhs}
+}
+
+func (p *parser) expectBlockEnd() error {
+	t := p.peek()
+	if t.kind != tBlockEnd {
+		return p.fail(t, "expected end of statement block '%%}', got %s", describe(t))
+	}
+	p.next()
+	return nil
+}
+
+// parseBody parses template content until one of the end tags; it returns
+// the statements and the end tag's name token (positioned after the name).
+func (p *parser) parseBody(open token, ends ...string) ([]syntax.Stmt, token, error) {
+	var b block
+	for {
+		t := p.peek()
+		switch t.kind {
+		case tEOF:
+			if len(ends) > 0 {
+				return nil, t, p.fail(open, "unexpected end of template: '%s' tag is not closed (expected '%s')",
+					open.text, strings.Join(ends, "' or '"))
+			}
+			b.flush(p)
+			return b.stmts, t, nil
+		case tData:
+			p.next()
+			b.text(t.text, t.off)
+		case tVarBegin:
+			p.next()
+			x, err := p.parseTuple(true)
+			if err != nil {
+				return nil, t, err
+			}
+			if e := p.peek(); e.kind != tVarEnd {
+				return nil, t, p.fail(e, "expected end of print statement '}}', got %s", describe(e))
+			}
+			p.next()
+			b.value(x, t.off)
+		case tBlockBegin:
+			p.next()
+			nt, err := p.expectName()
+			if err != nil {
+				return nil, t, err
+			}
+			for _, e := range ends {
+				if nt.text == e {
+					b.flush(p)
+					return b.stmts, nt, nil
+				}
+			}
+			if err := p.parseTag(&b, nt); err != nil {
+				return nil, t, err
+			}
+		default:
+			return nil, t, p.fail(t, "unexpected %s", describe(t))
+		}
+	}
+}
+
+func (p *parser) parseTag(b *block, nt token) error {
+	switch nt.text {
+	case "if":
+		return p.parseIf(b, nt)
+	case "for":
+		return p.parseFor(b, nt)
+	case "set":
+		return p.parseSet(b, nt)
+	case "do":
+		x, err := p.parseTuple(true)
+		if err != nil {
+			return err
+		}
+		b.add(p, &syntax.ExprStmt{X: x})
+		return p.expectBlockEnd()
+	case "macro":
+		return p.parseMacro(b, nt)
+	case "include":
+		return p.parseInclude(b, nt)
+	case "import", "from":
+		return p.parseImport(b, nt)
+	case "break", "continue":
+		if len(p.scope.loops) == 0 {
+			return p.fail(nt, "'%s' outside of a loop", nt.text)
+		}
+		tok := syntax.BREAK
+		if nt.text == "continue" {
+			tok = syntax.CONTINUE
+		}
+		b.add(p, &syntax.BranchStmt{Token: tok, TokenPos: p.pos(nt.off)})
+		return p.expectBlockEnd()
+	case "filter":
+		p.c.hidden++
+		tmp := "$fb" + strconv.Itoa(p.c.hidden)
+		var x syntax.Expr = p.ident(tmp, nt.off)
+		first := true
+		for first || p.isOp("|") {
+			if !first {
+				p.next()
+			}
+			first = false
+			ft, err := p.expectName()
+			if err != nil {
+				return err
+			}
+			if x, err = p.applyFilter(x, ft, ft); err != nil {
+				return err
+			}
+		}
+		if err := p.expectBlockEnd(); err != nil {
+			return err
+		}
+		body, _, err := p.parseBody(nt, "endfilter")
+		if err != nil {
+			return err
+		}
+		b.add(p, p.exprStmt(hPush, nt.off))
+		b.add(p, body...)
+		b.add(p, p.assignStmt(p.ident(tmp, nt.off), p.callHidden(hPop, nt.off), nt.off))
+		b.value(x, nt.off)
+		return p.expectBlockEnd()
+	case "with":
+		for !p.isOp("%}") && p.peek().kind == tName {
+			tg, err := p.parseTargets(false)
+			if err != nil {
+				return err
+			}
+			eq, err := p.expectOp("=")
+			if err != nil {
+				return err
+			}
+			v, err := p.parseExpr()
+			if err != nil {
+				return err
+			}
+			p.assignTargets(tg)
+			b.add(p, p.assignStmt(tg, v, eq.off))
+			if !p.acceptOp(",") {
+				break
+			}
+		}
+		if err := p.expectBlockEnd(); err != nil {
+			return err
+		}
+		body, _, err := p.parseBody(nt, "endwith")
+		if err != nil {
+			return err
+		}
+		b.add(p, body...)
+		return p.expectBlockEnd()
+	case "autoescape":
+		if _, err := p.parseExpr(); err != nil {
+			return err
+		}
+		if err := p.expectBlockEnd(); err != nil {
+			return err
+		}
+		body, _, err := p.parseBody(nt, "endautoescape")
+		if err != nil {
+			return err
+		}
+		b.add(p, body...)
+		return p.expectBlockEnd()
+	case "elif", "else", "endif", "endfor", "endset", "endmacro", "endfilter", "endwith", "endautoescape", "endraw":
+		return p.fail(nt, "unexpected '%s' tag", nt.text)
+	case "extends", "block", "call":
+		return p.fail(nt, "the '%s' tag is not supported", nt.text)
+	}
+	return p.fail(nt, "unknown tag '%s'", nt.text)
+}
+
+func (p *parser) parseIf(b *block, it token) error {
+	cond, err := p.parseTuple(true)
+	if err != nil {
+		return err
+	}
+	if err := p.expectBlockEnd(); err != nil {
+		return err
+	}
+	body, end, err := p.parseBody(it, "elif", "else", "endif")
+	if err != nil {
+		return err
+	}
+	root := &syntax.IfStmt{If: p.pos(it.off), Cond: cond, True: orPass(p, body, it)}
+	cur := root
+	for {
+		switch end.text {
+		case "elif":
+			c, err := p.parseTuple(true)
+			if err != nil {
+				return err
+			}
+			if err := p.expectBlockEnd(); err != nil {
+				return err
+			}
+			body, next, err := p.parseBody(it, "elif", "else", "endif")
+			if err != nil {
+				return err
+			}
+			n := &syntax.IfStmt{If: p.pos(end.off), Cond: c, True: orPass(p, body, end)}
+			cur.ElsePos = p.pos(end.off)
+			cur.False = []syntax.Stmt{n}
+			cur, end = n, next
+		case "else":
+			if err := p.expectBlockEnd(); err != nil {
+				return err
+			}
+			body, next, err := p.parseBody(it, "endif")
+			if err != nil {
+				return err
+			}
+			cur.ElsePos = p.pos(end.off)
+			cur.False = body
+			end = next
+		default: // endif
+			b.add(p, root)
+			return p.expectBlockEnd()
+		}
+	}
+}
+
+func orPass(p *parser, body []syntax.Stmt, t token) []syntax.Stmt {
+	if len(body) == 0 {
+		return []syntax.Stmt{&syntax.BranchStmt{Token: syntax.PASS, TokenPos: p.pos(t.off)}}
+	}
+	return body
+}
+
+func (p *parser) assignTargets(x syntax.Expr) {
+	switch e := x.(type) {
+	case *syntax.Ident:
+		p.scope.assign(e.Name)
+	case *syntax.TupleExpr:
+		for _, y := range e.List {
+			p.assignTargets(y)
+		}
+	}
+}
+
+func cloneTarget(x syntax.Expr) syntax.Expr {
+	switch e := x.(type) {
+	case *syntax.Ident:
+		return &syntax.Ident{NamePos: e.NamePos, Name: e.Name}
+	case *syntax.TupleExpr:
+		t := &syntax.TupleExpr{Lparen: e.Lparen, Rparen: e.Rparen}
+		for _, y := range e.List {
+			t.List = append(t.List, cloneTarget(y))
+		}
+		return t
+	}
+	return x
+}
+
+func (p *parser) parseFor(b *block, ft token) error {
+	target, err := p.parseTargets(false)
+	if err != nil {
+		return err
+	}
+	in := p.peek()
+	if !p.acceptName("in") {
+		return p.fail(in, "expected 'in', got %s", describe(in))
+	}
+	iter, err := p.parseTuple(false)
+	if err != nil {
+		return err
+	}
+	var filter syntax.Expr
+	if p.acceptName("if") {
+		if filter, err = p.parseExpr(); err != nil {
+			return err
+		}
+	}
+	if p.isName("recursive") {
+		return p.fail(p.peek(), "recursive loops are not supported")
+	}
+	if err := p.expectBlockEnd(); err != nil {
+		return err
+	}
+	p.assignTargets(target)
+	p.c.hidden++
+	n := strconv.Itoa(p.c.hidden)
+	lc := &loopCtx{name: "$loop" + n}
+	p.scope.loops = append(p.scope.loops, lc)
+	body, end, err := p.parseBody(ft, "else", "endfor")
+	p.scope.loops = p.scope.loops[:len(p.scope.loops)-1]
+	if err != nil {
+		return err
+	}
+	var els []syntax.Stmt
+	if end.text == "else" {
+		if err := p.expectBlockEnd(); err != nil {
+			return err
+		}
+		if els, _, err = p.parseBody(ft, "endfor"); err != nil {
+			return err
+		}
+	}
+	if err := p.expectBlockEnd(); err != nil {
+		return err
+	}
+	x := p.hoist(iter)
+	if filter != nil {
+		x = &syntax.Comprehension{Lbrack: p.pos(ft.off), Body: cloneTarget(target), Rbrack: p.pos(ft.off),
+			Clauses: []syntax.Node{
+				&syntax.ForClause{For: p.pos(ft.off), Vars: cloneTarget(target), In: p.pos(in.off), X: iter},
+				&syntax.IfClause{If: p.pos(ft.off), Cond: filter},
+			}}
+	}
+	if lc.used {
+		b.add(p, p.assignStmt(p.ident(lc.name, ft.off), p.callHidden(hMkloop, in.off, x), ft.off))
+		x = p.ident(lc.name, ft.off)
+	}
+	flag := "$it" + n
+	if els != nil {
+		b.add(p, p.assignStmt(p.ident(flag, ft.off), p.ident("False", ft.off), ft.off))
+		body = append([]syntax.Stmt{p.assignStmt(p.ident(flag, ft.off), p.ident("True", ft.off), ft.off)}, body...)
+	}
+	b.add(p, &syntax.ForStmt{For: p.pos(ft.off), Vars: target, X: x, Body: orPass(p, body, ft)})
+	if els != nil {
+		b.add(p, &syntax.IfStmt{If: p.pos(end.off),
+			Cond: &syntax.UnaryExpr{OpPos: p.pos(end.off), Op: syntax.NOT, X: p.ident(flag, end.off)},
+			True: orPass(p, els, end)})
+	}
+	return nil
+}
+
+func (p *parser) parseSet(b *block, st token) error {
+	target, err := p.parseTargets(true)
+	if err != nil {
+		return err
+	}
+	if p.isOp("=") {
+		eq := p.next()
+		rhs, err := p.parseTuple(true)
+		if err != nil {
+			return err
+		}
+		p.assignTargets(target)
+		b.add(p, p.assignStmt(target, rhs, eq.off))
+		return p.expectBlockEnd()
+	}
+	// Block set: {% set x %}...{% endset %}, optionally with filters.
+	p.c.hidden++
+	tmp := "$fb" + strconv.Itoa(p.c.hidden)
+	var val syntax.Expr = p.ident(tmp, st.off)
+	for p.isOp("|") {
+		bar := p.next()
+		ft, err := p.expectName()
+		if err != nil {
+			return err
+		}
+		if val, err = p.applyFilter(val, bar, ft); err != nil {
+			return err
+		}
+	}
+	if err := p.expectBlockEnd(); err != nil {
+		return err
+	}
+	body, _, err := p.parseBody(st, "endset")
+	if err != nil {
+		return err
+	}
+	p.assignTargets(target)
+	b.add(p, p.exprStmt(hPush, st.off))
+	b.add(p, body...)
+	b.add(p, p.assignStmt(p.ident(tmp, st.off), p.callHidden(hPop, st.off), st.off))
+	b.add(p, p.assignStmt(target, val, st.off))
+	return p.expectBlockEnd()
+}
+
+// funcBody wraps the statements of a generated function: every user name
+// assigned in it starts out undefined (or as the global of the same name),
+// as in Jinja, instead of Starlark's "referenced before assignment".
+func (p *parser) funcBody(sc *scope, body []syntax.Stmt, off int) []syntax.Stmt {
+	var init []syntax.Stmt
+	for _, name := range sc.order {
+		var v string
+		if p.c.globals[name] {
+			v = hGlobal + name
+		} else {
+			v = p.c.undefinedName(name)
+		}
+		init = append(init, p.assignStmt(p.ident(name, off), p.ident(v, off), off))
+	}
+	return append(init, body...)
+}
+
+func (p *parser) parseMacro(b *block, mt token) error {
+	nt, err := p.expectName()
+	if err != nil {
+		return err
+	}
+	if _, err := p.expectOp("("); err != nil {
+		return err
+	}
+	outer := p.scope
+	sc := newScope()
+	var params []syntax.Expr
+	for !p.isOp(")") {
+		pt, err := p.expectName()
+		if err != nil {
+			return err
+		}
+		var def syntax.Expr
+		if p.isOp("=") {
+			p.next()
+			p.scope = outer
+			def, err = p.parseExpr()
+			if err != nil {
+				return err
+			}
+		} else {
+			// Jinja fills missing macro arguments with undefined.
+			def = p.ident(p.c.undefinedName(pt.text), pt.off)
+		}
+		sc.params[pt.text] = true
+		sc.assigned[pt.text] = true
+		params = append(params, &syntax.BinaryExpr{X: p.ident(pt.text, pt.off), OpPos: p.pos(pt.off), Op: syntax.EQ, Y: def})
+		if !p.acceptOp(",") {
+			break
+		}
+	}
+	if _, err := p.expectOp(")"); err != nil {
+		return err
+	}
+	if err := p.expectBlockEnd(); err != nil {
+		return err
+	}
+	outer.assign(nt.text)
+	p.scope = sc
+	body, _, err := p.parseBody(mt, "endmacro")
+	p.scope = outer
+	if err != nil {
+		return err
+	}
+	if err := p.expectBlockEnd(); err != nil {
+		return err
+	}
+	for _, special := range []string{"varargs", "kwargs"} {
+		if sc.refs[special] && !sc.assigned[special] {
+			op := syntax.STAR
+			if special == "kwargs" {
+				op = syntax.STARSTAR
+			}
+			params = append(params, &syntax.UnaryExpr{OpPos: p.pos(nt.off), Op: op, X: p.ident(special, nt.off)})
+		}
+	}
+	stmts := p.funcBody(sc, nil, nt.off)
+	stmts = append(stmts, p.exprStmt(hPush, mt.off))
+	stmts = append(stmts, body...)
+	stmts = append(stmts, &syntax.ReturnStmt{Return: p.pos(mt.off), Result: p.callHidden(hPop, mt.off)})
+	b.add(p, &syntax.DefStmt{Def: p.pos(mt.off), Name: p.ident(nt.text, nt.off), Lparen: p.pos(nt.off),
+		Params: params, Rparen: p.pos(nt.off), Body: stmts})
+	return nil
+}
+
+// templateName parses the template name of include/import/from: a string
+// literal, resolved relative to the current template's directory.
+func (p *parser) templateName() (string, token, error) {
+	t := p.peek()
+	if t.kind != tString {
+		return "", t, p.fail(t, "expected a template name (string literal), got %s", describe(t))
+	}
+	p.next()
+	s, _, err := unquotePython(t.text)
+	if err != nil {
+		return "", t, p.fail(t, "%v", err)
+	}
+	if !path.IsAbs(s) {
+		s = path.Join(path.Dir(p.f.name), s)
+	}
+	return s, t, nil
+}
+
+func (p *parser) skipContext() {
+	if (p.isName("with") || p.isName("without")) && p.peekAt(1).kind == tName && p.peekAt(1).text == "context" {
+		p.next()
+		p.next()
+	}
+}
+
+func (p *parser) parseInclude(b *block, it token) error {
+	name, nameTok, err := p.templateName()
+	if err != nil {
+		return err
+	}
+	ignoreMissing := false
+	if p.isName("ignore") && p.peekAt(1).kind == tName && p.peekAt(1).text == "missing" {
+		p.next()
+		p.next()
+		ignoreMissing = true
+	}
+	p.skipContext()
+	if err := p.expectBlockEnd(); err != nil {
+		return err
+	}
+	sub, err := p.c.open(p, nameTok, name, ignoreMissing)
+	if err != nil || sub == nil {
+		return err
+	}
+	body, _, err := sub.parseBody(token{})
+	if err != nil {
+		return err
+	}
+	p.c.stack = p.c.stack[:len(p.c.stack)-1]
+	p.c.hidden++
+	fn := "$inc" + strconv.Itoa(p.c.hidden)
+	p.scope.assigned[fn] = true
+	b.add(p, &syntax.DefStmt{Def: sub.pos(0), Name: p.ident(fn, it.off), Lparen: sub.pos(0), Rparen: sub.pos(0),
+		Body: orPass(sub, sub.funcBody(sub.scope, body, 0), token{})})
+	b.add(p, &syntax.ExprStmt{X: &syntax.CallExpr{Fn: p.ident(fn, it.off), Lparen: p.pos(it.off), Rparen: p.pos(it.off)}})
+	return nil
+}
+
+func (p *parser) parseImport(b *block, it token) error {
+	name, nameTok, err := p.templateName()
+	if err != nil {
+		return err
+	}
+	imp, err := p.c.importTemplate(p, nameTok, name)
+	if err != nil {
+		return err
+	}
+	if it.text == "import" {
+		if !p.acceptName("as") {
+			return p.fail(p.peek(), "expected 'as', got %s", describe(p.peek()))
+		}
+		at, err := p.expectName()
+		if err != nil {
+			return err
+		}
+		p.skipContext()
+		p.scope.assign(at.text)
+		b.add(p, p.assignStmt(p.ident(at.text, at.off), p.ident(imp.global, at.off), it.off))
+		return p.expectBlockEnd()
+	}
+	if !p.acceptName("import") {
+		return p.fail(p.peek(), "expected 'import', got %s", describe(p.peek()))
+	}
+	for {
+		if p.isName("with") || p.isName("without") {
+			break
+		}
+		nt, err := p.expectName()
+		if err != nil {
+			return err
+		}
+		local := nt
+		if p.acceptName("as") {
+			if local, err = p.expectName(); err != nil {
+				return err
+			}
+		}
+		if !imp.exports[nt.text] {
+			return p.fail(nt, "the template %q does not export '%s'", name, nt.text)
+		}
+		p.scope.assign(local.text)
+		dot := &syntax.DotExpr{X: p.ident(imp.global, nt.off), Dot: p.pos(nt.off), NamePos: p.pos(nt.off), Name: p.ident(nt.text, nt.off)}
+		b.add(p, p.assignStmt(p.ident(local.text, local.off), dot, nt.off))
+		if !p.acceptOp(",") {
+			break
+		}
+	}
+	p.skipContext()
+	return p.expectBlockEnd()
+}

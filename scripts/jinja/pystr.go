@@ -1,0 +1,194 @@
+package jinja
+
+import (
+	"encoding"
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"go.starlark.net/starlark"
+)
+
+// appendStr appends Python's str(v), which is what Jinja prints. Values
+// implementing encoding.TextAppender (e.g. a timestamp type) print their
+// text form without an intermediate string.
+func appendStr(b []byte, v starlark.Value) []byte {
+	switch v := v.(type) {
+	case starlark.String:
+		return append(b, v...)
+	case starlark.Int:
+		if i, ok := v.Int64(); ok {
+			return strconv.AppendInt(b, i, 10)
+		}
+		return append(b, v.String()...)
+	case starlark.Float:
+		return appendPyFloat(b, float64(v))
+	case starlark.Bool:
+		if v {
+			return append(b, "True"...)
+		}
+		return append(b, "False"...)
+	case starlark.NoneType:
+		return append(b, "None"...)
+	case *Undefined:
+		return b
+	case starlark.Value:
+		if ta, ok := v.(encoding.TextAppender); ok {
+			if out, err := ta.AppendText(b); err == nil {
+				return out
+			}
+		}
+	}
+	switch v.(type) {
+	case *starlark.List, starlark.Tuple, *starlark.Dict, starlark.Bytes, *starlark.Set:
+		return appendRepr(b, v)
+	}
+	return append(b, v.String()...)
+}
+
+func toStr(v starlark.Value) string {
+	if s, ok := v.(starlark.String); ok {
+		return string(s)
+	}
+	return string(appendStr(nil, v))
+}
+
+// appendPyFloat formats like Python's repr(float).
+func appendPyFloat(b []byte, f float64) []byte {
+	switch {
+	case math.IsInf(f, 1):
+		return append(b, "inf"...)
+	case math.IsInf(f, -1):
+		return append(b, "-inf"...)
+	case math.IsNaN(f):
+		return append(b, "nan"...)
+	}
+	exp := 0
+	if f != 0 {
+		e := strconv.AppendFloat(nil, f, 'e', -1, 64)
+		i := strings.LastIndexByte(string(e), 'e')
+		exp, _ = strconv.Atoi(string(e[i+1:]))
+		if exp < -4 || exp >= 16 {
+			// Python: 1e+16, 1.5e-05 (at least two exponent digits).
+			return append(b, e...)
+		}
+	}
+	start := len(b)
+	b = strconv.AppendFloat(b, f, 'f', -1, 64)
+	if !strings.ContainsAny(string(b[start:]), ".") {
+		b = append(b, ".0"...)
+	}
+	return b
+}
+
+func pyRepr(v starlark.Value) string { return string(appendRepr(nil, v)) }
+
+// appendRepr appends Python's repr(v) for the common value types.
+func appendRepr(b []byte, v starlark.Value) []byte {
+	switch v := v.(type) {
+	case starlark.String:
+		return appendPyQuote(b, string(v), false)
+	case starlark.Bytes:
+		return appendPyQuote(b, string(v), true)
+	case *starlark.List:
+		b = append(b, '[')
+		for i := 0; i < v.Len(); i++ {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = appendRepr(b, v.Index(i))
+		}
+		return append(b, ']')
+	case starlark.Tuple:
+		b = append(b, '(')
+		for i, x := range v {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = appendRepr(b, x)
+		}
+		if len(v) == 1 {
+			b = append(b, ',')
+		}
+		return append(b, ')')
+	case *starlark.Dict:
+		b = append(b, '{')
+		for i, kv := range v.Items() {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = appendRepr(b, kv[0])
+			b = append(b, ": "...)
+			b = appendRepr(b, kv[1])
+		}
+		return append(b, '}')
+	case *starlark.Set:
+		if v.Len() == 0 {
+			return append(b, "set()"...)
+		}
+		b = append(b, '{')
+		i := 0
+		iter := v.Iterate()
+		defer iter.Done()
+		var x starlark.Value
+		for iter.Next(&x) {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			i++
+			b = appendRepr(b, x)
+		}
+		return append(b, '}')
+	case *Undefined:
+		return b
+	}
+	return appendStr(b, v)
+}
+
+// appendPyQuote quotes s the way Python's repr does.
+func appendPyQuote(b []byte, s string, isBytes bool) []byte {
+	q := byte('\'')
+	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
+		q = '"'
+	}
+	if isBytes {
+		b = append(b, 'b')
+	}
+	b = append(b, q)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if isBytes {
+			r, n = rune(s[i]), 1
+		}
+		switch {
+		case r == '\\' || r == rune(q):
+			b = append(b, '\\', byte(r))
+		case r == '\n':
+			b = append(b, `\n`...)
+		case r == '\r':
+			b = append(b, `\r`...)
+		case r == '\t':
+			b = append(b, `\t`...)
+		case r == utf8.RuneError && n == 1 || r < 0x20 || r == 0x7f || isBytes && r >= 0x80:
+			b = append(b, `\x`...)
+			b = append(b, "0123456789abcdef"[s[i]>>4], "0123456789abcdef"[s[i]&15])
+		case r >= 0x80 && !unicode.IsPrint(r):
+			if r <= 0xff {
+				b = append(b, `\x`...)
+				b = append(b, strconv.FormatInt(int64(r)|0x100, 16)[1:]...)
+			} else if r <= 0xffff {
+				b = append(b, `\u`...)
+				b = append(b, strconv.FormatInt(int64(r)|0x10000, 16)[1:]...)
+			} else {
+				b = append(b, `\U`...)
+				b = append(b, strconv.FormatInt(int64(r)|0x100000000, 16)[1:]...)
+			}
+		default:
+			b = append(b, s[i:i+n]...)
+		}
+		i += n
+	}
+	return append(b, q)
+}
