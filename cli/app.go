@@ -32,6 +32,7 @@ func NewApp(stdout, stderr io.Writer) *cli.App {
 		HideVersion:          true,
 		Commands: []*cli.Command{
 			generateCommand(),
+			runCommand(), secretsCommand(),
 			validateCommand(),
 			versionCommand(),
 		},

@@ -17,6 +17,8 @@ import (
 
 // TestMain lets a test re-run this binary as the eventum command (to send it
 // real signals): with EVENTUM_TEST_MAIN=1 it runs Main instead of the tests.
+// Tests here do not run in parallel: urfave/cli v2 writes to its global help
+// flag on every run.
 func TestMain(m *testing.M) {
 	if os.Getenv("EVENTUM_TEST_MAIN") == "1" {
 		os.Exit(Main(append([]string{"eventum"}, os.Args[1:]...), os.Stdout, os.Stderr))
@@ -44,7 +46,6 @@ func write(t *testing.T, dir, name, content string) string {
 }
 
 func TestValidateReportsProblems(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	write(t, dir, "bad_syntax.star", "def produce(params)\n    return 'x'\n")
 	write(t, dir, "ok.star", "def produce(params):\n    return 'x'\n")
@@ -65,7 +66,6 @@ func TestValidateReportsProblems(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
 			p := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_"), "g.yml")
 			write(t, filepath.Dir(p), "g.yml", tc.yml)
 			for _, f := range []string{"ok.star", "bad_syntax.star"} {
@@ -89,7 +89,6 @@ func TestValidateReportsProblems(t *testing.T) {
 }
 
 func TestValidateOK(t *testing.T) {
-	t.Parallel()
 	for _, ex := range []string{"quickstart", "script-basic", "script-metrics", "script-sessions", "script-tracing"} {
 		stdout, stderr, code := run(t, "validate", "--path", filepath.Join("..", "examples", ex, "generator.yml"))
 		if code != 0 || !strings.Contains(stdout, "OK") {
@@ -99,7 +98,6 @@ func TestValidateOK(t *testing.T) {
 }
 
 func TestGenerateRaisingProduce(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	write(t, dir, "p.star", "def produce(params):\n    if params['tags'][0] == 'bad':\n        fail('no luck')\n    return 'ok'\n")
 	g := write(t, dir, "g.yml", "input:\n  - static: {count: 3, tags: [bad]}\n  - static: {count: 2, tags: [good]}\nevent:\n  script: {path: p.star}\noutput:\n  - file: {path: out.txt}\n")
@@ -121,7 +119,6 @@ func TestGenerateRaisingProduce(t *testing.T) {
 // every trace is one tree rooted at the gateway, parents after children,
 // parents lasting at least as long as each child.
 func TestTracingExampleReproducible(t *testing.T) {
-	t.Parallel()
 	path := filepath.Join("..", "examples", "script-tracing", "generator.yml")
 	out1, stderr, code := run(t, "generate", "--path", path, "--no-live-mode", "--seed", "1")
 	if code != 0 {
@@ -198,7 +195,6 @@ var producedRe = regexp.MustCompile(`produced (\d+) events`)
 
 // Ctrl-C in live mode: exit 0 and the file holds every event counted as produced.
 func TestLiveInterruptLosesNothing(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	write(t, dir, "p.star", "def produce(params):\n    return [params['timestamp'].isoformat()] * 3\n")
 	g := write(t, dir, "g.yml", "input:\n  - timer: {seconds: 0.002}\nevent:\n  script: {path: p.star}\noutput:\n  - file: {path: out/events.log, flush_interval: 5}\n")
@@ -235,7 +231,6 @@ func TestLiveInterruptLosesNothing(t *testing.T) {
 }
 
 func TestVersionAndFlags(t *testing.T) {
-	t.Parallel()
 	stdout, _, code := run(t, "version")
 	if code != 0 || !strings.HasPrefix(stdout, "eventum ") {
 		t.Fatalf("version: %d %q", code, stdout)
