@@ -3,6 +3,9 @@
 //
 //	go run ./bench --path bench/configs/tracing-file.yml [--seed 1] [--runs 3]
 //
+// With --live the generator is paced to the wall clock and the release lag
+// (p50, p99, max) is reported: --live --path bench/configs/live-timer-2k.yml.
+//
 // Each run builds the generator afresh; the figures of every run and of the
 // best run are printed, one line each.
 package main
@@ -28,6 +31,7 @@ import (
 )
 
 type result struct {
+	lag     pipeline.LagSnapshot
 	events  int64
 	elapsed time.Duration
 	allocs  uint64
@@ -39,6 +43,8 @@ func main() {
 	seed := flag.Uint64("seed", 1, "random seed")
 	runs := flag.Int("runs", 3, "number of runs")
 	batch := flag.Int("batch-size", 10000, "batch.size")
+	live := flag.Bool("live", false, "run in live mode (paced) and report release lag instead of peak speed")
+	delay := flag.Float64("batch-delay", 1.0, "batch.delay in seconds")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of all runs to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -59,7 +65,7 @@ func main() {
 	}
 	var best result
 	for i := 0; i < *runs; i++ {
-		r, err := run(*path, *seed, *batch)
+		r, err := run(*path, *seed, *batch, *live, *delay)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			pprof.StopCPUProfile()
@@ -78,20 +84,25 @@ func main() {
 func (r result) rate() float64 { return float64(r.events) / r.elapsed.Seconds() }
 
 func (r result) String() string {
-	return fmt.Sprintf("%d events in %s = %.0f events/s, %.1f allocs/event, %.0f B/event",
+	s := fmt.Sprintf("%d events in %s = %.0f events/s, %.1f allocs/event, %.0f B/event",
 		r.events, r.elapsed.Round(time.Millisecond), r.rate(),
 		float64(r.allocs)/float64(max(r.events, 1)), float64(r.bytes)/float64(max(r.events, 1)))
+	if r.lag.Count > 0 {
+		s += fmt.Sprintf(", release lag p50 %s p99 %s max %s", r.lag.P50, r.lag.P99, r.lag.Max)
+	}
+	return s
 }
 
-func run(path string, seed uint64, batch int) (result, error) {
+func run(path string, seed uint64, batch int, live bool, delay float64) (result, error) {
 	gc, err := config.LoadGenerator(path, config.Vars{})
 	if err != nil {
 		return result{}, err
 	}
 	s := pipeline.DefaultSettings()
-	s.Live = false
+	s.Live = live
 	s.Seed = &seed
 	s.BatchSize = batch
+	s.BatchDelay = time.Duration(delay * float64(time.Second))
 	gen, err := pipeline.Build(gc, pipeline.Options{ID: "bench", Settings: s, Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
 	if err != nil {
 		return result{}, err
@@ -106,5 +117,5 @@ func run(path string, seed uint64, batch int) (result, error) {
 	elapsed := time.Since(start)
 	runtime.ReadMemStats(&after)
 	st := gen.Stats()
-	return result{events: st.Produced, elapsed: elapsed, allocs: after.Mallocs - before.Mallocs, bytes: after.TotalAlloc - before.TotalAlloc}, nil
+	return result{lag: st.Lag, events: st.Produced, elapsed: elapsed, allocs: after.Mallocs - before.Mallocs, bytes: after.TotalAlloc - before.TotalAlloc}, nil
 }
