@@ -1,0 +1,167 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/eventum-generator/eventum-go/secrets"
+	"github.com/eventum-generator/eventum-go/server"
+)
+
+func secretsCommand() *cli.Command {
+	flags := []cli.Flag{
+		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Value: "eventum.yml", Usage: "application config naming the keyring (path.keyring_cryptfile)", TakesFile: true},
+		&cli.StringFlag{Name: "cryptfile", Usage: "keyring file (overrides the config's path.keyring_cryptfile)", TakesFile: true},
+	}
+	name := func(c *cli.Context) (string, error) {
+		if c.NArg() != 1 {
+			return "", cli.Exit("eventum: expected one secret NAME", 2)
+		}
+		n := c.Args().First()
+		if err := secrets.ValidName(n); err != nil {
+			return "", cli.Exit(fmt.Sprintf("eventum: %v", err), 2)
+		}
+		return n, nil
+	}
+	return &cli.Command{
+		Name:  "secrets",
+		Usage: "manage the encrypted keyring (passphrase in " + secrets.PasswordEnv + ")",
+		Description: "Secrets are referenced in config files as ${secrets.NAME}; an environment variable\n" +
+			"EVENTUM_SECRET_<NAME> overrides the keyring.",
+		Subcommands: []*cli.Command{
+			{
+				Name: "set", Usage: "store a secret (value from --value, else read from stdin)", ArgsUsage: "NAME",
+				Flags: append(flags, &cli.StringFlag{Name: "value", Usage: "the value (beware: visible in the shell history)"}),
+				Action: func(c *cli.Context) error {
+					n, err := name(c)
+					if err != nil {
+						return err
+					}
+					kr, err := openKeyring(c)
+					if err != nil {
+						return err
+					}
+					v := c.String("value")
+					if !c.IsSet("value") {
+						if v, err = readSecretValue(c, n); err != nil {
+							return cli.Exit(fmt.Sprintf("eventum: %v", err), 1)
+						}
+					}
+					if v == "" {
+						return cli.Exit("eventum: the secret value must not be empty", 2)
+					}
+					if err := kr.Set(n, v); err != nil {
+						return cli.Exit(fmt.Sprintf("eventum: %v", err), 1)
+					}
+					fmt.Fprintf(c.App.ErrWriter, "eventum: secret %q stored in %s\n", n, kr.Path())
+					return nil
+				},
+			},
+			{
+				Name: "get", Usage: "print a secret's value", ArgsUsage: "NAME", Flags: flags,
+				Action: func(c *cli.Context) error {
+					n, err := name(c)
+					if err != nil {
+						return err
+					}
+					kr, err := openKeyring(c)
+					if err != nil {
+						return err
+					}
+					v, ok, err := kr.Get(n)
+					if err != nil {
+						return cli.Exit(fmt.Sprintf("eventum: %v", err), 1)
+					}
+					if !ok {
+						return cli.Exit(fmt.Sprintf("eventum: secret %q is not stored", n), 1)
+					}
+					fmt.Fprintln(c.App.Writer, v)
+					return nil
+				},
+			},
+			{
+				Name: "list", Usage: "list the names of the stored secrets", Flags: flags,
+				Action: func(c *cli.Context) error {
+					kr, err := openKeyring(c)
+					if err != nil {
+						return err
+					}
+					names, err := kr.Names()
+					if err != nil {
+						return cli.Exit(fmt.Sprintf("eventum: %v", err), 1)
+					}
+					for _, n := range names {
+						fmt.Fprintln(c.App.Writer, n)
+					}
+					return nil
+				},
+			},
+			{
+				Name: "delete", Usage: "delete a secret", ArgsUsage: "NAME", Flags: flags,
+				Action: func(c *cli.Context) error {
+					n, err := name(c)
+					if err != nil {
+						return err
+					}
+					kr, err := openKeyring(c)
+					if err != nil {
+						return err
+					}
+					ok, err := kr.Delete(n)
+					if err != nil {
+						return cli.Exit(fmt.Sprintf("eventum: %v", err), 1)
+					}
+					if !ok {
+						return cli.Exit(fmt.Sprintf("eventum: secret %q is not stored", n), 1)
+					}
+					return nil
+				},
+			},
+		},
+	}
+}
+
+// openKeyring finds the keyring (--cryptfile, else the config's
+// path.keyring_cryptfile) and opens it with EVENTUM_KEYRING_PASSWORD.
+func openKeyring(c *cli.Context) (*secrets.Keyring, error) {
+	path := c.String("cryptfile")
+	if path == "" {
+		p, err := server.KeyringPath(c.String("config"))
+		if err != nil {
+			return nil, cli.Exit(fmt.Sprintf("eventum: %v (or give --cryptfile)", err), 2)
+		}
+		path = p
+	}
+	kr, err := secrets.OpenEnv(path)
+	if err != nil {
+		return nil, cli.Exit(fmt.Sprintf("eventum: %v", err), 1)
+	}
+	return kr, nil
+}
+
+// readSecretValue reads the value without echo from a terminal, or the
+// first line of piped stdin.
+func readSecretValue(c *cli.Context, name string) (string, error) {
+	in := c.App.Reader
+	if in == nil {
+		in = os.Stdin
+	}
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprintf(c.App.ErrWriter, "value of %s: ", name)
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(c.App.ErrWriter)
+		return string(b), err
+	}
+	line, err := bufio.NewReader(io.LimitReader(in, 1<<20)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}

@@ -1,0 +1,64 @@
+package server
+
+import "net/http"
+
+// routes is the whole HTTP surface. Paths mirror the original's API.
+func (a *App) routes() []route {
+	gen := "Generators"
+	st := "Startup"
+	cfg := "Generator configs"
+	upload := a.Settings.Server.MaxUploadBytes
+	e4 := []int{400, 401, 404, 413}
+	return []route{
+		{method: "GET", path: "/healthz", summary: "Liveness probe", tag: "Service", handler: a.healthz, response: "Health", public: true},
+		{method: "GET", path: "/metrics", summary: "Prometheus metrics (text exposition format)", tag: "Service", handler: a.metricsHandler, response: "text"},
+		{method: "GET", path: "/api/openapi.json", summary: "This OpenAPI document", tag: "Service", handler: a.openapiHandler, response: "object", public: true},
+
+		{method: "GET", path: "/api/generators/{$}", summary: "List generators with status and stats", tag: gen, handler: a.listGenerators, response: "GeneratorInfoList"},
+		{method: "GET", path: "/api/generators/group-actions/stats-running", summary: "Stats of all running generators", tag: gen, handler: a.runningStats, response: "GeneratorStatsList"},
+		{method: "POST", path: "/api/generators/group-actions/bulk-start", summary: "Start several generators", tag: gen, handler: a.bulkStart, body: "IDList", response: "BulkStartResponse", errors: []int{400, 413}},
+		{method: "POST", path: "/api/generators/group-actions/bulk-stop", summary: "Stop several generators (gracefully)", tag: gen, handler: a.bulkStop, body: "IDList", errors: []int{400, 413}},
+		{method: "POST", path: "/api/generators/group-actions/bulk-delete", summary: "Stop and remove several generators", tag: gen, handler: a.bulkDelete, body: "IDList", errors: []int{400, 413}},
+		{method: "GET", path: "/api/generators/{id}", summary: "Generator parameters, status and stats", tag: gen, handler: a.getGenerator, response: "Generator", errors: []int{404}},
+		{method: "POST", path: "/api/generators/{id}", summary: "Add a generator (not saved in the startup file)", tag: gen, handler: a.addGenerator, body: "Entry", status: http.StatusCreated, errors: []int{400, 403, 404, 409, 413, 422}},
+		{method: "PUT", path: "/api/generators/{id}", summary: "Replace a stopped generator's parameters", tag: gen, handler: a.updateGenerator, body: "Entry", errors: []int{400, 403, 404, 413, 422}},
+		{method: "DELETE", path: "/api/generators/{id}", summary: "Stop and remove a generator", tag: gen, handler: a.deleteGenerator, errors: []int{404}},
+		{method: "GET", path: "/api/generators/{id}/status", summary: "Generator status", tag: gen, handler: a.generatorStatus, response: "Status", errors: []int{404}},
+		{method: "POST", path: "/api/generators/{id}/start", summary: "Start a generator; answers whether it runs", tag: gen, handler: a.startGenerator, response: "boolean", errors: []int{404, 422}},
+		{method: "POST", path: "/api/generators/{id}/stop", summary: "Stop a generator gracefully (outputs are flushed)", tag: gen, handler: a.stopGenerator, errors: []int{404}},
+		{method: "POST", path: "/api/generators/{id}/restart", summary: "Stop and start a generator; answers whether it runs", tag: gen, handler: a.restartGenerator, response: "boolean", errors: []int{404, 422}},
+		{method: "GET", path: "/api/generators/{id}/stats", summary: "Counters of the current (or last) run", tag: gen, handler: a.generatorStats, response: "GeneratorStats", errors: []int{400, 404}},
+
+		{method: "GET", path: "/api/startup/{$}", summary: "Generators of the startup file (defaults filled in)", tag: st, handler: a.listStartup, response: "EntryList", errors: []int{422, 500}},
+		{method: "POST", path: "/api/startup/group-actions/bulk-delete", summary: "Delete several entries of the startup file", tag: st, handler: a.bulkDeleteStartup, body: "IDList", response: "IDList", errors: []int{400, 413, 500}},
+		{method: "GET", path: "/api/startup/{id}", summary: "One entry of the startup file", tag: st, handler: a.getStartup, response: "Entry", errors: []int{404, 422, 500}},
+		{method: "POST", path: "/api/startup/{id}", summary: "Add an entry to the startup file (validated first)", tag: st, handler: a.addStartup, body: "Entry", status: http.StatusCreated, errors: []int{400, 403, 404, 409, 413, 422, 500}},
+		{method: "PUT", path: "/api/startup/{id}", summary: "Replace an entry of the startup file (validated first)", tag: st, handler: a.updateStartup, body: "Entry", errors: []int{400, 403, 404, 413, 422, 500}},
+		{method: "DELETE", path: "/api/startup/{id}", summary: "Delete an entry of the startup file", tag: st, handler: a.deleteStartup, errors: []int{404, 500}},
+
+		{method: "GET", path: "/api/generator-configs/{$}", summary: "Generator directories (with ?extended=true: sizes, times, ids)", tag: cfg, handler: a.listConfigDirs, response: "array"},
+		{method: "GET", path: "/api/generator-configs/{name}", summary: "A generator's config as JSON", tag: cfg, handler: a.getConfig, response: "object", errors: []int{403, 404, 422}},
+		{method: "POST", path: "/api/generator-configs/{name}", summary: "Create a generator directory and config", tag: cfg, handler: a.createConfig, body: "object", status: http.StatusCreated, errors: []int{400, 403, 409, 413, 422}},
+		{method: "PUT", path: "/api/generator-configs/{name}", summary: "Replace a generator's config", tag: cfg, handler: a.updateConfig, body: "object", errors: []int{400, 403, 404, 413, 422}},
+		{method: "DELETE", path: "/api/generator-configs/{name}", summary: "Delete a generator directory", tag: cfg, handler: a.deleteConfigDir, errors: []int{403, 404, 409}},
+		{method: "GET", path: "/api/generator-configs/{name}/path", summary: "Config file path relative to path.generators_dir", tag: cfg, handler: a.configPath, response: "string", errors: []int{403, 404}},
+		{method: "GET", path: "/api/generator-configs/{name}/file-tree", summary: "Files of a generator directory", tag: cfg, handler: a.fileTree, response: "FileNodeList", errors: []int{403, 404}},
+		{method: "GET", path: "/api/generator-configs/{name}/file/{path...}", summary: "Read a file of a generator directory", tag: cfg, handler: a.readFile, response: "binary", errors: []int{403, 404}},
+		{method: "POST", path: "/api/generator-configs/{name}/file/{path...}", summary: "Create a file (raw body, or multipart field `content`)", tag: cfg, handler: a.createFile, body: "binary", status: http.StatusCreated, errors: []int{403, 404, 409, 413}, maxBody: upload},
+		{method: "PUT", path: "/api/generator-configs/{name}/file/{path...}", summary: "Replace a file (raw body, or multipart field `content`)", tag: cfg, handler: a.putFile, body: "binary", errors: []int{403, 404, 413}, maxBody: upload},
+		{method: "DELETE", path: "/api/generator-configs/{name}/file/{path...}", summary: "Delete a file or folder of a generator directory", tag: cfg, handler: a.deleteFile, errors: []int{403, 404}},
+
+		{method: "GET", path: "/api/secrets/{$}", summary: "Names of the stored secrets", tag: "Secrets", handler: a.listSecrets, response: "IDList", errors: []int{500}},
+		{method: "GET", path: "/api/secrets/{name}", summary: "Whether a secret is stored (its value is never returned)", tag: "Secrets", handler: a.getSecret, response: "SecretInfo", errors: []int{400, 404, 500}},
+		{method: "PUT", path: "/api/secrets/{name}", summary: "Store a secret (body: a JSON string)", tag: "Secrets", handler: a.putSecret, body: "string", errors: []int{400, 413, 500}},
+		{method: "DELETE", path: "/api/secrets/{name}", summary: "Delete a secret", tag: "Secrets", handler: a.deleteSecret, errors: []int{400, 404, 500}},
+
+		{method: "POST", path: "/api/preview/{$}", summary: "Render events for timestamps with an event plugin config fragment (no outputs)", tag: "Preview", handler: a.preview, body: "PreviewRequest", response: "PreviewResult", errors: e4},
+		{method: "POST", path: "/api/preview/{name}/event-plugin/produce", summary: "Render events with a generator directory's event plugin (no outputs)", tag: "Preview", handler: a.preview, body: "PreviewRequest", response: "PreviewResult", errors: append(e4, 403, 422)},
+
+		{method: "GET", path: "/api/instance/info", summary: "Application and host information", tag: "Instance", handler: a.instanceInfo, response: "object"},
+		{method: "GET", path: "/api/instance/settings", summary: "Application settings (credentials left out)", tag: "Instance", handler: a.instanceSettings, response: "object"},
+		{method: "POST", path: "/api/instance/stop", summary: "Stop the application gracefully", tag: "Instance", handler: a.instanceStop},
+		{method: "POST", path: "/api/instance/restart", summary: "Stop every generator and load the startup file again", tag: "Instance", handler: a.instanceRestart, errors: []int{500}},
+	}
+}
