@@ -209,3 +209,16 @@ func equalAny(a, b any) bool {
 }
 
 func yamlString(v any) string { b, _ := yaml.Marshal(v); return string(b) }
+
+func TestSecretsNeverQuotedInErrors(t *testing.T) {
+	t.Setenv("EVENTUM_SECRET_PORT_PW", "hunter2")
+	doc, err := Parse("gen.yml", []byte("path: a\ncount: ${secrets.port_pw}\ninner: {size: \"x${secrets.port_pw}\"}\n"), Vars{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s sample
+	err = doc.Decode(&s)
+	if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "count: expected an integer, got a value substituted from a secret") {
+		t.Fatalf("error %v", err)
+	}
+}

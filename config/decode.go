@@ -345,6 +345,9 @@ func describe(n *yaml.Node) string {
 	case yaml.SequenceNode:
 		return "a list"
 	case yaml.ScalarNode:
+		if isSecret(n) {
+			return "a value substituted from a secret"
+		}
 		switch n.ShortTag() {
 		case "!!null":
 			return "null"

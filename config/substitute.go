@@ -91,6 +91,9 @@ func (v Vars) scalar(n *yaml.Node) error {
 			return fmt.Errorf("unterminated ${ in %q", n.Value)
 		}
 		expr := strings.TrimSpace(s[i+2 : j])
+		if strings.Contains(expr, "secrets") {
+			markSecret(n)
+		}
 		val, err := v.eval(expr)
 		if err != nil {
 			return fmt.Errorf("${%s}: %w", expr, err)
@@ -143,8 +146,22 @@ func closingBrace(s string, start int) int {
 	return -1
 }
 
+// secretMarker tags (in a comment field, which decoding ignores) nodes whose
+// value came from a secret, so that error messages never quote them.
+const secretMarker = "eventum:secret"
+
+func markSecret(n *yaml.Node) { n.FootComment = secretMarker }
+
+func isSecret(n *yaml.Node) bool { return n != nil && n.FootComment == secretMarker }
+
 func replaceNode(n *yaml.Node, val starlark.Value) {
 	line, col, style := n.Line, n.Column, n.Style
+	secret := isSecret(n)
+	defer func() {
+		if secret {
+			markSecret(n)
+		}
+	}()
 	switch x := val.(type) {
 	case starlark.String:
 		n.Value = string(x)
