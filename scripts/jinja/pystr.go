@@ -2,13 +2,14 @@ package jinja
 
 import (
 	"encoding"
-	"math"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"go.starlark.net/starlark"
+
+	"github.com/eventum-generator/eventum-go/starlib"
 )
 
 // appendStr appends Python's str(v), which is what Jinja prints. Values
@@ -56,32 +57,7 @@ func toStr(v starlark.Value) string {
 }
 
 // appendPyFloat formats like Python's repr(float).
-func appendPyFloat(b []byte, f float64) []byte {
-	switch {
-	case math.IsInf(f, 1):
-		return append(b, "inf"...)
-	case math.IsInf(f, -1):
-		return append(b, "-inf"...)
-	case math.IsNaN(f):
-		return append(b, "nan"...)
-	}
-	exp := 0
-	if f != 0 {
-		e := strconv.AppendFloat(nil, f, 'e', -1, 64)
-		i := strings.LastIndexByte(string(e), 'e')
-		exp, _ = strconv.Atoi(string(e[i+1:]))
-		if exp < -4 || exp >= 16 {
-			// Python: 1e+16, 1.5e-05 (at least two exponent digits).
-			return append(b, e...)
-		}
-	}
-	start := len(b)
-	b = strconv.AppendFloat(b, f, 'f', -1, 64)
-	if !strings.ContainsAny(string(b[start:]), ".") {
-		b = append(b, ".0"...)
-	}
-	return b
-}
+func appendPyFloat(b []byte, f float64) []byte { return starlib.AppendPyFloat(b, f) }
 
 func pyRepr(v starlark.Value) string { return string(appendRepr(nil, v)) }
 
