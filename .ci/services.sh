@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Ensures the local test services are up: PostgreSQL on 127.0.0.1:5432
-# (user postgres, trust auth), used by the postgres output tests.
-# Idempotent: does nothing when the server already accepts connections.
+# (user postgres, trust auth), used by the postgres output tests, and
+# ClickHouse on 127.0.0.1:18123 (see clickhouse.sh), used by the clickhouse
+# output tests. Idempotent: does nothing when the servers already answer.
 set -euo pipefail
 
 pg_ready() { pg_isready -q -h 127.0.0.1 -p 5432; }
@@ -19,7 +20,7 @@ fi
 for _ in $(seq 1 60); do
 	if pg_ready; then
 		echo "services: PostgreSQL is ready on 127.0.0.1:5432"
-		exit 0
+		exec bash "$(dirname "$0")/clickhouse.sh"
 	fi
 	sleep 0.5
 done

@@ -31,7 +31,7 @@ func NewApp(stdout, stderr io.Writer) *cli.App {
 		EnableBashCompletion: true,
 		HideVersion:          true,
 		Commands: []*cli.Command{
-			generateCommand(),
+			generateCommand(), renderCommand(),
 			runCommand(), secretsCommand(),
 			validateCommand(),
 			versionCommand(),

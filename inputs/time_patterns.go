@@ -79,6 +79,9 @@ var patternUnits = map[string]time.Duration{
 }
 
 func (p *TimePattern) validate() error {
+	if p.Label == "" {
+		return fmt.Errorf("label: must not be empty")
+	}
 	o := p.Oscillator
 	unit, ok := patternUnits[o.Unit]
 	if !ok {
@@ -147,8 +150,15 @@ func (p *TimePattern) validate() error {
 type pattern struct {
 	cfg        TimePattern
 	start, end int64 // end < 0: unbounded
-	period     int64
-	rng        *rand.Rand
+	// period is the length of a period in ns. When days > 0 (a whole number
+	// of days or weeks) periods follow the calendar of the generator's time
+	// zone instead: period k starts at startT plus k*days calendar days, the
+	// same wall-clock time each day, so a day that is 23 or 25 hours long
+	// (a DST change) is one period of that length.
+	period int64
+	days   int
+	startT time.Time
+	rng    *rand.Rand
 }
 
 type timePatterns struct{ patterns []Input }
@@ -203,6 +213,13 @@ func loadPattern(path string, env *plugin.Env) (*pattern, error) {
 		p.end = end.UnixNano()
 	}
 	p.period = int64(o.Period * float64(patternUnits[o.Unit]))
+	if (o.Unit == "days" || o.Unit == "weeks") && o.Period == math.Trunc(o.Period) && o.Period <= 100_000 {
+		p.days = int(o.Period)
+		if o.Unit == "weeks" {
+			p.days *= 7
+		}
+		p.startT = start.In(location(env))
+	}
 	// The event stage owns env.Rand; take a seed from it at build time so a
 	// seeded run is reproducible, and draw from a generator of our own.
 	if env.Rand != nil {
@@ -214,7 +231,21 @@ func loadPattern(path string, env *plugin.Env) (*pattern, error) {
 }
 
 func (tp *timePatterns) Generate(ctx context.Context, emit func([]int64) error) error {
-	return Merge(ctx, tp.patterns, func(b *Batch) error { return emit(b.Times) })
+	if len(tp.patterns) == 1 {
+		return tp.patterns[0].Generate(ctx, emit)
+	}
+	// Hand the merged timestamps on in runs of at most chunkSize, like
+	// every other input.
+	return Merge(ctx, tp.patterns, func(b *Batch) error {
+		for t := b.Times; len(t) > 0; {
+			n := min(len(t), chunkSize)
+			if err := emit(t[:n]); err != nil {
+				return err
+			}
+			t = t[n:]
+		}
+		return nil
+	})
 }
 
 func (p *pattern) Generate(ctx context.Context, emit func([]int64) error) error {
@@ -233,8 +264,9 @@ func (p *pattern) Generate(ctx context.Context, emit func([]int64) error) error 
 	next := 0
 	var offsets []float64
 	c := newChunker(ctx, emit, 0)
-	for ps := p.start; p.end < 0 || ps < p.end; ps += p.period {
-		if ps > math.MaxInt64-p.period {
+	for k, ps := 0, p.start; p.end < 0 || ps < p.end; k++ {
+		pe, ok := p.periodEnd(k, ps)
+		if !ok {
 			break
 		}
 		if next == len(factors) {
@@ -248,8 +280,9 @@ func (p *pattern) Generate(ctx context.Context, emit func([]int64) error) error 
 			offsets = append(offsets, p.sample())
 		}
 		slices.Sort(offsets)
+		length := float64(pe - ps)
 		for _, off := range offsets {
-			t := ps + int64(off*float64(p.period))
+			t := ps + int64(off*length)
 			if p.end >= 0 && t >= p.end {
 				break
 			}
@@ -260,8 +293,25 @@ func (p *pattern) Generate(ctx context.Context, emit func([]int64) error) error 
 		if err := c.ctx.Err(); err != nil {
 			return err
 		}
+		ps = pe
 	}
 	return c.flush()
+}
+
+// periodEnd returns where period k, starting at ps, ends (the start of period
+// k+1); ok is false when that is past the last representable time.
+func (p *pattern) periodEnd(k int, ps int64) (end int64, ok bool) {
+	if p.days > 0 {
+		t := p.startT.AddDate(0, 0, (k+1)*p.days)
+		if !t.Before(maxTime) {
+			return 0, false
+		}
+		return t.UnixNano(), true
+	}
+	if ps > math.MaxInt64-p.period {
+		return 0, false
+	}
+	return ps + p.period, true
 }
 
 // sample draws one position in [0, 1] from the spreader's distribution.

@@ -186,8 +186,8 @@ func (o *ClickHouse) insert(ctx context.Context, body []byte) error {
 		return nil
 	}
 	err = fmt.Errorf("status %d: %s", resp.StatusCode, strings.TrimSpace(text))
-	if code := resp.Header.Get("X-ClickHouse-Exception-Code"); code != "" {
-		if n, _ := strconv.Atoi(code); transientClickHouseCodes[n] {
+	if code, ok := clickHouseExceptionCode(resp.Header, text); ok {
+		if transientClickHouseCodes[code] {
 			return err
 		}
 		return permanent(err)
@@ -197,6 +197,23 @@ func (o *ClickHouse) insert(ctx context.Context, body []byte) error {
 	}
 	return permanent(err)
 }
+
+// clickHouseExceptionCode is the server exception code of a failed request:
+// from the X-ClickHouse-Exception-Code header, or, from servers that do not
+// send it (before 19.x), from the body's leading "Code: N".
+func clickHouseExceptionCode(h http.Header, body string) (int, bool) {
+	if code := h.Get("X-ClickHouse-Exception-Code"); code != "" {
+		n, err := strconv.Atoi(code)
+		return n, err == nil
+	}
+	if m := exceptionCodeRE.FindStringSubmatch(body); m != nil {
+		n, err := strconv.Atoi(m[1])
+		return n, err == nil
+	}
+	return 0, false
+}
+
+var exceptionCodeRE = regexp.MustCompile(`^\s*Code: (\d+)[.,]`)
 
 // transientClickHouseCodes are the server exception codes worth retrying
 // (timeouts, overload, replication and keeper trouble); other exceptions

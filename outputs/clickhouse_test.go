@@ -117,3 +117,27 @@ func TestClickHouseConfig(t *testing.T) {
 		t.Error("default format or quoting")
 	}
 }
+
+func TestClickHouseExceptionCode(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		header, body string
+		code         int
+		ok           bool
+	}{
+		{"241", "Code: 27. DB::Exception: anything", 241, true},                         // header wins
+		{"", "Code: 27, e.displayText() = DB::Exception: Cannot parse input", 27, true}, // 18.x body
+		{"", "Code: 202. DB::Exception: Too many simultaneous queries", 202, true},      // newer body
+		{"", "<html>502 Bad Gateway</html>", 0, false},                                  // a proxy
+		{"", "Bad request. Code: 27, e.displayText()", 0, false},                        // not leading
+	}
+	for _, tt := range tests {
+		h := http.Header{}
+		if tt.header != "" {
+			h.Set("X-ClickHouse-Exception-Code", tt.header)
+		}
+		if code, ok := clickHouseExceptionCode(h, tt.body); code != tt.code || ok != tt.ok {
+			t.Errorf("%q %q: got %d %v, want %d %v", tt.header, tt.body, code, ok, tt.code, tt.ok)
+		}
+	}
+}

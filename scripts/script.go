@@ -3,7 +3,6 @@ package scripts
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"time"
 
@@ -35,10 +34,6 @@ func (c *ScriptConfig) Validate() error {
 func init() {
 	plugin.Register(Registry, "script", func() *ScriptConfig { return &ScriptConfig{} }, newScript)
 }
-
-// scriptMaxSteps bounds the Starlark steps of one produce() call (and of
-// the file's top level), so a runaway loop fails instead of hanging.
-const scriptMaxSteps = 500_000_000
 
 // scriptFileOptions are the Starlark dialect of scripts: while loops,
 // top-level if/for, reassignable globals and recursion are allowed.
@@ -81,20 +76,9 @@ func NewScript(path string, env *plugin.Env) (*Script, error) {
 	if err != nil {
 		return nil, fmt.Errorf("script: %w", err)
 	}
-	loc := env.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	g := env.Globals
-	if g == nil {
-		g = starlib.NewGlobals()
-	}
-	s := &Script{path: path, loc: loc, globals: g.View(), env: env, args: make(starlark.Tuple, 1), steps: scriptMaxSteps}
+	r, loc, g := envDefaults(env)
+	s := &Script{path: path, loc: loc, globals: g.View(), env: env, args: make(starlark.Tuple, 1), steps: maxStepsPerCall}
 
-	r := env.Rand
-	if r == nil {
-		r = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
-	}
 	mod := starlib.NewModule(r, loc)
 	predeclared := starlark.StringDict{
 		"module":  mod,
@@ -114,18 +98,7 @@ func NewScript(path string, env *plugin.Env) (*Script, error) {
 		return nil, fmt.Errorf("script: %w", err)
 	}
 
-	log := env.Log()
-	s.thread = &starlark.Thread{
-		Name:  "script " + path,
-		Print: func(_ *starlark.Thread, msg string) { log.Info(msg, "script", path) },
-		Load: func(_ *starlark.Thread, module string) (starlark.StringDict, error) {
-			return nil, fmt.Errorf("load(%q): scripts cannot load other files", module)
-		},
-		OnMaxSteps: func(t *starlark.Thread) {
-			t.Cancel(fmt.Sprintf("script ran more than %d steps in one call", s.steps))
-		},
-	}
-	s.thread.SetMaxExecutionSteps(scriptMaxSteps)
+	s.thread = newThread("script", path, env, &s.steps)
 	// Globals are deliberately not frozen: module-level dicts and lists are
 	// the script's own state across produce() calls.
 	globals, err := prog.Init(s.thread, predeclared)
@@ -142,14 +115,7 @@ func NewScript(path string, env *plugin.Env) (*Script, error) {
 		return nil, fmt.Errorf("script %s: produce is a %s, not a function", path, fn.Type())
 	}
 
-	s.tags = make([]starlark.Tuple, len(env.InputTags))
-	for i, tags := range env.InputTags {
-		t := make(starlark.Tuple, len(tags))
-		for j, tag := range tags {
-			t[j] = starlark.String(tag)
-		}
-		s.tags[i] = t
-	}
+	s.tags = inputTags(env)
 	return s, nil
 }
 
@@ -174,16 +140,13 @@ func (s *Script) releaseGlobals() {
 // Produce calls produce({"timestamp": datetime, "tags": tuple}) and appends
 // the returned string or strings to out.
 func (s *Script) Produce(ts int64, src int, out []string) ([]string, error) {
-	var tags starlark.Tuple
-	if src >= 0 && src < len(s.tags) {
-		tags = s.tags[src]
-	}
+	tags := tagsOf(s.tags, src)
 	params := starlark.NewDict(2)
 	_ = params.SetKey(keyTimestamp, starlib.NewTimestamp(time.Unix(0, ts).In(s.loc)))
 	_ = params.SetKey(keyTags, tags)
 	s.args[0] = params
 
-	s.thread.SetMaxExecutionSteps(s.thread.ExecutionSteps() + s.steps)
+	startCall(s.thread, s.steps)
 	res, err := starlark.Call(s.thread, s.fn, s.args, nil)
 	s.args[0] = nil
 	s.releaseGlobals()

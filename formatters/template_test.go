@@ -1,0 +1,75 @@
+package formatters
+
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/eventum-generator/eventum-go/plugin"
+)
+
+func TestTemplateFormatters(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "bulk.jinja"), []byte(`{% for e in events %}{"index": {}}
+{{ e }}
+{% endfor %}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := &plugin.Env{Dir: dir, Rand: rand.New(rand.NewPCG(1, 2)), Params: map[string]any{"index": "logs"}}
+	tests := []struct {
+		name, src string
+		events    []string
+		payloads  []string
+		counts    []int
+		failed    int
+	}{
+		{"template", `{format: template, template: '{"index": "{{ params.index }}", "msg": {{ event | tojson }}}'}`,
+			[]string{"a", `say "hi"`}, []string{`{"index": "logs", "msg": "a"}`, `{"index": "logs", "msg": "say \"hi\""}`}, nil, 0},
+		{"template failing event", `{format: template, template: '{{ module.json.loads(event).x }}'}`,
+			[]string{`{"x": 1}`, `not json`, `{"x": 3}`}, []string{"1", "3"}, nil, 1},
+		{"template-batch inline", `{format: template-batch, template: '{{ events | length }}:{{ events | join("|") }}'}`,
+			[]string{"a", "b", "c"}, []string{"3:a|b|c"}, []int{3}, 0},
+		{"template-batch file", `{format: template-batch, path: bulk.jinja}`,
+			[]string{`{"a": 1}`, `{"b": 2}`}, []string{"{\"index\": {}}\n{\"a\": 1}\n{\"index\": {}}\n{\"b\": 2}\n"}, []int{2}, 0},
+		{"template-batch failing", `{format: template-batch, template: '{{ events[5] }}'}`,
+			[]string{"a", "b"}, nil, nil, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f, err := Build(raw(t, tt.src), "plain", env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out Formatted
+			for range 2 { // a reused Formatted gives the same result
+				f.Format(tt.events, &out)
+				if strings.Join(out.Payloads, "\x00") != strings.Join(tt.payloads, "\x00") || out.Failed != tt.failed {
+					t.Fatalf("payloads %q failed %d, want %q failed %d (errors %v)", out.Payloads, out.Failed, tt.payloads, tt.failed, out.Errors)
+				}
+				if len(tt.counts) > 0 && (len(out.Counts) != 1 || out.Counts[0] != tt.counts[0]) {
+					t.Fatalf("counts %v, want %v", out.Counts, tt.counts)
+				}
+			}
+		})
+	}
+}
+
+func TestTemplateFormatterErrors(t *testing.T) {
+	t.Parallel()
+	for src, want := range map[string]string{
+		`{format: template}`:                             "exactly one",
+		`{format: template, template: x, path: y.jinja}`: "exactly one",
+		`{format: template, template: '{{ x | nope }}'}`: "<template>:1:8: no filter named 'nope'",
+		`{format: template-batch, path: missing.jinja}`:  "missing.jinja",
+		`{format: template, template: x, tmpl: y}`:       "tmpl",
+	} {
+		_, err := Build(raw(t, src), "plain", nil)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want %q", src, err, want)
+		}
+	}
+}

@@ -1,0 +1,615 @@
+package scripts
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
+
+	"github.com/eventum-generator/eventum-go/config"
+	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-generator/eventum-go/scripts/jinja"
+	"github.com/eventum-generator/eventum-go/starlib"
+)
+
+// TemplateConfig configures the template event plugin:
+//
+//	event:
+//	  template:
+//	    mode: all            # all | any | chance | spin | fsm | chain
+//	    params: {env: prod}
+//	    samples: {users: {type: csv, source: data/users.csv, header: true}}
+//	    templates:
+//	      - access_log: {template: templates/access_log.jinja, vars: {app: shop}}
+type TemplateConfig struct {
+	// Mode picks the templates rendered for each timestamp (default all).
+	Mode string `yaml:"mode"`
+	// Templates lists `alias: {template: path, ...}` entries, in order.
+	Templates []map[string]*TemplateEntry `yaml:"templates" required:"true"`
+	// Chain is the alias sequence of the chain mode.
+	Chain []string `yaml:"chain"`
+	// Params are constants every template sees as `params`.
+	Params map[string]any `yaml:"params"`
+	// Samples are data sets every template sees as `samples.<name>`.
+	Samples map[string]SampleConfig `yaml:"samples"`
+}
+
+// TemplateEntry is one template of the plugin.
+type TemplateEntry struct {
+	// Template is the path of the .jinja file, relative to the generator file.
+	Template string `yaml:"template" required:"true"`
+	// Vars are constants this template sees as `vars`.
+	Vars map[string]any `yaml:"vars"`
+	// Chance is the relative weight of the template in chance mode (> 0).
+	Chance *float64 `yaml:"chance"`
+	// Initial marks the fsm mode's initial state (exactly one).
+	Initial bool `yaml:"initial"`
+	// Transitions are the fsm mode's moves out of this state, checked in order.
+	Transitions []TemplateTransition `yaml:"transitions"`
+}
+
+// TemplateTransition is one fsm transition: move to To when When holds.
+type TemplateTransition struct {
+	To   string     `yaml:"to" required:"true"`
+	When config.Raw `yaml:"when" required:"true"`
+}
+
+// TemplateModes are the picking modes.
+var TemplateModes = []string{"all", "any", "chance", "spin", "fsm", "chain"}
+
+// Validate checks what can be checked without reading files.
+func (c *TemplateConfig) Validate() error {
+	if c.Mode == "" {
+		c.Mode = "all"
+	}
+	var errs []error
+	if !slices.Contains(TemplateModes, c.Mode) {
+		errs = append(errs, fmt.Errorf("mode: unknown mode %q (use %s)", c.Mode, strings.Join(TemplateModes, ", ")))
+	}
+	if len(c.Templates) == 0 {
+		errs = append(errs, errors.New("templates: give at least one template"))
+	}
+	aliases := map[string]bool{}
+	initial := 0
+	for i, m := range c.Templates {
+		if len(m) != 1 {
+			errs = append(errs, fmt.Errorf("templates[%d]: expected one `alias: {template: path}` entry, got %d keys", i, len(m)))
+			continue
+		}
+		for alias, e := range m {
+			key := fmt.Sprintf("templates[%d].%s", i, alias)
+			if aliases[alias] {
+				errs = append(errs, fmt.Errorf("%s: alias %q is used twice", key, alias))
+			}
+			aliases[alias] = true
+			if e == nil || e.Template == "" {
+				errs = append(errs, fmt.Errorf("%s.template: give the path of the template file", key))
+				continue
+			}
+			if e.Initial {
+				initial++
+			}
+			switch {
+			case c.Mode == "chance" && (e.Chance == nil || *e.Chance <= 0):
+				errs = append(errs, fmt.Errorf("%s.chance: chance mode needs a chance > 0 for every template", key))
+			case c.Mode != "chance" && e.Chance != nil:
+				errs = append(errs, fmt.Errorf("%s.chance: only used in chance mode (mode is %s)", key, c.Mode))
+			}
+			if c.Mode != "fsm" && (e.Initial || len(e.Transitions) > 0) {
+				errs = append(errs, fmt.Errorf("%s: initial and transitions are only used in fsm mode (mode is %s)", key, c.Mode))
+			}
+		}
+	}
+	if c.Mode == "fsm" && initial != 1 {
+		errs = append(errs, fmt.Errorf("templates: fsm mode needs exactly one template with initial: true, found %d", initial))
+	}
+	if c.Mode == "fsm" {
+		for i, m := range c.Templates {
+			for alias, e := range m {
+				if e == nil {
+					continue
+				}
+				for j, tr := range e.Transitions {
+					if !aliases[tr.To] {
+						errs = append(errs, fmt.Errorf("templates[%d].%s.transitions[%d].to: unknown state %q (states: %s)",
+							i, alias, j, tr.To, strings.Join(sortedKeys(aliases), ", ")))
+					}
+				}
+			}
+		}
+	}
+	switch {
+	case c.Mode == "chain" && len(c.Chain) == 0:
+		errs = append(errs, errors.New("chain: chain mode needs a non-empty chain of aliases"))
+	case c.Mode != "chain" && len(c.Chain) > 0:
+		errs = append(errs, fmt.Errorf("chain: only used in chain mode (mode is %s)", c.Mode))
+	}
+	for i, a := range c.Chain {
+		if !aliases[a] {
+			errs = append(errs, fmt.Errorf("chain[%d]: unknown template alias %q (aliases: %s)", i, a, strings.Join(sortedKeys(aliases), ", ")))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func init() {
+	plugin.Register(Registry, "template", func() *TemplateConfig { return &TemplateConfig{Mode: "all"} },
+		func(c *TemplateConfig, env *plugin.Env) (Producer, error) { return NewTemplate(c, env) })
+}
+
+type pickMode int
+
+const (
+	modeAll pickMode = iota
+	modeAny
+	modeChance
+	modeSpin
+	modeFSM
+	modeChain
+)
+
+type dispatchSignal int
+
+const (
+	sigNone dispatchSignal = iota
+	sigDrop
+	sigNext
+	sigExhaust
+)
+
+// errDispatch aborts a render after dispatch.drop/next/exhaust; Produce
+// looks at the recorded signal instead of the error.
+var errDispatch = errors.New("dispatch")
+
+// Template is the producer of the template plugin. It belongs to one goroutine.
+type Template struct {
+	mode    pickMode
+	items   []*templateItem
+	all     []int
+	one     []int
+	chain   []int
+	pos     int       // spin/chain position
+	cum     []float64 // chance mode: cumulative weights
+	state   int       // fsm: current state
+	started bool      // fsm: first pick done
+
+	thread    *starlark.Thread
+	r         *rand.Rand
+	loc       *time.Location
+	tags      []starlark.Tuple
+	tagValues []starlark.Value
+	shared    *starlib.Store
+	globals   *starlib.GlobalsView
+	env       *plugin.Env
+	arena     eventArena
+	steps     uint64
+	cs        condState
+
+	sig        dispatchSignal
+	maxRepicks int
+	dropped    atomic.Int64
+	warnings   []string
+}
+
+type templateItem struct {
+	alias, path string
+	inst        *jinja.Instance
+	locals      *starlib.Store
+	transitions []fsmTransition
+}
+
+type fsmTransition struct {
+	to   int
+	when condition
+}
+
+// templateGlobals are the names bound once per template; the first four
+// have real attributes (compiled as plain Starlark attribute access).
+var templateGlobals = []string{"module", "samples", "subprocess", "dispatch", "params", "vars", "locals", "shared", "globals"}
+
+// NewTemplate builds the template producer from a validated config:
+// samples are loaded, every template compiled (errors name the template
+// file, line and column), its module references checked, and the states
+// of the fsm mode parsed.
+func NewTemplate(cfg *TemplateConfig, env *plugin.Env) (*Template, error) {
+	if cfg.Mode == "" {
+		cfg.Mode = "all"
+	}
+	r, loc, g := envDefaults(env)
+	t := &Template{
+		r: r, loc: loc, env: env, steps: maxStepsPerCall, maxRepicks: 64,
+		tags: inputTags(env), shared: starlib.NewStore(), globals: g.View(),
+		one: make([]int, 1),
+	}
+	t.mode = pickMode(slices.Index(TemplateModes, cfg.Mode))
+	if t.mode < 0 {
+		return nil, fmt.Errorf("mode: unknown mode %q", cfg.Mode)
+	}
+
+	samples, err := LoadSamples(cfg.Samples, env)
+	if err != nil {
+		return nil, err
+	}
+	params, err := frozenDict(cfg.Params)
+	if err != nil {
+		return nil, fmt.Errorf("params: %w", err)
+	}
+
+	for _, tt := range t.tags {
+		t.tagValues = append(t.tagValues, tt)
+	}
+	t.thread = newThread("template", "templates", env, &t.steps)
+	t.thread.SetLocal("rand", r)
+	mod := starlib.NewModule(r, loc)
+	shared := starlark.StringDict{
+		"module":     mod,
+		"samples":    samples,
+		"subprocess": newSubprocess(env),
+		"dispatch":   t.dispatchValue(),
+		"params":     params,
+		"shared":     t.shared,
+		"globals":    t.globals,
+	}
+	check := starlib.NewModule(rand.New(rand.NewPCG(0, 0)), loc) // resolves module.* chains without drawing from r
+
+	byAlias := map[string]int{}
+	var errs []error
+	var entries []*TemplateEntry
+	for i, m := range cfg.Templates {
+		for alias, e := range m {
+			key := fmt.Sprintf("templates[%d].%s", i, alias)
+			it, err := t.compile(key, alias, e, shared, check)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			byAlias[alias] = len(t.items)
+			t.items = append(t.items, it)
+			entries = append(entries, e)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+
+	for i := range t.items {
+		t.all = append(t.all, i)
+	}
+	switch t.mode {
+	case modeChance:
+		total := 0.0
+		for _, e := range entries {
+			total += *e.Chance
+			t.cum = append(t.cum, total)
+		}
+	case modeChain:
+		for _, a := range cfg.Chain {
+			t.chain = append(t.chain, byAlias[a])
+		}
+	case modeFSM:
+		for i, e := range entries {
+			if e.Initial {
+				t.state = i
+			}
+			for j, tr := range e.Transitions {
+				path := fmt.Sprintf("templates[%d].%s.transitions[%d].when", i, t.items[i].alias, j)
+				c, err := parseCondition(path, tr.When.Node)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				t.items[i].transitions = append(t.items[i].transitions, fsmTransition{to: byAlias[tr.To], when: c})
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	t.releaseGlobals()
+	return t, nil
+}
+
+func frozenDict(m map[string]any) (*starlark.Dict, error) {
+	if m == nil {
+		m = map[string]any{}
+	}
+	v, err := starlib.ToStarlark(m)
+	if err != nil {
+		return nil, err
+	}
+	v.Freeze()
+	return v.(*starlark.Dict), nil
+}
+
+// compile reads, compiles and instantiates one template.
+func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.StringDict, check *starlib.Module) (*templateItem, error) {
+	src, err := os.ReadFile(t.env.Path(e.Template))
+	if err != nil {
+		return nil, fmt.Errorf("%s.template: %w", key, err)
+	}
+	sources := map[string]string{e.Template: string(src)}
+	opts := jinja.Options{
+		Loader: func(name string) (string, error) {
+			b, err := os.ReadFile(t.env.Path(name))
+			if err == nil {
+				sources[name] = string(b)
+			}
+			return string(b), err
+		},
+		Globals:     templateGlobals,
+		AttrGlobals: templateGlobals[:4],
+	}
+	tm, err := jinja.Compile(e.Template, string(src), opts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", key, err)
+	}
+	var errs []error
+	for _, name := range sortedKeys(keysOf(sources)) {
+		errs = append(errs, checkModuleRefs(name, sources[name], check)...)
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("%s: %w", key, errors.Join(errs...))
+	}
+	if u := tm.Undefined(); len(u) > 0 {
+		w := fmt.Sprintf("%s: undefined names (they render empty): %s", e.Template, strings.Join(u, ", "))
+		t.warnings = append(t.warnings, w)
+		t.env.Log().Warn("template uses undefined names; they render empty", "template", e.Template, "names", strings.Join(u, ", "))
+	}
+	vars, err := frozenDict(e.Vars)
+	if err != nil {
+		return nil, fmt.Errorf("%s.vars: %w", key, err)
+	}
+	it := &templateItem{alias: alias, path: e.Template, locals: starlib.NewStore()}
+	globals := make(starlark.StringDict, len(shared)+2)
+	for k, v := range shared {
+		globals[k] = v
+	}
+	globals["vars"] = vars
+	globals["locals"] = it.locals
+	startCall(t.thread, t.steps)
+	it.inst, err = tm.NewInstance(t.thread, globals)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", key, err)
+	}
+	return it, nil
+}
+
+func keysOf(m map[string]string) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}
+
+// Warnings returns the non-fatal problems found while building (templates
+// referencing undefined names); `eventum validate` and `render` print them.
+func (t *Template) Warnings() []string { return slices.Clone(t.warnings) }
+
+// Dropped returns how many timestamps dispatch.drop() discarded.
+func (t *Template) Dropped() int64 { return t.dropped.Load() }
+
+// Cancel stops the running or next render with an error; it is safe to
+// call from any goroutine.
+func (t *Template) Cancel(reason string) { t.thread.Cancel(reason) }
+
+// Aliases returns the template aliases in config order.
+func (t *Template) Aliases() []string {
+	out := make([]string, len(t.items))
+	for i, it := range t.items {
+		out[i] = it.alias
+	}
+	return out
+}
+
+func (t *Template) releaseGlobals() {
+	if n := t.globals.ReleaseAll(); n > 0 {
+		t.env.Log().Warn("template left globals acquired; released", "holds", n)
+	}
+}
+
+// pick returns the indexes of the templates to render.
+func (t *Template) pick(ts *starlib.Timestamp, tags starlark.Value) []int {
+	switch t.mode {
+	case modeAll:
+		return t.all
+	case modeAny:
+		t.one[0] = t.r.IntN(len(t.items))
+	case modeChance:
+		t.one[0] = pickCum(t.r, t.cum)
+	case modeSpin:
+		t.one[0] = t.pos
+		t.pos = (t.pos + 1) % len(t.items)
+	case modeChain:
+		t.one[0] = t.chain[t.pos]
+		t.pos = (t.pos + 1) % len(t.chain)
+	case modeFSM:
+		if t.started {
+			t.cs = condState{ts: ts.Time(), tags: tags.(starlark.Tuple), locals: t.items[t.state].locals, shared: t.shared, globals: t.globals}
+			for _, tr := range t.items[t.state].transitions {
+				if tr.when.check(&t.cs) {
+					t.state = tr.to
+					break
+				}
+			}
+			t.cs = condState{}
+		}
+		t.started = true
+		t.one[0] = t.state
+	}
+	return t.one
+}
+
+// Produce renders the picked templates for the timestamp ts and appends
+// one event per rendered template to out.
+func (t *Template) Produce(ts int64, src int, out []string) ([]string, error) {
+	var tsv starlark.Value = starlib.NewTimestamp(time.Unix(0, ts).In(t.loc))
+	tags := t.tagValue(src)
+	start := len(out)
+	repicks := 0
+	for {
+		picked := t.pick(tsv.(*starlib.Timestamp), tags)
+		var err error
+		var it *templateItem
+		t.sig = sigNone
+		for _, i := range picked {
+			it = t.items[i]
+			startCall(t.thread, t.steps)
+			var b []byte
+			b, err = it.inst.Render(t.thread, t.arena.next(), tsv, tags)
+			if err != nil || t.sig != sigNone {
+				break
+			}
+			out = append(out, t.arena.keep(b))
+		}
+		t.releaseGlobals()
+		switch t.sig {
+		case sigDrop:
+			t.dropped.Add(1)
+			return out[:start], nil
+		case sigExhaust:
+			return out[:start], ErrExhausted
+		case sigNext:
+			out = out[:start]
+			if repicks++; repicks > t.maxRepicks {
+				return out, fmt.Errorf("template %s: dispatch.next(): more than %d re-picks for one timestamp", it.alias, t.maxRepicks)
+			}
+			continue
+		}
+		if err != nil {
+			return out[:start], fmt.Errorf("template %s: %w", it.alias, err)
+		}
+		return out, nil
+	}
+}
+
+// tagValue returns the tags tuple of input src, boxed once per input so
+// passing it to Render does not allocate.
+func (t *Template) tagValue(src int) starlark.Value {
+	if src >= 0 && src < len(t.tagValues) {
+		return t.tagValues[src]
+	}
+	return emptyTags
+}
+
+var emptyTags starlark.Value = starlark.Tuple{}
+
+// eventArena hands out render buffers carved from 64 KiB chunks and turns
+// the rendered bytes into the event string without copying: the bytes of
+// a kept event are never written again (later renders append after them,
+// and a render that outgrows the chunk moves to a new array of its own),
+// so one allocation serves hundreds of events.
+type eventArena struct{ chunk []byte }
+
+const (
+	arenaChunk   = 64 << 10
+	arenaMinRoom = 1 << 10
+)
+
+// next returns an empty buffer whose capacity is the chunk's free tail.
+func (a *eventArena) next() []byte {
+	if cap(a.chunk)-len(a.chunk) < arenaMinRoom {
+		a.chunk = make([]byte, 0, arenaChunk)
+	}
+	return a.chunk[len(a.chunk):len(a.chunk)]
+}
+
+// keep returns b, the result of rendering into next(), as a string that
+// owns its bytes.
+func (a *eventArena) keep(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	tail := a.chunk[len(a.chunk):cap(a.chunk)]
+	if len(tail) >= len(b) && &tail[0] == &b[0] {
+		a.chunk = a.chunk[:len(a.chunk)+len(b)]
+	}
+	// Otherwise the render outgrew the chunk: b is a fresh array that
+	// nothing else references.
+	return unsafe.String(&b[0], len(b))
+}
+
+// dispatchValue is the `dispatch` object: drop(), next(max_repicks=64), exhaust().
+func (t *Template) dispatchValue() starlark.Value {
+	signal := func(s dispatchSignal) func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+		return func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			if s == sigNext {
+				maxRepicks := 64
+				if err := starlark.UnpackArgs(b.Name(), args, kwargs, "max_repicks?", &maxRepicks); err != nil {
+					return nil, err
+				}
+				if maxRepicks < 1 {
+					return nil, fmt.Errorf("%s: max_repicks must be >= 1, got %d", b.Name(), maxRepicks)
+				}
+				t.maxRepicks = maxRepicks
+			} else if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+				return nil, err
+			}
+			t.sig = s
+			return nil, errDispatch
+		}
+	}
+	return &starlarkstruct.Module{Name: "dispatch", Members: starlark.StringDict{
+		"drop":    starlark.NewBuiltin("dispatch.drop", signal(sigDrop)),
+		"next":    starlark.NewBuiltin("dispatch.next", signal(sigNext)),
+		"exhaust": starlark.NewBuiltin("dispatch.exhaust", signal(sigExhaust)),
+	}}
+}
+
+// moduleRef finds `module.a.b.c` chains inside {{ }} and {% %} tags.
+var (
+	tagRegion = regexp.MustCompile(`(?s)\{\{.*?\}\}|\{%.*?%\}`)
+	moduleRef = regexp.MustCompile(`(?:^|[^\w.])module((?:\s*\.\s*[A-Za-z_]\w*)+)`)
+)
+
+// checkModuleRefs resolves every module.* attribute chain of a template
+// against a real module (faker methods, rand functions, namespaces), so a
+// misspelt name fails when the generator is built, not mid-run. Chains
+// stop at the first value without attributes (a function).
+func checkModuleRefs(name, src string, mod *starlib.Module) []error {
+	var errs []error
+	for _, region := range tagRegion.FindAllStringIndex(src, -1) {
+		text := src[region[0]:region[1]]
+		for _, m := range moduleRef.FindAllStringSubmatchIndex(text, -1) {
+			chain := strings.Split(strings.Join(strings.Fields(text[m[2]:m[3]]), ""), ".")[1:]
+			var v starlark.Value = mod
+			path := "module"
+			for _, attr := range chain {
+				h, ok := v.(starlark.HasAttrs)
+				if !ok {
+					break
+				}
+				x, err := h.Attr(attr)
+				if err == nil && x == nil {
+					err = fmt.Errorf("%s has no attribute %q", path, attr)
+				}
+				if err != nil {
+					line := 1 + strings.Count(src[:region[0]+m[2]], "\n")
+					errs = append(errs, fmt.Errorf("%s:%d: %v", name, line, err))
+					break
+				}
+				v, path = x, path+"."+attr
+			}
+		}
+	}
+	return errs
+}
