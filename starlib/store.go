@@ -11,10 +11,12 @@ import (
 
 // Store is a key-value state for one goroutine: `locals` (per template)
 // and `shared` (per generator). Type "state". Methods: get(key, default=None),
-// set(key, value), update(dict), pop(key, default=None), clear(), as_dict();
-// store[key] (None when missing) and `key in store`.
+// set(key, value), update(dict), incr(key, by=1) (returns the new value),
+// pop(key, default=None), clear(), as_dict(); store[key] (None when missing)
+// and `key in store`. Method values are built once per store.
 type Store struct {
-	d *starlark.Dict
+	d       *starlark.Dict
+	methods map[string]*starlark.Builtin
 }
 
 // NewStore returns an empty store.
@@ -53,13 +55,54 @@ func (s *Store) Has(k starlark.Value) (bool, error) {
 // Dict returns the underlying dict (for Go callers such as FSM conditions).
 func (s *Store) Dict() *starlark.Dict { return s.d }
 
-var storeMethodNames = []string{"as_dict", "clear", "get", "pop", "set", "update"}
+var storeMethodNames = []string{"as_dict", "clear", "get", "incr", "pop", "set", "update"}
 
 func (s *Store) AttrNames() []string { return storeMethodNames }
 
 func (s *Store) Attr(name string) (starlark.Value, error) {
+	if b, ok := s.methods[name]; ok {
+		return b, nil
+	}
+	f := s.method(name)
+	if f == nil {
+		return nil, nil
+	}
+	b := starlark.NewBuiltin(name, f)
+	if s.methods == nil {
+		s.methods = make(map[string]*starlark.Builtin, len(storeMethodNames))
+	}
+	s.methods[name] = b
+	return b, nil
+}
+
+func (s *Store) method(name string) builtinFn {
 	var f builtinFn
 	switch name {
+	case "incr":
+		f = func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var k starlark.Value
+			var by starlark.Value = starlark.MakeInt(1)
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "key", &k, "by?", &by); err != nil {
+				return nil, err
+			}
+			switch by.(type) {
+			case starlark.Int, starlark.Float:
+			default:
+				return nil, fmt.Errorf("%s: by must be a number, not %s", b.Name(), by.Type())
+			}
+			old, found, err := s.d.Get(k)
+			if err != nil {
+				return nil, err
+			}
+			if !found {
+				old = starlark.MakeInt(0)
+			}
+			n, err := starlark.Binary(syntax.PLUS, old, by)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", b.Name(), err)
+			}
+			return n, s.d.SetKey(k, n)
+		}
 	case "get":
 		f = func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var k starlark.Value
@@ -131,10 +174,8 @@ func (s *Store) Attr(name string) (starlark.Value, error) {
 			}
 			return out, nil
 		}
-	default:
-		return nil, nil
 	}
-	return starlark.NewBuiltin(name, f), nil
+	return f
 }
 
 // Globals is the state shared by every generator of a process. Values are

@@ -24,12 +24,17 @@ r = [locals["n"], locals["missing"], "n" in locals, "missing" in locals,
      locals.get("x", "dflt"), locals.pop("n"), locals.pop("n", "gone"), locals.as_dict()]
 locals.clear()
 r.append(locals.as_dict())
+r.append([locals.incr("c"), locals.incr("c", 4), locals.incr("f", 0.5), locals.get("c")])
+r.append(locals.get == locals.get)  # method values are built once
 `
 	g, err := run(t, src, starlark.StringDict{"locals": NewStore()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `[1, None, True, False, "dflt", 1, "gone", {"a": [1]}, {}]`
+	if _, err := run(t, `locals.incr("k", "x")`, starlark.StringDict{"locals": NewStore()}); err == nil {
+		t.Error("incr by a string: no error")
+	}
+	want := `[1, None, True, False, "dflt", 1, "gone", {"a": [1]}, {}, [1, 5, 0.5, 5], True]`
 	if got := g["r"].String(); got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
