@@ -235,6 +235,9 @@ func printSummary(w io.Writer, gen *pipeline.Generator, elapsed time.Duration, c
 	if st.ProduceFailed > 0 {
 		fmt.Fprintf(&b, ", %d failed in the event plugin", st.ProduceFailed)
 	}
+	if st.Dropped > 0 {
+		fmt.Fprintf(&b, ", %d dropped by dispatch.drop()", st.Dropped)
+	}
 	if st.SkippedPast > 0 {
 		fmt.Fprintf(&b, ", %d past timestamps skipped", st.SkippedPast)
 	}

@@ -160,6 +160,9 @@ func (g *Generator) OutputNames() []string { return g.names }
 // Stats returns a copy of the generator's counters.
 func (g *Generator) Stats() Snapshot {
 	snap := g.stats.Snapshot(g.names)
+	if dc, ok := g.producer.(scripts.DropCounter); ok {
+		snap.Dropped = dc.Dropped()
+	}
 	for i, o := range g.outs {
 		if lf, ok := o.out.(outputs.LateFailer); ok {
 			n := min(lf.LateFailed(), snap.Outputs[i].Written)

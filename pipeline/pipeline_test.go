@@ -61,6 +61,7 @@ type echoConfig struct {
 	FailEvery int `yaml:"fail_every"`
 	ExhaustAt int `yaml:"exhaust_at"`
 	PerTick   int `yaml:"per_tick"`
+	Dropped   int `yaml:"dropped"`
 }
 
 type echoProducer struct {
@@ -68,6 +69,8 @@ type echoProducer struct {
 	env *plugin.Env
 	n   int
 }
+
+func (p *echoProducer) Dropped() int64 { return int64(p.cfg.Dropped) }
 
 func (p *echoProducer) Produce(ts int64, src int, out []string) ([]string, error) {
 	p.n++
@@ -368,7 +371,7 @@ func TestLagHistogram(t *testing.T) {
 func TestLateFailuresMoveFromWritten(t *testing.T) {
 	g := build(t, `
 input: [{test-seq: {count: 50}}]
-event: {test-echo: {}}
+event: {test-echo: {dropped: 3}}
 output: [{test-mem: {name: late, late_failed: 8}}]
 `, sample())
 	if err := g.Run(context.Background(), nil); err != nil {
@@ -377,5 +380,8 @@ output: [{test-mem: {name: late, late_failed: 8}}]
 	take("late")
 	if o := g.Stats().Outputs[0]; o.Written != 42 || o.WriteFailed != 8 {
 		t.Fatalf("counters %+v", o)
+	}
+	if d := g.Stats().Dropped; d != 3 {
+		t.Fatalf("dropped %d, want the producer's count", d)
 	}
 }

@@ -34,11 +34,13 @@ type OutputSnapshot struct {
 
 // Snapshot is a consistent-enough copy of a generator's counters.
 type Snapshot struct {
-	Timestamps    int64            `json:"timestamps"`
-	SkippedPast   int64            `json:"skipped_past"`
-	Produced      int64            `json:"produced"`
-	ProduceFailed int64            `json:"produce_failed"`
-	Outputs       []OutputSnapshot `json:"outputs"`
+	Timestamps    int64 `json:"timestamps"`
+	SkippedPast   int64 `json:"skipped_past"`
+	Produced      int64 `json:"produced"`
+	ProduceFailed int64 `json:"produce_failed"`
+	// Dropped counts events the event plugin discarded on purpose (dispatch.drop()).
+	Dropped int64            `json:"dropped"`
+	Outputs []OutputSnapshot `json:"outputs"`
 	// Lag is how late timestamps were released behind the wall clock (live mode).
 	Lag LagSnapshot `json:"lag"`
 }

@@ -22,6 +22,11 @@ type Producer interface {
 // Closer is implemented by producers holding resources (open files).
 type Closer interface{ Close() error }
 
+// DropCounter is implemented by producers that can discard a timestamp's
+// events on purpose (a template's dispatch.drop()): Dropped is how many
+// events they discarded so far. It is read from other goroutines.
+type DropCounter interface{ Dropped() int64 }
+
 // ErrExhausted tells the pipeline the producer has nothing more to say
 // (replay reached the end of its file, a template called dispatch.exhaust()).
 var ErrExhausted = errors.New("event plugin exhausted")

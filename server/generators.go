@@ -56,6 +56,7 @@ type pluginStats struct {
 type eventStats struct {
 	Produced      int64 `json:"produced"`
 	ProduceFailed int64 `json:"produce_failed"`
+	Dropped       int64 `json:"dropped"`
 }
 
 type generatorStats struct {
@@ -73,7 +74,7 @@ func statsOf(info Info) generatorStats {
 	s := generatorStats{ID: info.ID, StartTime: info.Start, State: info.Status.State, Output: []pluginStats{}}
 	if st := info.Stats; st != nil {
 		s.Timestamps, s.SkippedPast, s.Lag = st.Timestamps, st.SkippedPast, st.Lag
-		s.Event = eventStats{Produced: st.Produced, ProduceFailed: st.ProduceFailed}
+		s.Event = eventStats{Produced: st.Produced, ProduceFailed: st.ProduceFailed, Dropped: st.Dropped}
 		for i, o := range st.Outputs {
 			s.Output = append(s.Output, pluginStats{PluginName: o.Name, PluginID: i, Written: o.Written, WriteFailed: o.WriteFailed, FormatFailed: o.FormatFailed})
 		}

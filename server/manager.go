@@ -84,8 +84,8 @@ type instance struct {
 // totals accumulate counters over the runs of one generator, so the
 // Prometheus counters never go down when a generator is restarted.
 type totals struct {
-	timestamps, skippedPast, produced, produceFailed int64
-	outputs                                          map[string]*pipeline.OutputSnapshot
+	timestamps, skippedPast, produced, produceFailed, dropped int64
+	outputs                                                   map[string]*pipeline.OutputSnapshot
 }
 
 func (t *totals) add(s pipeline.Snapshot) {
@@ -93,6 +93,7 @@ func (t *totals) add(s pipeline.Snapshot) {
 	t.skippedPast += s.SkippedPast
 	t.produced += s.Produced
 	t.produceFailed += s.ProduceFailed
+	t.dropped += s.Dropped
 	if t.outputs == nil {
 		t.outputs = map[string]*pipeline.OutputSnapshot{}
 	}

@@ -136,7 +136,7 @@ func list(items any) map[string]any  { return map[string]any{"type": "array", "i
 func schemas() map[string]any {
 	lag := obj(map[string]any{"count": integer, "p50_ns": integer, "p99_ns": integer, "max_ns": integer})
 	snapshot := obj(map[string]any{
-		"timestamps": integer, "skipped_past": integer, "produced": integer, "produce_failed": integer,
+		"timestamps": integer, "skipped_past": integer, "produced": integer, "produce_failed": integer, "dropped": integer,
 		"outputs": list(obj(map[string]any{"name": str, "written": integer, "write_failed": integer, "format_failed": integer})),
 		"lag":     lag,
 	})
@@ -166,7 +166,7 @@ func schemas() map[string]any {
 		"Generator":         map[string]any{"allOf": []any{ref("Entry"), obj(map[string]any{"status": ref("Status"), "stats": ref("Snapshot")})}},
 		"GeneratorStats": obj(map[string]any{
 			"id": str, "start_time": dtime, "state": str, "timestamps": integer, "skipped_past": integer,
-			"event":  obj(map[string]any{"produced": integer, "produce_failed": integer}),
+			"event":  obj(map[string]any{"produced": integer, "produce_failed": integer, "dropped": integer}),
 			"output": list(obj(map[string]any{"plugin_name": str, "plugin_id": integer, "written": integer, "write_failed": integer, "format_failed": integer})),
 			"lag":    lag,
 		}),
