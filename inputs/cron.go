@@ -61,6 +61,7 @@ type cronInput struct {
 	start   time.Time
 	end     time.Time
 	bounded bool
+	skip    time.Time // live mode with skip_past: fires before this are not produced
 }
 
 func init() {
@@ -79,8 +80,12 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return &cronInput{sched: sched, count: c.Count, start: start.In(location(env)),
-				end: end, bounded: bounded}, nil
+			ci := &cronInput{sched: sched, count: c.Count, start: start.In(location(env)),
+				end: end, bounded: bounded}
+			if env.SkipPast {
+				ci.skip = env.Now.In(location(env))
+			}
+			return ci, nil
 		})
 }
 
@@ -90,8 +95,13 @@ func (ci *cronInput) Generate(ctx context.Context, emit func([]int64) error) err
 	// so that a start on a fire is included. @every fires at start+delay,
 	// start+2*delay, ... (like a timer).
 	t := ci.start.Add(-time.Nanosecond)
-	if _, ok := ci.sched.(cron.ConstantDelaySchedule); ok {
+	if every, ok := ci.sched.(cron.ConstantDelaySchedule); ok {
 		t = ci.start
+		if ci.skip.After(t) && every.Delay > 0 { // keep the phase: jump whole periods
+			t = t.Add(ci.skip.Sub(t) / every.Delay * every.Delay)
+		}
+	} else if ci.skip.After(ci.start) {
+		t = ci.skip.Add(-time.Nanosecond)
 	}
 	for {
 		t = ci.sched.Next(t)

@@ -118,8 +118,8 @@ func (p *TimePattern) validate() error {
 	default:
 		return fmt.Errorf("spreader.distribution: %q is not one of uniform, triangular, beta", p.Spreader.Distribution)
 	}
-	for k, v := range given {
-		if v != nil && !slices.Contains(need, k) {
+	for _, k := range []string{"low", "high", "left", "mode", "right", "a", "b"} { // a fixed order: one stable message
+		if given[k] != nil && !slices.Contains(need, k) {
 			return fmt.Errorf("spreader.parameters.%s: not a parameter of the %s distribution (it takes %v)", k, p.Spreader.Distribution, need)
 		}
 	}
@@ -159,6 +159,7 @@ type pattern struct {
 	days   int
 	startT time.Time
 	rng    *rand.Rand
+	skip   int64 // live mode with skip_past: periods ending before this are not sampled (0: none)
 }
 
 type timePatterns struct{ patterns []Input }
@@ -211,6 +212,9 @@ func loadPattern(path string, env *plugin.Env) (*pattern, error) {
 	p.start, p.end = start.UnixNano(), -1
 	if bounded {
 		p.end = end.UnixNano()
+	}
+	if env.SkipPast {
+		p.skip = env.Now.UnixNano()
 	}
 	p.period = int64(o.Period * float64(patternUnits[o.Unit]))
 	if (o.Unit == "days" || o.Unit == "weeks") && o.Period == math.Trunc(o.Period) && o.Period <= 100_000 {
@@ -268,6 +272,10 @@ func (p *pattern) Generate(ctx context.Context, emit func([]int64) error) error 
 		pe, ok := p.periodEnd(k, ps)
 		if !ok {
 			break
+		}
+		if pe <= p.skip { // entirely in the past
+			ps = pe
+			continue
 		}
 		if next == len(factors) {
 			p.rng.Shuffle(len(factors), func(i, j int) { factors[i], factors[j] = factors[j], factors[i] })

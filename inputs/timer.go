@@ -41,6 +41,7 @@ type timer struct {
 	start, step int64
 	count       int
 	repeat      int64 // < 0: forever
+	skip        int64 // live mode with skip_past: ticks before this are not produced (0: none)
 }
 
 func init() {
@@ -55,6 +56,9 @@ func init() {
 			if c.Repeat != nil {
 				t.repeat = int64(*c.Repeat)
 			}
+			if env.SkipPast {
+				t.skip = env.Now.UnixNano()
+			}
 			return t, nil
 		})
 }
@@ -67,7 +71,11 @@ func (t *timer) Generate(ctx context.Context, emit func([]int64) error) error {
 	c := newChunker(ctx, emit, hint)
 	// Ticks past the last representable nanosecond (year 2262) end the input.
 	maxTick := (math.MaxInt64 - t.start) / t.step
-	for i := int64(1); (t.repeat < 0 || i <= t.repeat) && i <= maxTick; i++ {
+	first := int64(1)
+	if t.skip > t.start { // first tick at or after skip
+		first = max(1, (t.skip-t.start+t.step-1)/t.step)
+	}
+	for i := first; (t.repeat < 0 || i <= t.repeat) && i <= maxTick; i++ {
 		if err := c.add(t.start+i*t.step, t.count); err != nil {
 			return err
 		}

@@ -73,6 +73,7 @@ func Build(g *config.Generator, o Options) (*Generator, error) {
 		Location: s.Location,
 		Now:      time.Now().In(s.Location),
 		Live:     s.Live,
+		SkipPast: s.Live && s.SkipPast,
 		Rand:     rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		Params:   o.Params,
 		Logger:   log,

@@ -23,6 +23,10 @@ type Env struct {
 	Now time.Time
 	// Live is true in live mode (paced to the wall clock), false in sample mode.
 	Live bool
+	// SkipPast is true in live mode with skip_past: timestamps before Now are
+	// dropped downstream, so inputs may begin at Now instead of producing
+	// them (a cron started a year back then starts at once).
+	SkipPast bool
 	// Rand is the generator's one source of randomness, seeded by --seed.
 	// It belongs to the event stage's goroutine; other stages must not use it.
 	Rand *rand.Rand
