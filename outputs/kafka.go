@@ -387,10 +387,24 @@ func (k *Kafka) produce(ctx context.Context, msgs []kafka.Message, reject func(s
 	return 0, nil
 }
 
-// Close flushes pending messages and closes the connections.
+// Close closes the writer and its connections, waiting at most until ctx is
+// done. Writes are synchronous, so nothing unacknowledged is pending here but
+// batches whose Write already gave up (and were counted as failed): kafka-go
+// keeps retrying those and its Close waits for them, which with the broker
+// gone is MaxAttempts backoffs per queued batch. Past ctx's deadline Close
+// stops waiting and leaves them to finish on their own (they may still land:
+// delivery is at least once).
 func (k *Kafka) Close(ctx context.Context) error {
-	if err := k.writer.Close(); err != nil {
-		return fmt.Errorf("kafka output: close: %w", err)
+	done := make(chan error, 1)
+	go func() { done <- k.writer.Close() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("kafka output: close: %w", err)
+		}
+	case <-ctx.Done():
+		k.rejects.log.Warn("kafka output: close: stopped waiting for kafka-go to retry messages already counted as failed",
+			"topic", k.cfg.Topic, "reason", ctx.Err().Error())
 	}
 	return nil
 }

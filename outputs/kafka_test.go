@@ -352,3 +352,37 @@ func BenchmarkKafkaWrite(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 }
+
+// TestKafkaCloseBrokerGone: kafka-go retries failed batches in the
+// background and its Close waits for them; Close must give up at its
+// context's deadline instead of hanging for the retries.
+func TestKafkaCloseBrokerGone(t *testing.T) {
+	t.Parallel()
+	port := freePort(t)
+	c := startKafka(t, port, "events")
+	k, err := buildOutput(t, "kafka", fmt.Sprintf(`{bootstrap_servers: ["127.0.0.1:%d"], topic: events, retry_backoff_ms: 20, request_timeout_ms: 1000}`, port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustOpen(t, k) // no Close in Cleanup: it would wait for the retries
+	c.Close()
+	var payloads []string
+	for i := 0; i < 20_000; i++ { // several kafka-go batches per partition
+		payloads = append(payloads, fmt.Sprintf(`{"n": %d}`, i))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	n, err := k.Write(ctx, payloads)
+	cancel()
+	if n != 0 || err == nil {
+		t.Fatalf("broker gone: written %d, err %v", n, err)
+	}
+	start := time.Now()
+	ctx, cancel = context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := k.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("Close took %v with a 1 s deadline", d)
+	}
+}
