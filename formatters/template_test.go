@@ -18,7 +18,6 @@ func TestTemplateFormatters(t *testing.T) {
 {% endfor %}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := &plugin.Env{Dir: dir, Rand: rand.New(rand.NewPCG(1, 2)), Params: map[string]any{"index": "logs"}}
 	tests := []struct {
 		name, src string
 		events    []string
@@ -40,6 +39,8 @@ func TestTemplateFormatters(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			// Each subtest has its own env: Build draws a seed from env.Rand.
+			env := &plugin.Env{Dir: dir, Rand: rand.New(rand.NewPCG(1, 2)), Params: map[string]any{"index": "logs"}}
 			f, err := Build(raw(t, tt.src), "plain", env)
 			if err != nil {
 				t.Fatal(err)
