@@ -67,7 +67,7 @@ func init() {
 const fanoutPGDSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres sslmode=disable"
 
 // fanoutSchema creates a schema on the local PostgreSQL, dropped afterwards.
-func fanoutSchema(t *testing.T) (*pgx.Conn, string) {
+func fanoutSchema(t testing.TB) (*pgx.Conn, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -93,7 +93,7 @@ func fanoutSchema(t *testing.T) (*pgx.Conn, string) {
 	return conn, schema
 }
 
-func startBroker(t *testing.T) (*kfake.Cluster, string) {
+func startBroker(t testing.TB) (*kfake.Cluster, string) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
