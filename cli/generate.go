@@ -236,7 +236,7 @@ func printSummary(w io.Writer, gen *pipeline.Generator, elapsed time.Duration, c
 		fmt.Fprintf(&b, ", %d failed in the event plugin", st.ProduceFailed)
 	}
 	if st.Dropped > 0 {
-		fmt.Fprintf(&b, ", %d dropped by dispatch.drop()", st.Dropped)
+		fmt.Fprintf(&b, ", %d timestamps dropped by dispatch.drop()", st.Dropped)
 	}
 	if st.SkippedPast > 0 {
 		fmt.Fprintf(&b, ", %d past timestamps skipped", st.SkippedPast)

@@ -38,7 +38,7 @@ type Snapshot struct {
 	SkippedPast   int64 `json:"skipped_past"`
 	Produced      int64 `json:"produced"`
 	ProduceFailed int64 `json:"produce_failed"`
-	// Dropped counts events the event plugin discarded on purpose (dispatch.drop()).
+	// Dropped counts timestamps whose events the event plugin discarded on purpose (dispatch.drop()).
 	Dropped int64            `json:"dropped"`
 	Outputs []OutputSnapshot `json:"outputs"`
 	// Lag is how late timestamps were released behind the wall clock (live mode).

@@ -24,7 +24,7 @@ type Closer interface{ Close() error }
 
 // DropCounter is implemented by producers that can discard a timestamp's
 // events on purpose (a template's dispatch.drop()): Dropped is how many
-// events they discarded so far. It is read from other goroutines.
+// timestamps they discarded so far. It is read from other goroutines.
 type DropCounter interface{ Dropped() int64 }
 
 // ErrExhausted tells the pipeline the producer has nothing more to say
