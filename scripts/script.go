@@ -62,6 +62,7 @@ type Script struct {
 	env     *plugin.Env
 	args    starlark.Tuple // reused one-element argument tuple
 	steps   uint64         // step budget of one call
+	stop    stopReason
 }
 
 func newScript(cfg *ScriptConfig, env *plugin.Env) (Producer, error) {
@@ -121,7 +122,7 @@ func NewScript(path string, env *plugin.Env) (*Script, error) {
 
 // Cancel stops the running or next produce() call with an error; it is
 // safe to call from any goroutine.
-func (s *Script) Cancel(reason string) { s.thread.Cancel(reason) }
+func (s *Script) Cancel(reason string) { s.stop.cancel(s.thread, reason) }
 
 func (s *Script) wrap(err error) error {
 	var ee *starlark.EvalError
@@ -146,7 +147,7 @@ func (s *Script) Produce(ts int64, src int, out []string) ([]string, error) {
 	_ = params.SetKey(keyTags, tags)
 	s.args[0] = params
 
-	startCall(s.thread, s.steps)
+	startCall(s.thread, s.steps, &s.stop)
 	res, err := starlark.Call(s.thread, s.fn, s.args, nil)
 	s.args[0] = nil
 	s.releaseGlobals()

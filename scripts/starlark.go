@@ -3,6 +3,7 @@ package scripts
 import (
 	"fmt"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"go.starlark.net/starlark"
@@ -37,8 +38,25 @@ func newThread(kind, path string, env *plugin.Env, budget *uint64) *starlark.Thr
 	return th
 }
 
-// startCall gives th a fresh step budget for one call.
-func startCall(th *starlark.Thread, budget uint64) {
+// stopReason is the reason of a Cancel from outside (shutdown, an ended
+// API request). It outlives the calls, unlike the cancellation the step
+// limit leaves on the thread.
+type stopReason struct{ p atomic.Pointer[string] }
+
+// cancel records reason (the first one wins) and cancels th.
+func (s *stopReason) cancel(th *starlark.Thread, reason string) {
+	s.p.CompareAndSwap(nil, &reason)
+	th.Cancel(reason)
+}
+
+// startCall gives th a fresh step budget for one call. The step limit
+// cancels the thread when hit; that cancellation belongs to the call that
+// ran out, so it is lifted here, while a Cancel from outside stays.
+func startCall(th *starlark.Thread, budget uint64, stop *stopReason) {
+	th.Uncancel()
+	if r := stop.p.Load(); r != nil {
+		th.Cancel(*r)
+	}
 	th.SetMaxExecutionSteps(th.ExecutionSteps() + budget)
 }
 

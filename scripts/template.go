@@ -202,6 +202,7 @@ type Template struct {
 	env       *plugin.Env
 	arena     eventArena
 	steps     uint64
+	stop      stopReason
 	cs        condState
 
 	sig        dispatchSignal
@@ -385,7 +386,7 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 	}
 	globals["vars"] = vars
 	globals["locals"] = it.locals
-	startCall(t.thread, t.steps)
+	startCall(t.thread, t.steps, &t.stop)
 	it.inst, err = tm.NewInstance(t.thread, globals)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", key, err)
@@ -410,7 +411,7 @@ func (t *Template) Dropped() int64 { return t.dropped.Load() }
 
 // Cancel stops the running or next render with an error; it is safe to
 // call from any goroutine.
-func (t *Template) Cancel(reason string) { t.thread.Cancel(reason) }
+func (t *Template) Cancel(reason string) { t.stop.cancel(t.thread, reason) }
 
 // Aliases returns the template aliases in config order.
 func (t *Template) Aliases() []string {
@@ -473,7 +474,7 @@ func (t *Template) Produce(ts int64, src int, out []string) ([]string, error) {
 		t.sig = sigNone
 		for _, i := range picked {
 			it = t.items[i]
-			startCall(t.thread, t.steps)
+			startCall(t.thread, t.steps, &t.stop)
 			var b []byte
 			b, err = it.inst.Render(t.thread, t.arena.next(), tsv, tags)
 			if err != nil || t.sig != sigNone {

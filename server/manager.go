@@ -79,6 +79,7 @@ type instance struct {
 	done      chan struct{}
 	last      *pipeline.Snapshot // counters of the last finished run
 	totals    totals             // counters of all finished runs (metrics)
+	removed   bool               // Remove took it out: it must not run again
 }
 
 // totals accumulate counters over the runs of one generator, so the
@@ -192,6 +193,9 @@ func (m *Manager) Remove(id string) error {
 	inst.op.Lock()
 	defer inst.op.Unlock()
 	inst.stop()
+	inst.mu.Lock()
+	inst.removed = true // a Start that already holds inst must not run it
+	inst.mu.Unlock()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.gens[id] == inst {
@@ -220,6 +224,11 @@ func (m *Manager) Start(id string) error {
 
 func (m *Manager) start(inst *instance) error {
 	inst.mu.Lock()
+	if inst.removed {
+		id := inst.entry.ID
+		inst.mu.Unlock()
+		return fmt.Errorf("%w: %q", ErrNotFound, id)
+	}
 	if inst.gen != nil {
 		inst.mu.Unlock()
 		return nil

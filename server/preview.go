@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -136,8 +137,17 @@ func (a *App) preview(w http.ResponseWriter, r *http.Request) {
 	if c, ok := prod.(scripts.Closer); ok {
 		defer c.Close()
 	}
+	// A runaway template or script stops when the request ends (client
+	// gone, server shutting down) instead of using up every step budget.
+	if c, ok := prod.(interface{ Cancel(reason string) }); ok {
+		stop := context.AfterFunc(r.Context(), func() { c.Cancel("preview request ended") })
+		defer stop()
+	}
 	res := previewResult{Events: []string{}, Errors: []previewError{}}
 	for i, t := range times {
+		if r.Context().Err() != nil {
+			break
+		}
 		res.Events, err = prod.Produce(t, src[i], res.Events)
 		if errors.Is(err, scripts.ErrExhausted) {
 			res.Exhausted = true

@@ -214,6 +214,7 @@ func (g *Globals) View() *GlobalsView { return &GlobalsView{g: g} }
 type GlobalsView struct {
 	g     *Globals
 	holds int // acquire() depth; while > 0 this view owns g.mu
+	inFn  int // of holds, those taken by update(key, fn) around fn
 }
 
 var (
@@ -382,7 +383,9 @@ func (v *GlobalsView) Attr(name string) (starlark.Value, error) {
 			}
 			v.lock()
 			v.holds++ // nested globals calls in fn must not lock again
+			v.inFn++  // and fn's release() must not drop this hold
 			defer func() {
+				v.inFn--
 				v.holds--
 				v.unlock()
 			}()
@@ -449,7 +452,7 @@ func (v *GlobalsView) Attr(name string) (starlark.Value, error) {
 			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 0); err != nil {
 				return nil, err
 			}
-			if v.holds == 0 {
+			if v.holds <= v.inFn {
 				return nil, fmt.Errorf("%s: cannot release globals lock that is not acquired", b.Name())
 			}
 			v.holds--
