@@ -58,6 +58,10 @@ type Manager struct {
 	globals  *starlib.Globals
 	secret   func(string) (string, bool, error)
 	log      *slog.Logger
+	// stopGrace is how long a graceful stop may take before the run is
+	// aborted (events in flight dropped) so that a stuck output cannot hang
+	// stop, remove, reload or shutdown.
+	stopGrace time.Duration
 
 	mu    sync.RWMutex
 	gens  map[string]*instance
@@ -119,8 +123,11 @@ func NewManager(s *Settings, globals *starlib.Globals, secret func(string) (stri
 	if globals == nil {
 		globals = starlib.NewGlobals()
 	}
-	return &Manager{settings: s, globals: globals, secret: secret, log: log, gens: map[string]*instance{}}
+	return &Manager{settings: s, globals: globals, secret: secret, log: log, stopGrace: DefaultStopGrace, gens: map[string]*instance{}}
 }
+
+// DefaultStopGrace bounds a graceful stop of one generator.
+const DefaultStopGrace = time.Minute
 
 // Globals is the store shared by the generators.
 func (m *Manager) Globals() *starlib.Globals { return m.globals }
@@ -192,7 +199,7 @@ func (m *Manager) Remove(id string) error {
 	}
 	inst.op.Lock()
 	defer inst.op.Unlock()
-	inst.stop()
+	inst.stop(m.stopGrace, m.log)
 	inst.mu.Lock()
 	inst.removed = true // a Start that already holds inst must not run it
 	inst.mu.Unlock()
@@ -307,13 +314,13 @@ func (m *Manager) Stop(id string) error {
 	}
 	inst.op.Lock()
 	defer inst.op.Unlock()
-	inst.stop()
+	inst.stop(m.stopGrace, m.log)
 	return nil
 }
 
-func (inst *instance) stop() {
+func (inst *instance) stop(grace time.Duration, log *slog.Logger) {
 	inst.mu.Lock()
-	cancel, done := inst.cancel, inst.done
+	cancel, done, abort, id := inst.cancel, inst.done, inst.abort, inst.entry.ID
 	if inst.gen != nil {
 		inst.state = StateStopping
 	}
@@ -322,7 +329,15 @@ func (inst *instance) stop() {
 		return
 	}
 	cancel()
-	<-done
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		log.Warn("generator did not stop in time: aborting it (events in flight are dropped)", "generator", id, "grace", grace)
+		close(abort)
+		<-done
+	}
 }
 
 // Restart stops the generator if it runs and starts it again.
@@ -333,7 +348,7 @@ func (m *Manager) Restart(id string) error {
 	}
 	inst.op.Lock()
 	defer inst.op.Unlock()
-	inst.stop()
+	inst.stop(m.stopGrace, m.log)
 	return m.start(inst)
 }
 
@@ -571,7 +586,7 @@ func (m *Manager) update(e Entry) error {
 	if same {
 		return nil
 	}
-	inst.stop()
+	inst.stop(m.stopGrace, m.log)
 	inst.mu.Lock()
 	inst.entry = e
 	inst.mu.Unlock()

@@ -27,7 +27,7 @@ func TestStartAfterRemoveDoesNotRunOrphan(t *testing.T) {
 	orphan := inst.gen != nil
 	inst.mu.Unlock()
 	if orphan {
-		inst.stop()
+		inst.stop(m.stopGrace, m.log)
 		t.Fatal("a removed generator was started: nothing can stop it any more")
 	}
 	if !errors.Is(err, ErrNotFound) {

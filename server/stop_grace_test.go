@@ -1,0 +1,62 @@
+package server
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eventum-generator/eventum-go/outputs"
+	"github.com/eventum-generator/eventum-go/plugin"
+)
+
+// stuckOutput never delivers: each Write waits for its context to end.
+type stuckOutput struct{}
+
+type stuckConfig struct {
+	outputs.Common `yaml:",inline"`
+}
+
+func (stuckOutput) Open(context.Context) error { return nil }
+func (stuckOutput) Write(ctx context.Context, _ []string) (int, error) {
+	<-ctx.Done()
+	return 0, ctx.Err()
+}
+func (stuckOutput) Close(context.Context) error { return nil }
+
+func init() {
+	plugin.Register(outputs.Registry, "test-stuck", func() *stuckConfig { return &stuckConfig{} },
+		func(*stuckConfig, *plugin.Env) (outputs.Output, error) { return stuckOutput{}, nil })
+}
+
+// A generator whose output hangs (write_timeout of an hour) still stops:
+// after the grace period the run is aborted, and the stop returns.
+func TestStopAbortsAfterGrace(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{
+		"generators/s/generator.yml": "input:\n" + timerInput + "\nevent:\n  script:\n    path: produce.star\noutput:\n  - test-stuck: {}\n",
+		"generators/s/produce.star":  "def produce(params):\n    return \"x\"\n",
+		"startup.yml":                "- {id: s, path: s, write_timeout: 3600, batch: {delay: 0.01}}\n",
+	}
+	a := startApp(t, files, nil)
+	m := a.app.Manager
+	m.stopGrace = 300 * time.Millisecond
+	deadline := time.Now().Add(5 * time.Second)
+	for !m.isRunning("s") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // let a write get stuck
+	start := time.Now()
+	if err := m.Stop("s"); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Fatalf("stop took %v with a 300ms grace", took)
+	}
+	if m.isRunning("s") {
+		t.Fatal("generator still running after stop")
+	}
+	if !strings.Contains(a.logs.String(), "did not stop in time") {
+		t.Fatalf("no abort warning logged:\n%s", a.logs.String())
+	}
+}
