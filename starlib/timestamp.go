@@ -83,7 +83,7 @@ func (ts *Timestamp) Binary(op syntax.Token, y starlark.Value, side starlark.Sid
 	switch op {
 	case syntax.PLUS:
 		if d, ok := y.(Timedelta); ok {
-			return &Timestamp{t: ts.t.Add(d.d), naive: ts.naive}, nil
+			return &Timestamp{t: addWall(ts.t, d.d), naive: ts.naive}, nil
 		}
 	case syntax.MINUS:
 		if side == starlark.Right {
@@ -91,15 +91,38 @@ func (ts *Timestamp) Binary(op syntax.Token, y starlark.Value, side starlark.Sid
 		}
 		switch y := y.(type) {
 		case Timedelta:
-			return &Timestamp{t: ts.t.Add(-y.d), naive: ts.naive}, nil
+			return &Timestamp{t: addWall(ts.t, -y.d), naive: ts.naive}, nil
 		case *Timestamp:
 			if y.naive != ts.naive {
 				return nil, fmt.Errorf("can't subtract offset-naive and offset-aware datetimes")
+			}
+			if ts.t.Location() == y.t.Location() {
+				// Same zone: Python subtracts the wall clocks.
+				return Timedelta{wallClock(ts.t).Sub(wallClock(y.t))}, nil
 			}
 			return Timedelta{ts.t.Sub(y.t)}, nil
 		}
 	}
 	return nil, nil
+}
+
+// addWall adds d the way Python adds a timedelta to a datetime: to its wall
+// clock, in the same zone (so a day later across a DST change is the same
+// time of day, not 23 or 25 hours later). In UTC it is t.Add(d).
+func addWall(t time.Time, d time.Duration) time.Time {
+	loc := t.Location()
+	if loc == time.UTC {
+		return t.Add(d)
+	}
+	w := wallClock(t).Add(d)
+	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc)
+}
+
+// wallClock is t's wall-clock reading as a UTC time (offset dropped).
+func wallClock(t time.Time) time.Time {
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	return time.Date(y, mo, d, h, mi, s, t.Nanosecond(), time.UTC)
 }
 
 func (ts *Timestamp) Attr(name string) (starlark.Value, error) {

@@ -63,8 +63,14 @@ func TestTimestampFormatting(t *testing.T) {
 
 func TestTimestampArithmetic(t *testing.T) {
 	t.Parallel()
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
 	values := starlark.StringDict{
 		"ts": NewTimestamp(time.Date(2026, 2, 20, 10, 0, 0, 0, time.UTC)),
+		// The day before Berlin's spring-forward (2024-03-31 02:00 → 03:00).
+		"bts": NewTimestamp(time.Date(2024, 3, 30, 12, 0, 0, 0, berlin)),
 	}
 	tests := []struct{ expr, want string }{
 		{`str(ts + datetime.timedelta(milliseconds=1.5))`, "2026-02-20 10:00:00.001500+00:00"},
@@ -84,6 +90,12 @@ func TestTimestampArithmetic(t *testing.T) {
 		{`str(datetime.fromtimestamp(1771581600.25, datetime.timezone.utc))`, "2026-02-20 10:00:00.250000+00:00"},
 		{`ts.timetuple()`, "(2026, 2, 20, 10, 0, 0, 4, 51, 0)"},
 		{`calendar.timegm(ts.utctimetuple())`, "1771581600"},
+		// Python (zoneinfo): aware + timedelta moves the wall clock in the same zone,
+		// and a same-zone difference is a wall-clock difference.
+		{`str(bts + datetime.timedelta(days=1))`, "2024-03-31 12:00:00+02:00"},
+		{`((bts + datetime.timedelta(days=1)) - bts).total_seconds()`, "86400.0"},
+		{`(bts.astimezone(datetime.timezone.utc) + datetime.timedelta(days=1) - bts).total_seconds()`, "86400.0"},
+		{`((bts + datetime.timedelta(days=1)).astimezone(datetime.timezone.utc) - bts).total_seconds()`, "82800.0"},
 	}
 	for _, tc := range tests {
 		v, err := evalExpr(t, 1, tc.expr, values)
