@@ -22,7 +22,7 @@ var Version = "0.1.0-dev"
 
 // NewApp builds the command-line application writing to stdout and stderr.
 func NewApp(stdout, stderr io.Writer) *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:                 "eventum",
 		Usage:                "generate synthetic events: when (input) → what (event) → where (output)",
 		Version:              Version,
@@ -38,6 +38,28 @@ func NewApp(stdout, stderr io.Writer) *cli.App {
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // Main reports errors
 	}
+	for _, c := range app.Commands {
+		// A flag that does not parse is a bad flag: exit 2, and keep the
+		// usage text off stdout (where generate writes events).
+		c.OnUsageError = func(c *cli.Context, err error, _ bool) error {
+			return cli.Exit(fmt.Sprintf("eventum %s: %v (see --help)", c.Command.Name, err), 2)
+		}
+	}
+	return app
+}
+
+// flagError marks an error in a flag's value (exit code 2).
+type flagError struct{ error }
+
+func (e flagError) Unwrap() error { return e.error }
+
+// exitCode is 2 for flag errors, else code.
+func exitCode(err error, code int) int {
+	var fe flagError
+	if errors.As(err, &fe) {
+		return 2
+	}
+	return code
 }
 
 // Main runs the application and returns the process exit code.

@@ -63,16 +63,16 @@ func generateCommand() *cli.Command {
 func loadGenerator(c *cli.Context, s pipeline.Settings) (*pipeline.Generator, error) {
 	loc, err := time.LoadLocation(c.String("timezone"))
 	if err != nil {
-		return nil, fmt.Errorf("--timezone %q: %w", c.String("timezone"), err)
+		return nil, flagError{fmt.Errorf("--timezone %q: %w", c.String("timezone"), err)}
 	}
 	s.Location = loc
 	params, err := paramsFromFlags(c)
 	if err != nil {
-		return nil, err
+		return nil, flagError{err}
 	}
 	log, err := newLogger(c.App.ErrWriter, c.String("log-level"))
 	if err != nil {
-		return nil, err
+		return nil, flagError{err}
 	}
 	path := c.String("path")
 	gc, err := config.LoadGenerator(path, config.Vars{Params: params})
@@ -129,6 +129,9 @@ func settingsFromFlags(c *cli.Context) (pipeline.Settings, error) {
 	return s, s.Validate()
 }
 
+// abortGrace is how long a second Ctrl-C waits for the generator to stop.
+const abortGrace = 3 * time.Second
+
 func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
 
 func runGenerate(c *cli.Context) error {
@@ -138,7 +141,7 @@ func runGenerate(c *cli.Context) error {
 	}
 	gen, err := loadGenerator(c, s)
 	if err != nil {
-		return cli.Exit(err, 1)
+		return cli.Exit(err, exitCode(err, 1))
 	}
 	stderr := c.App.ErrWriter
 
@@ -168,7 +171,20 @@ func runGenerate(c *cli.Context) error {
 	if progress {
 		go printProgress(stderr, gen, start, done)
 	}
-	runErr := gen.Run(ctx, abort)
+	result := make(chan error, 1)
+	go func() { result <- gen.Run(ctx, abort) }()
+	var runErr error
+	select {
+	case runErr = <-result:
+	case <-abort:
+		// Aborted: wait a little for the stages to stop, but not for an
+		// output whose write ignores cancellation (a full pipe).
+		select {
+		case runErr = <-result:
+		case <-time.After(abortGrace):
+			runErr = fmt.Errorf("%w (an output did not stop within %s)", pipeline.ErrAborted, abortGrace)
+		}
+	}
 	close(done)
 	printSummary(stderr, gen, time.Since(start), progress)
 	if runErr != nil {

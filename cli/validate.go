@@ -23,7 +23,7 @@ func validateCommand() *cli.Command {
 				for _, p := range problems {
 					fmt.Fprintln(c.App.ErrWriter, p)
 				}
-				return cli.Exit(fmt.Sprintf("%s: %d problem(s)", c.String("path"), len(problems)), 1)
+				return cli.Exit(fmt.Sprintf("%s: %d problem(s)", c.String("path"), len(problems)), exitCode(err, 1))
 			}
 			if err := gen.Close(); err != nil {
 				return cli.Exit(err, 1)

@@ -94,7 +94,11 @@ func (d *decoder) value(v reflect.Value, n *yaml.Node, path string, skip []strin
 			return
 		}
 		if err := n.Decode(v.Addr().Interface()); err != nil {
-			d.fail(n, path, "%s", cleanYAMLError(err))
+			if hasSecret(n) { // the message may quote the value
+				d.fail(n, path, "invalid value (substituted from a secret)")
+			} else {
+				d.fail(n, path, "%s", cleanYAMLError(err))
+			}
 		}
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"gopkg.in/yaml.v3"
@@ -46,6 +47,9 @@ func Parse(file string, data []byte, vars Vars) (*Document, error) {
 	expandDotted(file, root, "", &errs)
 	if len(errs) == 0 {
 		vars.substitute(file, root, "", &errs)
+	}
+	if len(errs) == 0 {
+		mergeKeys(file, root, "", map[*yaml.Node]bool{}, &errs)
 	}
 	if len(errs) > 0 {
 		return nil, join(errs)
@@ -128,8 +132,19 @@ func valueNode(v any, line, col int) *yaml.Node {
 	default:
 		// Numbers, booleans, TOML datetimes: let YAML resolve their text.
 		n.Kind, n.Value = yaml.ScalarNode, fmt.Sprint(x)
-		if t, ok := v.(interface{ Format(string) string }); ok {
-			n.Value = t.Format("2006-01-02T15:04:05.999999999Z07:00")
+		if t, ok := v.(time.Time); ok {
+			// TOML local date-times, dates and times have no zone (the
+			// decoder marks them with these zone names): keep them zone-less.
+			switch t.Location().String() {
+			case "datetime-local":
+				n.Value = t.Format("2006-01-02T15:04:05.999999999")
+			case "date-local":
+				n.Value = t.Format("2006-01-02")
+			case "time-local":
+				n.Value = t.Format("15:04:05.999999999")
+			default:
+				n.Value = t.Format("2006-01-02T15:04:05.999999999Z07:00")
+			}
 		}
 		n.Tag = (&yaml.Node{Kind: yaml.ScalarNode, Value: n.Value}).ShortTag()
 	}
@@ -203,4 +218,70 @@ func insertPath(file string, content []*yaml.Node, parts []string, k, v *yaml.No
 	child.Content = insertPath(file, nil, parts[1:], k, v, joinPath(path, parts[0]), errs)
 	key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: parts[0], Line: k.Line, Column: k.Column}
 	return append(content, key, child)
+}
+
+// mergeKeys resolves YAML merge keys: `<<: *anchor` (or a list of them)
+// copies the keys of the anchored mappings that the mapping does not set
+// itself. It runs after substitution, so merged values are substituted once.
+func mergeKeys(file string, n *yaml.Node, path string, done map[*yaml.Node]bool, errs *[]error) {
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := path
+			if n.Kind == yaml.SequenceNode {
+				p = fmt.Sprintf("%s[%d]", path, i)
+			}
+			mergeKeys(file, c, p, done, errs)
+		}
+		return
+	case yaml.MappingNode:
+	default:
+		return
+	}
+	if done[n] {
+		return
+	}
+	done[n] = true
+	var own, merged []*yaml.Node
+	has := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		mergeKeys(file, v, joinPath(path, k.Value), done, errs)
+		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
+			continue
+		}
+		own = append(own, k, v)
+		has[k.Value] = true
+	}
+	if len(own) == len(n.Content) {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!merge" {
+			continue
+		}
+		sources := []*yaml.Node{v}
+		if v.Kind == yaml.SequenceNode {
+			sources = v.Content
+		}
+		for _, src := range sources {
+			if src.Kind == yaml.AliasNode {
+				src = src.Alias
+			}
+			if src == nil || src.Kind != yaml.MappingNode {
+				*errs = append(*errs, &Error{File: file, Line: v.Line, Col: v.Column, Path: joinPath(path, k.Value),
+					Msg: "a merge key takes a mapping (an alias like *name) or a list of them"})
+				continue
+			}
+			mergeKeys(file, src, path, done, errs)
+			for j := 0; j+1 < len(src.Content); j += 2 {
+				if sk := src.Content[j]; !has[sk.Value] { // the first source setting a key wins
+					has[sk.Value] = true
+					merged = append(merged, sk, src.Content[j+1])
+				}
+			}
+		}
+	}
+	n.Content = append(own, merged...)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.starlark.net/starlark"
@@ -94,9 +95,10 @@ func (v Vars) scalar(n *yaml.Node) error {
 		if strings.Contains(expr, "secrets") {
 			markSecret(n)
 		}
-		val, err := v.eval(expr)
+		var used []string // secret values read, to keep them out of errors
+		val, err := v.eval(expr, &used)
 		if err != nil {
-			return fmt.Errorf("${%s}: %w", expr, err)
+			return fmt.Errorf("${%s}: %s", expr, redact(err.Error(), used))
 		}
 		if i == 0 && j == len(s)-1 && b.Len() == 0 {
 			replaceNode(n, val)
@@ -112,10 +114,18 @@ func (v Vars) scalar(n *yaml.Node) error {
 	}
 	n.Value = b.String()
 	if n.Style == 0 {
-		n.Tag = "" // let YAML resolve the substituted text (a number stays a number)
-		n.Tag = n.ShortTag()
+		resolveText(n) // a number stays a number
 	}
 	return nil
+}
+
+// resolveText lets YAML resolve the tag of substituted text, except that
+// text is never null: an empty string (or "null") stays a string.
+func resolveText(n *yaml.Node) {
+	n.Tag = ""
+	if n.Tag = n.ShortTag(); n.Tag == "!!null" {
+		n.Tag = "!!str"
+	}
 }
 
 // closingBrace finds the } closing an expression opened at s[start-2:start],
@@ -154,6 +164,36 @@ func markSecret(n *yaml.Node) { n.FootComment = secretMarker }
 
 func isSecret(n *yaml.Node) bool { return n != nil && n.FootComment == secretMarker }
 
+// hasSecret reports whether n or a node under it holds a secret.
+func hasSecret(n *yaml.Node) bool {
+	if n == nil {
+		return false
+	}
+	if isSecret(n) {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasSecret(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// redact replaces the secret values in msg (as they are and as %q quotes them).
+func redact(msg string, secrets []string) string {
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		msg = strings.ReplaceAll(msg, s, "***")
+		if q := strconv.Quote(s); len(q) > 2 {
+			msg = strings.ReplaceAll(msg, q[1:len(q)-1], "***")
+		}
+	}
+	return msg
+}
+
 func replaceNode(n *yaml.Node, val starlark.Value) {
 	line, col, style := n.Line, n.Column, n.Style
 	secret := isSecret(n)
@@ -166,8 +206,7 @@ func replaceNode(n *yaml.Node, val starlark.Value) {
 	case starlark.String:
 		n.Value = string(x)
 		if style == 0 {
-			n.Tag = ""
-			n.Tag = n.ShortTag()
+			resolveText(n)
 		} else {
 			n.Tag = "!!str"
 		}
@@ -220,10 +259,17 @@ func toGo(v starlark.Value) any {
 	return v.String()
 }
 
-func (v Vars) eval(expr string) (starlark.Value, error) {
+func (v Vars) eval(expr string, used *[]string) (starlark.Value, error) {
+	secret := func(name string) (starlark.Value, error) {
+		val, err := v.secretValue(name)
+		if s, ok := val.(starlark.String); ok {
+			*used = append(*used, string(s))
+		}
+		return val, err
+	}
 	env := starlark.StringDict{
 		"params":  &namespace{kind: "param", lookup: v.param},
-		"secrets": &namespace{kind: "secret", lookup: v.secretValue},
+		"secrets": &namespace{kind: "secret", lookup: secret},
 	}
 	thread := &starlark.Thread{Name: "config"}
 	thread.SetMaxExecutionSteps(100000)

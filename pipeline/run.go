@@ -57,6 +57,7 @@ func (g *Generator) Run(ctx context.Context, abort <-chan struct{}) error {
 	}
 
 	if err := g.openOutputs(hard); err != nil {
+		_ = g.Close() // the event plugin's resources (replay's file)
 		return err
 	}
 
@@ -129,7 +130,49 @@ func (e *RunError) Error() string {
 // timestamps. In live mode it holds each timestamp until its wall-clock
 // moment and releases a partial batch once its first timestamp has waited
 // BatchDelay (or the merge has nothing more for now).
+//
+// Interactive inputs (http) are merged on their own, beside the scheduled
+// ones: their timestamps are due when they arrive, so they must not wait
+// while the scheduled merge sleeps until a timestamp far ahead.
 func (g *Generator) inputStage(ctx context.Context, out chan<- *inputs.Batch, pool *sync.Pool) error {
+	var sched, inter []inputs.Input
+	var schedSrc, interSrc []uint16
+	for i, in := range g.inputs {
+		if it, ok := in.(inputs.Interactive); ok && it.Interactive() {
+			inter, interSrc = append(inter, in), append(interSrc, uint16(i))
+		} else {
+			sched, schedSrc = append(sched, in), append(schedSrc, uint16(i))
+		}
+	}
+	if len(inter) == 0 || len(sched) == 0 {
+		return g.mergeStage(ctx, g.inputs, nil, len(sched) == 0, out, pool)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	interErr := make(chan error, 1)
+	go func() {
+		err := g.mergeStage(ctx, inter, interSrc, true, out, pool)
+		if err != nil {
+			cancel()
+		}
+		interErr <- err
+	}()
+	err := g.mergeStage(ctx, sched, schedSrc, false, out, pool)
+	if err != nil {
+		cancel()
+	}
+	// A real failure beats the cancellation it caused in the other merge.
+	if ierr := <-interErr; ierr != nil && (err == nil || (errors.Is(err, context.Canceled) && !errors.Is(ierr, context.Canceled))) {
+		err = ierr
+	}
+	return err
+}
+
+// mergeStage runs inputs.Merge over ins and batches what it hands over;
+// src maps the merge's input indices to the generator's (nil: identity).
+// eager sends a partial batch at the end of every merge batch, as live mode
+// does (interactive timestamps are due when they arrive).
+func (g *Generator) mergeStage(ctx context.Context, ins []inputs.Input, src []uint16, eager bool, out chan<- *inputs.Batch, pool *sync.Pool) error {
 	s := g.settings
 	cur := pool.Get().(*inputs.Batch)
 	var first time.Time // wall time the first timestamp of cur was accepted
@@ -193,7 +236,11 @@ func (g *Generator) inputStage(ctx context.Context, out chan<- *inputs.Batch, po
 				first = time.Now()
 			}
 			cur.Times = append(cur.Times, t)
-			cur.Src = append(cur.Src, b.Src[i])
+			if src != nil {
+				cur.Src = append(cur.Src, src[b.Src[i]])
+			} else {
+				cur.Src = append(cur.Src, b.Src[i])
+			}
 			g.stats.Timestamps.Add(1)
 			if cur.Len() >= s.BatchSize {
 				if err := flush(); err != nil {
@@ -203,13 +250,13 @@ func (g *Generator) inputStage(ctx context.Context, out chan<- *inputs.Batch, po
 		}
 		// In live mode what was released is due now; in sample mode a
 		// partial batch goes once it is BatchDelay old.
-		if s.Live || (cur.Len() > 0 && time.Since(first) >= s.BatchDelay) {
+		if s.Live || eager || (cur.Len() > 0 && time.Since(first) >= s.BatchDelay) {
 			return flush()
 		}
 		return nil
 	}
 
-	err := inputs.Merge(ctx, g.inputs, emit)
+	err := inputs.Merge(ctx, ins, emit)
 	_ = flush()
 	return err
 }
