@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -384,4 +386,36 @@ output: [{test-mem: {name: late, late_failed: 8}}]
 	if d := g.Stats().Dropped; d != 3 {
 		t.Fatalf("dropped %d, want the producer's count", d)
 	}
+}
+
+// Abort while the event plugin runs away: the call is cancelled, Run returns
+// promptly instead of waiting out the step budget.
+func TestAbortCancelsRunawayProducer(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "loop.star"), []byte("def produce(params):\n    while True:\n        pass\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := config.Parse(filepath.Join(dir, "g.yml"), []byte("input: [{test-seq: {count: 3}}]\nevent: {script: {path: loop.star}}\noutput: [{test-mem: {name: runaway}}]\n"), config.Vars{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gc, err := doc.Generator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Build(gc, Options{ID: "t", Settings: sample()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	abort := make(chan struct{})
+	time.AfterFunc(200*time.Millisecond, func() { close(abort) })
+	start := time.Now()
+	err = g.Run(context.Background(), abort)
+	if !errors.Is(err, ErrAborted) {
+		t.Fatalf("err %v, want ErrAborted", err)
+	}
+	if took := time.Since(start); took > 1500*time.Millisecond {
+		t.Fatalf("abort took %v", took)
+	}
+	take("runaway")
 }

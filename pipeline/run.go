@@ -51,6 +51,10 @@ func (g *Generator) Run(ctx context.Context, abort <-chan struct{}) error {
 			select {
 			case <-abort:
 				cancelHard()
+				// A call running away in the event plugin must not hold the abort up.
+				if c, ok := g.producer.(scripts.Canceler); ok {
+					c.Cancel("generator aborted")
+				}
 			case <-hard.Done():
 			}
 		}()
@@ -404,9 +408,12 @@ func (g *Generator) openOutputs(ctx context.Context) error {
 	defer cancel()
 	for i, o := range g.outs {
 		if err := o.out.Open(octx); err != nil {
+			// octx may be what expired: close the opened ones with a fresh one.
+			cctx, ccancel := context.WithTimeout(context.Background(), g.settings.CloseTimeout)
 			for _, prev := range g.outs[:i] {
-				_ = prev.out.Close(octx)
+				_ = prev.out.Close(cctx)
 			}
+			ccancel()
 			return fmt.Errorf("output %s: open: %w", o.name, err)
 		}
 	}

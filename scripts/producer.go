@@ -22,6 +22,11 @@ type Producer interface {
 // Closer is implemented by producers holding resources (open files).
 type Closer interface{ Close() error }
 
+// Canceler is implemented by producers running user code (script, template):
+// Cancel makes the running call (and later ones) fail with reason. It is
+// safe to call from any goroutine; the pipeline calls it on abort.
+type Canceler interface{ Cancel(reason string) }
+
 // DropCounter is implemented by producers that can discard a timestamp's
 // events on purpose (a template's dispatch.drop()): Dropped is how many
 // timestamps they discarded so far. It is read from other goroutines.
