@@ -53,8 +53,10 @@ type TemplateFormatter struct {
 	inst   *jinja.Instance
 	thread *starlark.Thread
 	batch  bool
-	buf    []byte
-	vals   []starlark.Value
+	// maxSteps bounds one render (maxFormatSteps).
+	maxSteps uint64
+	buf      []byte
+	vals     []starlark.Value
 }
 
 func init() {
@@ -119,7 +121,7 @@ func NewTemplateFormatter(c *TemplateFormatConfig, env *plugin.Env, batch bool) 
 		params = starlark.NewDict(0)
 	}
 	params.Freeze()
-	f := &TemplateFormatter{thread: &starlark.Thread{Name: "formatter " + name}, batch: batch}
+	f := &TemplateFormatter{thread: &starlark.Thread{Name: "formatter " + name}, batch: batch, maxSteps: maxFormatSteps}
 	f.thread.SetLocal("rand", r)
 	f.inst, err = t.NewInstance(f.thread, starlark.StringDict{"module": starlib.NewModule(r, loc), "params": params})
 	if err != nil {
@@ -165,7 +167,10 @@ func (f *TemplateFormatter) Format(events []string, out *Formatted) {
 }
 
 func (f *TemplateFormatter) render(v starlark.Value) ([]byte, error) {
-	f.thread.SetMaxExecutionSteps(f.thread.ExecutionSteps() + maxFormatSteps)
+	// A render that ran out of steps left the thread cancelled: clear it,
+	// so only that event failed.
+	f.thread.Uncancel()
+	f.thread.SetMaxExecutionSteps(f.thread.ExecutionSteps() + f.maxSteps)
 	var err error
 	f.buf, err = f.inst.Render(f.thread, f.buf[:0], v)
 	return f.buf, err

@@ -74,3 +74,24 @@ func TestTemplateFormatterErrors(t *testing.T) {
 		}
 	}
 }
+
+// A render that runs out of steps fails its own event only: the next events
+// render with a fresh budget on the same thread.
+func TestTemplateFormatterRunawayFailsOneEvent(t *testing.T) {
+	t.Parallel()
+	f, err := Build(raw(t, `{format: template, template: '{% if event == "loop" %}{% for i in range(1000000) %}{% endfor %}{% endif %}{{ event }}'}`), "plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tf := f.(*TemplateFormatter)
+	tf.maxSteps = 10_000
+	var out Formatted
+	f.Format([]string{"a", "loop", "b"}, &out)
+	if strings.Join(out.Payloads, ",") != "a,b" || out.Failed != 1 {
+		t.Fatalf("payloads %q failed %d, want [a b] failed 1 (errors %v)", out.Payloads, out.Failed, out.Errors)
+	}
+	f.Format([]string{"c"}, &out)
+	if strings.Join(out.Payloads, ",") != "c" || out.Failed != 0 {
+		t.Fatalf("next batch: payloads %q failed %d, want [c] (errors %v)", out.Payloads, out.Failed, out.Errors)
+	}
+}

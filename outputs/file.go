@@ -1,7 +1,6 @@
 package outputs
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -117,7 +116,7 @@ type File struct {
 	mu        sync.Mutex // guards everything below: writes, flushes and reopens never interleave
 	f         *os.File
 	info      fs.FileInfo // of f, to notice the path now naming another file
-	buf       *bufio.Writer
+	lines     lineWriter
 	dirty     bool
 	lastWrite time.Time
 	ticker    *ticker
@@ -157,11 +156,7 @@ func (o *File) open(truncate bool) error {
 		return fmt.Errorf("file output: stat %s: %w", o.path, err)
 	}
 	o.f, o.info = f, info
-	if o.buf == nil {
-		o.buf = bufio.NewWriterSize(f, bufferSize)
-	} else {
-		o.buf.Reset(f)
-	}
+	o.lines.reset(f)
 	return nil
 }
 
@@ -170,7 +165,7 @@ func (o *File) closeFile(sync bool) error {
 	if o.f == nil {
 		return nil
 	}
-	err := o.buf.Flush()
+	err := o.lines.flush()
 	if sync {
 		err = errors.Join(err, o.f.Sync())
 	}
@@ -190,11 +185,11 @@ func (o *File) tick() {
 		return
 	}
 	if time.Since(o.lastWrite) >= o.idle {
-		o.closeFile(false) // a failure here resurfaces as a reopen or write error
+		o.closeFile(false) // lost payloads are counted in LateFailed
 		return
 	}
 	if o.dirty && o.flushEvery > 0 {
-		if o.buf.Flush() == nil {
+		if o.lines.flush() == nil {
 			o.dirty = false
 		}
 	}
@@ -226,13 +221,8 @@ func (o *File) Write(_ context.Context, payloads []string) (int, error) {
 		return 0, err
 	}
 	o.lastWrite = time.Now()
-	n, err := writeLines(o.buf, payloads, o.sep, o.enc)
-	o.dirty = true
-	if err == nil && o.flushEvery == 0 {
-		if err = o.buf.Flush(); err == nil {
-			o.dirty = false
-		}
-	}
+	n, err := o.lines.write(payloads, o.sep, o.enc, o.flushEvery == 0)
+	o.dirty = o.flushEvery > 0
 	if err != nil {
 		return n, fmt.Errorf("file output: write %s: %w", o.path, err)
 	}
@@ -247,3 +237,8 @@ func (o *File) Close(context.Context) error {
 	defer o.mu.Unlock()
 	return o.closeFile(true)
 }
+
+// LateFailed implements LateFailer: payloads a Write counted that were lost
+// when a later flush failed (at the background flush, an idle close, a
+// reopen after rotation or Close).
+func (o *File) LateFailed() int64 { return o.lines.LateFailed() }

@@ -165,12 +165,14 @@ func TestFileEncodingError(t *testing.T) {
 	dir := t.TempDir()
 	o := mustBuild(t, "file", "{path: e.log, encoding: latin_1}", dir)
 	mustOpen(t, o)
+	// The payload latin_1 cannot hold is rejected (format_failed); the
+	// others are written.
 	n, err := o.Write(context.Background(), []string{"ok", "euro €", "later"})
-	if n != 1 || err == nil || !strings.Contains(err.Error(), "payload 1") {
-		t.Fatalf("Write = %d, %v; want 1 and an encoding error", n, err)
+	if n != 2 || Rejected(err) != 1 || !strings.Contains(err.Error(), "payload 1") {
+		t.Fatalf("Write = %d, %v; want 2 and one rejected payload", n, err)
 	}
 	mustClose(t, o)
-	if got := readFile(t, filepath.Join(dir, "e.log")); got != "ok\n" {
+	if got := readFile(t, filepath.Join(dir, "e.log")); got != "ok\nlater\n" {
 		t.Fatalf("got %q", got)
 	}
 }

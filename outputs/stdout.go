@@ -1,7 +1,6 @@
 package outputs
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -58,8 +57,8 @@ type stream struct {
 	interval time.Duration
 	enc      *encoding.Encoder
 
-	mu     sync.Mutex // guards buf: writes and flushes never interleave
-	buf    *bufio.Writer
+	mu     sync.Mutex // guards lines: writes and flushes never interleave
+	lines  lineWriter
 	ticker *ticker
 }
 
@@ -76,12 +75,14 @@ func newStream(dst io.Writer, sep string, interval time.Duration, encName string
 
 // Open implements Output.
 func (s *stream) Open(context.Context) error {
-	s.buf = bufio.NewWriterSize(s.dst, bufferSize)
+	s.mu.Lock()
+	s.lines.reset(s.dst)
+	s.mu.Unlock()
 	if s.interval > 0 {
 		s.ticker = startTicker(s.interval, func() {
 			s.mu.Lock()
 			defer s.mu.Unlock()
-			s.buf.Flush()
+			s.lines.flush() // a failure shows in the next Write and in LateFailed
 		})
 	}
 	return nil
@@ -91,10 +92,7 @@ func (s *stream) Open(context.Context) error {
 func (s *stream) Write(_ context.Context, payloads []string) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n, err := writeLines(s.buf, payloads, s.sep, s.enc)
-	if err == nil && s.interval == 0 {
-		err = s.buf.Flush()
-	}
+	n, err := s.lines.write(payloads, s.sep, s.enc, s.interval == 0)
 	if err != nil {
 		return n, fmt.Errorf("stdout output: %w", err)
 	}
@@ -106,11 +104,12 @@ func (s *stream) Close(context.Context) error {
 	s.ticker.Stop()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.buf == nil {
-		return nil
-	}
-	if err := s.buf.Flush(); err != nil {
+	if err := s.lines.flush(); err != nil {
 		return fmt.Errorf("stdout output: flush: %w", err)
 	}
 	return nil
 }
+
+// LateFailed implements LateFailer: payloads a Write counted that were lost
+// when a later flush failed.
+func (s *stream) LateFailed() int64 { return s.lines.LateFailed() }

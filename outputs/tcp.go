@@ -203,33 +203,47 @@ func (o *TCP) send(ctx context.Context, b []byte) error {
 	}
 }
 
-// Write implements Output.
+// Write implements Output. A payload the encoding cannot hold is skipped
+// and reported in a *RejectedError.
 func (o *TCP) Write(ctx context.Context, payloads []string) (int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	sent := 0 // payloads before the current chunk
+	sent, inChunk := 0, 0 // payloads delivered, payloads in the current chunk
+	var rej *RejectedError
+	fail := func(err error) (int, error) {
+		if rej != nil {
+			return sent, fmt.Errorf("%w; %w", err, rej)
+		}
+		return sent, err
+	}
 	o.chunk = o.chunk[:0]
 	for i, p := range payloads {
 		p, err := encodeString(o.enc, p)
 		if err != nil {
-			if ferr := o.flush(ctx); ferr != nil {
-				return sent, ferr
+			if rej == nil {
+				rej = &RejectedError{First: fmt.Errorf("payload %d: %w", i, err)}
 			}
-			return i, fmt.Errorf("tcp output: payload %d: %w", i, err)
+			rej.N++
+			continue
 		}
 		o.chunk = append(o.chunk, p...)
 		o.chunk = append(o.chunk, o.sep...)
+		inChunk++
 		if len(o.chunk) >= chunkSize {
 			if err := o.flush(ctx); err != nil {
-				return sent, err
+				return fail(err)
 			}
-			sent = i + 1
+			sent, inChunk = sent+inChunk, 0
 		}
 	}
 	if err := o.flush(ctx); err != nil {
-		return sent, err
+		return fail(err)
 	}
-	return len(payloads), nil
+	sent += inChunk
+	if rej != nil {
+		return sent, fmt.Errorf("tcp output: %w", rej)
+	}
+	return sent, nil
 }
 
 func (o *TCP) flush(ctx context.Context) error {

@@ -226,8 +226,51 @@ func TestUDP(t *testing.T) {
 			t.Fatalf("datagram %q, %v; want %d bytes %.5q", buf[:n], err, len(want), want)
 		}
 	}
-	n, err := o.Write(context.Background(), []string{"ok", strings.Repeat("x", maxDatagram+1), "never"})
-	if n != 1 || err == nil || !strings.Contains(err.Error(), "payload 1") {
-		t.Fatalf("oversized Write = %d, %v", n, err)
+}
+
+// A payload the encoding cannot hold, or too large for a datagram, is
+// rejected (format_failed); the payloads after it are still sent.
+func TestTCPUDPRejectPayload(t *testing.T) {
+	t.Parallel()
+	t.Run("tcp encoding", func(t *testing.T) {
+		t.Parallel()
+		sink := newTCPSink(t, nil, nil)
+		o := mustBuild(t, "tcp", fmt.Sprintf("{host: 127.0.0.1, port: %d, encoding: latin_1}", sink.port()), "")
+		mustOpen(t, o)
+		t.Cleanup(func() { o.Close(context.Background()) }) // before the sink's cleanup waits for the connection
+		n, err := o.Write(context.Background(), []string{"ok", "euro €", "later"})
+		if n != 2 || Rejected(err) != 1 || !strings.Contains(err.Error(), "payload 1") {
+			t.Fatalf("Write = %d, %v; want 2 and one rejected payload", n, err)
+		}
+		sink.received(t, "ok\nlater\n")
+	})
+	for _, tc := range []struct{ name, cfg, bad string }{
+		{"udp encoding", "encoding: latin_1", "euro €"},
+		{"udp too large", "separator: ''", strings.Repeat("x", maxDatagram+1)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pc.Close()
+			port := pc.LocalAddr().(*net.UDPAddr).Port
+			o := mustBuild(t, "udp", fmt.Sprintf("{host: 127.0.0.1, port: %d, %s}", port, tc.cfg), "")
+			mustOpen(t, o)
+			defer mustClose(t, o)
+			n, err := o.Write(context.Background(), []string{"ok", tc.bad, "later"})
+			if n != 2 || Rejected(err) != 1 || !strings.Contains(err.Error(), "payload 1") {
+				t.Fatalf("Write = %d, %v; want 2 and one rejected payload", n, err)
+			}
+			pc.SetReadDeadline(time.Now().Add(5 * time.Second))
+			buf := make([]byte, maxDatagram)
+			for _, want := range []string{"ok", "later"} {
+				n, _, err := pc.ReadFrom(buf)
+				if err != nil || strings.TrimSuffix(string(buf[:n]), "\n") != want {
+					t.Fatalf("datagram %q, %v; want %q", buf[:n], err, want)
+				}
+			}
+		})
 	}
 }

@@ -54,7 +54,7 @@ const maxDatagram = 65507
 
 // UDP sends every payload, followed by the separator, as one datagram.
 // Delivery is not confirmed (that is UDP); a payload too large for a datagram
-// fails the write at that payload.
+// is rejected (the others are sent).
 type UDP struct {
 	addr string
 	sep  string
@@ -76,16 +76,27 @@ func (o *UDP) Open(ctx context.Context) error {
 // ConcurrentWrites implements Concurrent: each datagram is sent whole.
 func (o *UDP) ConcurrentWrites() bool { return true }
 
-// Write implements Output.
+// Write implements Output. A payload the encoding cannot hold or too large
+// for a datagram is skipped and reported in a *RejectedError.
 func (o *UDP) Write(_ context.Context, payloads []string) (int, error) {
 	var buf []byte
+	var rej *RejectedError
+	reject := func(err error) {
+		if rej == nil {
+			rej = &RejectedError{First: err}
+		}
+		rej.N++
+	}
+	sent := 0
 	for i, p := range payloads {
 		p, err := encodeString(o.enc, p)
 		if err != nil {
-			return i, fmt.Errorf("udp output: payload %d: %w", i, err)
+			reject(fmt.Errorf("payload %d: %w", i, err))
+			continue
 		}
 		if len(p)+len(o.sep) > maxDatagram {
-			return i, fmt.Errorf("udp output: payload %d: %d bytes do not fit in a datagram (max %d)", i, len(p)+len(o.sep), maxDatagram)
+			reject(fmt.Errorf("payload %d: %d bytes do not fit in a datagram (max %d)", i, len(p)+len(o.sep), maxDatagram))
+			continue
 		}
 		buf = append(append(buf[:0], p...), o.sep...)
 		_, err = o.conn.Write(buf)
@@ -95,10 +106,18 @@ func (o *UDP) Write(_ context.Context, payloads []string) (int, error) {
 			_, err = o.conn.Write(buf)
 		}
 		if err != nil {
-			return i, fmt.Errorf("udp output: send to %s: %w", o.addr, err)
+			err = fmt.Errorf("udp output: send to %s: %w", o.addr, err)
+			if rej != nil {
+				err = fmt.Errorf("%w; %w", err, rej)
+			}
+			return sent, err
 		}
+		sent++
 	}
-	return len(payloads), nil
+	if rej != nil {
+		return sent, fmt.Errorf("udp output: %w", rej)
+	}
+	return sent, nil
 }
 
 // Close implements Output.
