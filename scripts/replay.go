@@ -15,9 +15,9 @@ import (
 	"unsafe"
 
 	"golang.org/x/text/encoding"
-	"golang.org/x/text/encoding/ianaindex"
 	"golang.org/x/text/transform"
 
+	"github.com/eventum-generator/eventum-go/config"
 	"github.com/eventum-generator/eventum-go/plugin"
 	"github.com/eventum-generator/eventum-go/starlib"
 )
@@ -90,18 +90,9 @@ func (c *ReplayConfig) pattern() (*regexp.Regexp, int, error) {
 // textDecoder returns the decoder for the `encoding:` setting, or nil for
 // UTF-8 (lines are passed through as they are).
 func textDecoder(name string) (*encoding.Decoder, error) {
-	norm := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(name)), "_", "-")
-	switch norm {
-	case "", "utf-8", "utf8", "u8":
-		return nil, nil
-	case "latin-1", "latin1", "l1":
-		norm = "iso-8859-1"
-	case "ascii":
-		norm = "us-ascii"
-	}
-	enc, err := ianaindex.IANA.Encoding(norm)
-	if err != nil || enc == nil {
-		return nil, fmt.Errorf("encoding: unknown or unsupported encoding %q", name)
+	enc, err := config.LookupEncoding(name)
+	if enc == nil {
+		return nil, err
 	}
 	return enc.NewDecoder(), nil
 }
