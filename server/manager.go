@@ -558,7 +558,7 @@ func (m *Manager) Sync(entries []Entry) []error {
 			case isNew[i] && e.Autostart:
 				err = m.Start(e.ID)
 			case !isNew[i]:
-				err = m.update(e)
+				err = m.syncEntry(e)
 			}
 			if err != nil {
 				mu.Lock()
@@ -571,8 +571,9 @@ func (m *Manager) Sync(entries []Entry) []error {
 	return errs
 }
 
-// update replaces a generator's entry; a running one is restarted with it.
-func (m *Manager) update(e Entry) error {
+// syncEntry replaces a generator's entry from the startup file; a running one
+// is restarted with it (Update, for the API, refuses a running generator).
+func (m *Manager) syncEntry(e Entry) error {
 	inst, err := m.get(e.ID)
 	if err != nil {
 		return err
