@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,6 +69,12 @@ func init() {
 		func(c *laterConfig, env *plugin.Env) (inputs.Input, error) {
 			return &laterInput{cfg: c, now: env.Now}, nil
 		})
+	plugin.Register(scripts.Registry, "test-closing", func() *echoConfig { return &echoConfig{} },
+		func(c *echoConfig, env *plugin.Env) (scripts.Producer, error) {
+			return &closingProducer{echoProducer{cfg: c, env: env}}, nil
+		})
+	plugin.Register(outputs.Registry, "test-failopen", func() *memConfig { return &memConfig{} },
+		func(c *memConfig, env *plugin.Env) (outputs.Output, error) { return &failOpenOutput{}, nil })
 }
 
 // waitFor polls the memory output until it holds n events or the deadline passes.
@@ -147,25 +154,19 @@ output: [{test-mem: {name: sample-interactive}}]
 
 // An event plugin holding resources (replay's open file) is closed by Run
 // even when an output cannot be opened.
-type closingProducer struct {
-	echoProducer
-	closed *bool
-}
+type closingProducer struct{ echoProducer }
 
-func (p *closingProducer) Close() error { *p.closed = true; return nil }
+// producersClosed counts Close calls of closingProducer (test-only).
+var producersClosed atomic.Int64
+
+func (p *closingProducer) Close() error { producersClosed.Add(1); return nil }
 
 type failOpenOutput struct{ memOutput }
 
 func (*failOpenOutput) Open(context.Context) error { return errors.New("cannot connect") }
 
 func TestRunClosesProducerWhenOpenFails(t *testing.T) {
-	var closed bool
-	plugin.Register(scripts.Registry, "test-closing", func() *echoConfig { return &echoConfig{} },
-		func(c *echoConfig, env *plugin.Env) (scripts.Producer, error) {
-			return &closingProducer{echoProducer: echoProducer{cfg: c, env: env}, closed: &closed}, nil
-		})
-	plugin.Register(outputs.Registry, "test-failopen", func() *memConfig { return &memConfig{} },
-		func(c *memConfig, env *plugin.Env) (outputs.Output, error) { return &failOpenOutput{}, nil })
+	before := producersClosed.Load()
 	g := build(t, `
 input: [{test-seq: {count: 3}}]
 event: {test-closing: {}}
@@ -174,7 +175,7 @@ output: [{test-failopen: {}}]
 	if err := g.Run(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "cannot connect") {
 		t.Fatalf("err %v", err)
 	}
-	if !closed {
+	if producersClosed.Load() != before+1 {
 		t.Fatal("event plugin not closed after a failed open")
 	}
 }
