@@ -43,12 +43,23 @@ func (c *HTTPConfig) Validate() error {
 	return nil
 }
 
+// genRequest is one POST /generate waiting for the generator: done gets nil
+// once its timestamps are handed on (the request is then answered 201), or
+// the reason they never will be.
+type genRequest struct {
+	n    int
+	done chan error
+}
+
+// errStopping answers requests still queued when the generator stops.
+var errStopping = errors.New("the generator is stopping")
+
 // maxGenerateCount bounds one request's count (1e9 timestamps is 8 GB).
 const maxGenerateCount = 1_000_000_000
 
 type httpInput struct {
 	addr    string
-	pending chan int
+	pending chan genRequest
 
 	mu       sync.Mutex
 	stopping bool
@@ -63,7 +74,7 @@ func init() {
 		func(c *HTTPConfig, env *plugin.Env) (Input, error) {
 			return &httpInput{
 				addr:    net.JoinHostPort(c.Host, strconv.Itoa(c.Port)),
-				pending: make(chan int, c.MaxPendingRequests),
+				pending: make(chan genRequest, c.MaxPendingRequests),
 				stop:    make(chan struct{}),
 				ready:   make(chan struct{}),
 			}, nil
@@ -113,42 +124,68 @@ func (h *httpInput) Generate(ctx context.Context, emit func([]int64) error) erro
 	}
 
 	c := newChunker(ctx, emit, 0)
-	generate := func(n int) error {
-		if err := c.add(time.Now().UnixNano(), n); err != nil {
-			return err
+	generate := func(req genRequest) error {
+		err := c.add(time.Now().UnixNano(), req.n)
+		if err == nil {
+			err = c.flush()
 		}
-		return c.flush()
+		req.done <- err
+		return err
+	}
+	// drain answers every queued request: generated while gen is true (the
+	// first failure refuses the rest), refused otherwise. It returns the
+	// first generate error.
+	drain := func(gen bool) error {
+		var first error
+		for {
+			select {
+			case req := <-h.pending:
+				if !gen {
+					req.done <- errStopping
+				} else if err := generate(req); err != nil {
+					first, gen = err, false
+				}
+			default:
+				return first
+			}
+		}
 	}
 	for {
 		select {
-		case n := <-h.pending:
-			if err := generate(n); err != nil {
+		case req := <-h.pending:
+			if err := generate(req); err != nil {
+				h.setStopping()
+				_ = drain(false)
 				_ = shutdown()
 				return err
 			}
 		case <-h.stop:
-			// Stop accepting, then serve what was accepted before the stop.
-			err := shutdown()
-			for {
-				select {
-				case n := <-h.pending:
-					if gerr := generate(n); gerr != nil {
-						return gerr
-					}
-					continue
-				default:
-				}
-				return err
-			}
+			// POST /stop: nothing new is queued any more; serve what was
+			// queued before it, then stop listening.
+			err := drain(true)
+			return errors.Join(err, shutdown())
 		case err := <-serveErr:
 			serveErr <- err // for shutdown
+			h.setStopping()
+			_ = drain(false)
 			_ = shutdown()
 			return fmt.Errorf("http input: serve: %w", err)
 		case <-ctx.Done():
+			// The generator stops: requests not yet handed on are refused
+			// (503), so every request answered 201 was delivered.
+			h.setStopping()
+			_ = drain(false)
 			_ = shutdown()
 			return ctx.Err()
 		}
 	}
+}
+
+// setStopping makes new requests get 409 instead of being queued.
+func (h *httpInput) setStopping() {
+	h.mu.Lock()
+	h.stopping = true
+	h.mu.Unlock()
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -183,18 +220,28 @@ func (h *httpInput) handleGenerate(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, http.StatusBadRequest, "\"count\" must be 1-%d, got %d", maxGenerateCount, n)
 		return
 	}
+	req := genRequest{n: *body.Count, done: make(chan error, 1)}
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	if h.stopping {
+		h.mu.Unlock()
 		jsonError(w, http.StatusConflict, "the input is stopping")
 		return
 	}
 	select {
-	case h.pending <- *body.Count:
-		writeJSON(w, http.StatusCreated, map[string]int{"count": *body.Count})
+	case h.pending <- req:
+		h.mu.Unlock()
 	default:
+		h.mu.Unlock()
 		jsonError(w, http.StatusTooManyRequests, "too many pending requests")
+		return
 	}
+	// Answer once the timestamps are handed to the generator: a 201 means
+	// they were accepted and a graceful stop still delivers them.
+	if err := <-req.done; err != nil {
+		jsonError(w, http.StatusServiceUnavailable, "not generated: %v", err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]int{"count": req.n})
 }
 
 func (h *httpInput) handleStop(w http.ResponseWriter, _ *http.Request) {

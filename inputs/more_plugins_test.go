@@ -177,15 +177,24 @@ func TestHTTPBackpressure(t *testing.T) {
 	}()
 	addr, _ := in.Addr(ctx)
 	base := "http://" + addr.String()
-	// One request is taken by the busy loop, two wait, the fourth is refused.
-	var codes []int
-	for range 4 {
-		code, _ := post(t, base+"/generate", `{"count": 1}`)
-		codes = append(codes, code)
+	// One request is taken by the busy loop, two wait, the fourth is
+	// refused at once. The waiting ones are answered 201 only once their
+	// timestamps are handed on.
+	answers := make(chan int, 3)
+	for range 3 {
+		go func() {
+			code, _ := post(t, base+"/generate", `{"count": 1}`)
+			answers <- code
+		}()
 		time.Sleep(20 * time.Millisecond)
 	}
-	if fmt.Sprint(codes) != "[201 201 201 429]" {
-		t.Errorf("codes %v", codes)
+	if code, _ := post(t, base+"/generate", `{"count": 1}`); code != 429 {
+		t.Errorf("fourth request: %d, want 429", code)
+	}
+	select {
+	case code := <-answers:
+		t.Fatalf("a request was answered (%d) before its timestamps were handed on", code)
+	default:
 	}
 	if code, _ := post(t, base+"/stop", ""); code != 200 {
 		t.Errorf("stop: %d", code)
@@ -193,6 +202,13 @@ func TestHTTPBackpressure(t *testing.T) {
 	close(release)
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+	var codes []int
+	for range 3 {
+		codes = append(codes, <-answers)
+	}
+	if fmt.Sprint(codes) != "[201 201 201]" {
+		t.Errorf("codes %v", codes)
 	}
 	if n != 3 {
 		t.Errorf("generated %d, want the 3 accepted", n)
@@ -228,5 +244,43 @@ func TestHTTPInMerge(t *testing.T) {
 	}
 	if total != 10 {
 		t.Errorf("merged %d, want 10", total)
+	}
+}
+
+// A graceful stop of the generator refuses (503) the requests still queued,
+// so every request answered 201 was handed on.
+func TestHTTPStopRefusesQueued(t *testing.T) {
+	in := mustBuild(t, "http", "{port: 0, max_pending_requests: 4}", testEnv(nil)).(*httpInput)
+	ctx, cancel := context.WithCancel(context.Background())
+	release := make(chan struct{})
+	var n int
+	done := make(chan error, 1)
+	go func() {
+		done <- in.Generate(ctx, func(ts []int64) error {
+			<-release
+			n += len(ts)
+			return nil
+		})
+	}()
+	addr, _ := in.Addr(ctx)
+	answers := make(chan int, 3)
+	for range 3 {
+		go func() {
+			code, _ := post(t, "http://"+addr.String()+"/generate", `{"count": 5}`)
+			answers <- code
+		}()
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()       // the generator stops while one request is being handed on
+	close(release) // ... and that hand-over completes
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Generate: %v", err)
+	}
+	got := map[int]int{}
+	for range 3 {
+		got[<-answers]++
+	}
+	if got[201]*5 != n || got[201]+got[503] != 3 || got[503] == 0 {
+		t.Fatalf("answers %v, %d timestamps handed on", got, n)
 	}
 }
