@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -21,7 +22,7 @@ func newHTTPClient(connectTimeout, requestTimeout time.Duration, tlsCfg *tls.Con
 	if proxyURL != "" {
 		u, err := url.Parse(proxyURL)
 		if err != nil || u.Host == "" {
-			return nil, fmt.Errorf("proxy_url: invalid URL %q", proxyURL)
+			return nil, fmt.Errorf("proxy_url: invalid URL %q", redactURL(proxyURL))
 		}
 		proxy = http.ProxyURL(u)
 	}
@@ -43,9 +44,33 @@ func newHTTPClient(connectTimeout, requestTimeout time.Duration, tlsCfg *tls.Con
 func checkURL(key, s string) error {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%s: expected an http:// or https:// URL, got %q", key, s)
+		return fmt.Errorf("%s: expected an http:// or https:// URL, got %q", key, redactURL(s))
 	}
 	return nil
+}
+
+// redactURL hides the password of a URL's user info (often substituted from
+// a secret) so that error messages can quote the rest; it works on text
+// that does not parse as a URL too.
+func redactURL(s string) string {
+	rest := s
+	prefix := ""
+	if i := strings.Index(s, "://"); i >= 0 {
+		prefix, rest = s[:i+3], s[i+3:]
+	}
+	host := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		host = rest[:i]
+	}
+	at := strings.LastIndex(host, "@")
+	if at < 0 {
+		return s
+	}
+	user := host[:at]
+	if i := strings.Index(user, ":"); i >= 0 {
+		user = user[:i] + ":xxxxx"
+	}
+	return prefix + user + rest[at:]
 }
 
 // bodyPrefix is how much of a failed response's body goes into the error.
