@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/eventum-generator/eventum-go/secrets"
 )
 
 // TestMain lets a test re-run this binary as the eventum command (to send it
@@ -251,5 +253,40 @@ func TestVersionAndFlags(t *testing.T) {
 	_, stderr, code = run(t, "generate", "--path", filepath.Join(t.TempDir(), "missing.yml"))
 	if code != 1 || !strings.Contains(stderr, "missing.yml") {
 		t.Fatalf("missing file: %d %q", code, stderr)
+	}
+}
+
+// ${secrets.x} in a generator file reads the --cryptfile keyring; an
+// EVENTUM_SECRET_<NAME> variable overrides it.
+func TestGenerateSecretsFromKeyring(t *testing.T) {
+	dir := t.TempDir()
+	kr, err := secrets.Open(filepath.Join(dir, "keyring.cfg"), []byte("pass phrase"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kr.Set("out_name", "from-keyring.txt"); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(secrets.PasswordEnv, "pass phrase")
+	write(t, dir, "p.star", "def produce(params):\n    return 'x'\n")
+	g := write(t, dir, "g.yml", "input:\n  - static: {count: 2}\nevent:\n  script: {path: p.star}\noutput:\n  - file: {path: \"${secrets.out_name}\"}\n")
+	if _, stderr, code := run(t, "generate", "--path", g, "--no-live-mode", "--cryptfile", filepath.Join(dir, "keyring.cfg")); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "from-keyring.txt")); err != nil || string(b) != "x\nx\n" {
+		t.Fatalf("file: %q %v", b, err)
+	}
+	t.Setenv("EVENTUM_SECRET_OUT_NAME", "from-env.txt")
+	if _, stderr, code := run(t, "generate", "--path", g, "--no-live-mode", "--cryptfile", filepath.Join(dir, "keyring.cfg")); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "from-env.txt")); err != nil {
+		t.Fatal("the environment variable did not override the keyring")
+	}
+	// Without --cryptfile only the environment is read.
+	os.Unsetenv("EVENTUM_SECRET_OUT_NAME")
+	_, stderr, code := run(t, "validate", "--path", g)
+	if code != 1 || !strings.Contains(stderr, `secret "out_name" is not set`) || strings.Contains(stderr, "from-keyring") {
+		t.Fatalf("exit %d: %s", code, stderr)
 	}
 }

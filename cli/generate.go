@@ -18,6 +18,7 @@ import (
 
 	"github.com/eventum-generator/eventum-go/config"
 	"github.com/eventum-generator/eventum-go/pipeline"
+	"github.com/eventum-generator/eventum-go/secrets"
 )
 
 // generatorFlags are shared by generate and validate.
@@ -29,7 +30,38 @@ func generatorFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "param", Usage: "one parameter NAME=VALUE (repeatable; VALUE is read as YAML)"},
 		&cli.StringFlag{Name: "timezone", Value: "UTC", Usage: "time zone of timestamps (IANA name, e.g. Europe/Berlin)"},
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
+		cryptfileFlag(),
 	}
+}
+
+// cryptfileFlag names the keyring that ${secrets.x} reads.
+func cryptfileFlag() cli.Flag {
+	return &cli.StringFlag{Name: "cryptfile", TakesFile: true,
+		Usage: "keyring for ${secrets.x} (opened on first use with EVENTUM_KEYRING_PASSWORD; EVENTUM_SECRET_<NAME> variables override it)"}
+}
+
+// varsFromFlags is what ${...} in a generator file reads: --params/--param,
+// and secrets from the environment or the --cryptfile keyring.
+func varsFromFlags(c *cli.Context) (config.Vars, error) {
+	params, err := paramsFromFlags(c)
+	if err != nil {
+		return config.Vars{}, err
+	}
+	vars := config.Vars{Params: params}
+	if path := c.String("cryptfile"); path != "" {
+		var kr *secrets.Keyring
+		var openErr error
+		vars.Secret = func(name string) (string, bool, error) {
+			if kr == nil && openErr == nil { // open only when a secret is used
+				kr, openErr = secrets.OpenEnv(path)
+			}
+			if openErr != nil {
+				return "", false, fmt.Errorf("keyring %s: %w", path, openErr)
+			}
+			return kr.Get(name)
+		}
+	}
+	return vars, nil
 }
 
 func generateCommand() *cli.Command {
@@ -66,16 +98,17 @@ func loadGenerator(c *cli.Context, s pipeline.Settings) (*pipeline.Generator, er
 		return nil, flagError{fmt.Errorf("--timezone %q: %w", c.String("timezone"), err)}
 	}
 	s.Location = loc
-	params, err := paramsFromFlags(c)
+	vars, err := varsFromFlags(c)
 	if err != nil {
 		return nil, flagError{err}
 	}
+	params := vars.Params
 	log, err := newLogger(c.App.ErrWriter, c.String("log-level"))
 	if err != nil {
 		return nil, flagError{err}
 	}
 	path := c.String("path")
-	gc, err := config.LoadGenerator(path, config.Vars{Params: params})
+	gc, err := config.LoadGenerator(path, vars)
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,7 @@ func renderCommand() *cli.Command {
 			&cli.StringFlag{Name: "tags", Usage: "comma-separated tags of the timestamp"},
 			&cli.StringFlag{Name: "params", Usage: `parameters as a JSON object, e.g. '{"host": "db"}'`},
 			&cli.StringSliceFlag{Name: "param", Usage: "one parameter NAME=VALUE (repeatable; VALUE is read as YAML)"},
+			cryptfileFlag(),
 			&cli.Uint64Flag{Name: "seed", Usage: "seed the random source (same seed, same events)"},
 			&cli.IntFlag{Name: "count", Value: 1, Usage: "number of timestamps to render"},
 			&cli.Float64Flag{Name: "step", Value: 0, Usage: "seconds between the timestamps of --count"},
@@ -63,10 +64,11 @@ func runRender(c *cli.Context) error {
 			return err
 		}
 	}
-	params, err := paramsFromFlags(c)
+	vars, err := varsFromFlags(c)
 	if err != nil {
 		return err
 	}
+	params := vars.Params
 	log, err := newLogger(c.App.ErrWriter, c.String("log-level"))
 	if err != nil {
 		return err
@@ -92,7 +94,7 @@ func runRender(c *cli.Context) error {
 		prod, err = renderTemplateFile(filepath.Base(tmpl), params, env)
 	} else {
 		var gc *config.Generator
-		if gc, err = config.LoadGenerator(path, config.Vars{Params: params}); err != nil {
+		if gc, err = config.LoadGenerator(path, vars); err != nil {
 			return err
 		}
 		env.Dir, env.Params = gc.Dir, params
