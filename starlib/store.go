@@ -80,45 +80,22 @@ func (s *Store) method(name string) builtinFn {
 	switch name {
 	case "incr":
 		f = func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			var k starlark.Value
-			var by starlark.Value = starlark.MakeInt(1)
-			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "key", &k, "by?", &by); err != nil {
+			k, by, err := unpackIncr(b, args, kwargs)
+			if err != nil {
 				return nil, err
-			}
-			switch by.(type) {
-			case starlark.Int, starlark.Float:
-			default:
-				return nil, fmt.Errorf("%s: by must be a number, not %s", b.Name(), by.Type())
 			}
 			old, found, err := s.d.Get(k)
 			if err != nil {
 				return nil, err
 			}
-			if !found {
-				old = starlark.MakeInt(0)
-			}
-			n, err := starlark.Binary(syntax.PLUS, old, by)
+			n, err := incremented(b, old, found, by)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", b.Name(), err)
+				return nil, err
 			}
 			return n, s.d.SetKey(k, n)
 		}
 	case "get":
-		f = func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			var k starlark.Value
-			var def starlark.Value = starlark.None
-			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &k, &def); err != nil {
-				return nil, err
-			}
-			v, found, err := s.d.Get(k)
-			if err != nil {
-				return nil, err
-			}
-			if !found {
-				return def, nil
-			}
-			return v, nil
-		}
+		f = lookupOr(s.d.Get)
 	case "set":
 		f = func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var k, v starlark.Value
@@ -141,21 +118,7 @@ func (s *Store) method(name string) builtinFn {
 			return starlark.None, nil
 		}
 	case "pop":
-		f = func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			var k starlark.Value
-			var def starlark.Value = starlark.None
-			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &k, &def); err != nil {
-				return nil, err
-			}
-			v, found, err := s.d.Delete(k)
-			if err != nil {
-				return nil, err
-			}
-			if !found {
-				return def, nil
-			}
-			return v, nil
-		}
+		f = lookupOr(s.d.Delete)
 	case "clear":
 		f = func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 0); err != nil {
@@ -176,6 +139,51 @@ func (s *Store) method(name string) builtinFn {
 		}
 	}
 	return f
+}
+
+// lookupOr makes get(key, default=None) / pop(key, default=None) from the
+// dict operation that finds (and for pop removes) the key.
+func lookupOr(op func(k starlark.Value) (starlark.Value, bool, error)) builtinFn {
+	return func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var k starlark.Value
+		var def starlark.Value = starlark.None
+		if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &k, &def); err != nil {
+			return nil, err
+		}
+		v, found, err := op(k)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			return def, nil
+		}
+		return v, nil
+	}
+}
+
+// unpackIncr reads the arguments of incr(key, by=1); by must be a number.
+func unpackIncr(b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (k, by starlark.Value, err error) {
+	by = starlark.MakeInt(1)
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "key", &k, "by?", &by); err != nil {
+		return nil, nil, err
+	}
+	switch by.(type) {
+	case starlark.Int, starlark.Float:
+		return k, by, nil
+	}
+	return nil, nil, fmt.Errorf("%s: by must be a number, not %s", b.Name(), by.Type())
+}
+
+// incremented is old + by, a missing value counting as 0.
+func incremented(b *starlark.Builtin, old starlark.Value, found bool, by starlark.Value) (starlark.Value, error) {
+	if !found {
+		old = starlark.MakeInt(0)
+	}
+	n, err := starlark.Binary(syntax.PLUS, old, by)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", b.Name(), err)
+	}
+	return n, nil
 }
 
 // Globals is the state shared by every generator of a process. Values are
@@ -336,29 +344,20 @@ func (v *GlobalsView) Attr(name string) (starlark.Value, error) {
 		}
 	case "incr":
 		f = func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			var k starlark.Value
-			var by starlark.Value = starlark.MakeInt(1)
-			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "key", &k, "by?", &by); err != nil {
+			k, by, err := unpackIncr(b, args, kwargs)
+			if err != nil {
 				return nil, err
 			}
 			key, err := globalsKey(k)
 			if err != nil {
 				return nil, err
 			}
-			switch by.(type) {
-			case starlark.Int, starlark.Float:
-			default:
-				return nil, fmt.Errorf("%s: by must be a number, not %s", b.Name(), by.Type())
-			}
 			v.lock()
 			defer v.unlock()
-			old, ok := v.g.m[key]
-			if !ok {
-				old = starlark.MakeInt(0)
-			}
-			n, err := starlark.Binary(syntax.PLUS, old, by)
+			old, found := v.g.m[key]
+			n, err := incremented(b, old, found, by)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", b.Name(), err)
+				return nil, err
 			}
 			v.g.m[key] = n
 			return n, nil
