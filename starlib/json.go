@@ -13,6 +13,7 @@ import (
 	starjson "go.starlark.net/lib/json"
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
+	"go.starlark.net/syntax"
 )
 
 // module.json: dumps with Python's json.dumps output (default separators
@@ -33,6 +34,9 @@ type JSONOptions struct {
 	HasIndent       bool
 	SortKeys        bool
 	EnsureASCII     bool
+	// HTMLSafe also escapes < > & ' (as \u003c ...), like Jinja's tojson,
+	// so the output can sit inside HTML or a quoted attribute.
+	HTMLSafe bool
 }
 
 // DefaultJSON are Python's json.dumps defaults.
@@ -124,13 +128,16 @@ func appendJSON(b []byte, v starlark.Value, o *JSONOptions, depth int) ([]byte, 
 	case starlark.Float:
 		return appendPyFloatJSON(b, float64(v)), nil
 	case starlark.String:
-		return appendJSONString(b, string(v), o.EnsureASCII), nil
+		return appendJSONString(b, string(v), o), nil
 	case *starlark.List:
 		return appendJSONSeq(b, v, v.Len(), o, depth)
 	case starlark.Tuple:
 		return appendJSONSeq(b, v, len(v), o, depth)
-	case *starlark.Dict:
-		return appendJSONDict(b, v, o, depth)
+	case starlark.IterableMapping: // dicts, sample rows, JSON objects
+		return appendJSONDict(b, v.Items(), o, depth)
+	case starlark.Bytes:
+	case starlark.Indexable: // other sequences (sample rows by index)
+		return appendJSONSeq(b, v, v.Len(), o, depth)
 	}
 	return b, fmt.Errorf("Object of type %s is not JSON serializable", v.Type())
 }
@@ -186,53 +193,63 @@ func jsonKey(k starlark.Value) (string, error) {
 	return "", fmt.Errorf("keys must be str, int, float, bool or None, not %s", k.Type())
 }
 
-func appendJSONDict(b []byte, d *starlark.Dict, o *JSONOptions, depth int) ([]byte, error) {
-	if d.Len() == 0 {
+func appendJSONDict(b []byte, items []starlark.Tuple, o *JSONOptions, depth int) ([]byte, error) {
+	if len(items) == 0 {
 		return append(b, "{}"...), nil
 	}
 	b = append(b, '{')
-	i := 0
 	var err error
-	if !o.SortKeys {
-		for _, it := range d.Items() {
-			k, v := it[0], it[1]
-			ks, ok := k.(starlark.String)
-			key := string(ks)
-			if !ok {
-				if key, err = jsonKey(k); err != nil {
-					return b, err
-				}
-			}
-			if b, err = appendJSONEntry(b, i, key, v, o, depth); err != nil {
-				return b, err
-			}
-			i++
-		}
-	} else {
-		type kv struct {
-			k string
-			v starlark.Value
-		}
-		pairs := make([]kv, 0, d.Len())
-		for _, it := range d.Items() {
+	if !o.SortKeys { // the per-event path: no extra allocation
+		for i, it := range items {
 			key, err := jsonKey(it[0])
 			if err != nil {
 				return b, err
 			}
-			pairs = append(pairs, kv{key, it[1]})
-		}
-		sort.SliceStable(pairs, func(i, j int) bool { return pairs[i].k < pairs[j].k })
-		for _, p := range pairs {
-			if b, err = appendJSONEntry(b, i, p.k, p.v, o, depth); err != nil {
+			if b, err = appendJSONEntry(b, i, key, it[1], o, depth); err != nil {
 				return b, err
 			}
-			i++
+		}
+		return closeJSONDict(b, o, depth), nil
+	}
+	type kv struct {
+		orig starlark.Value
+		k    string
+		v    starlark.Value
+	}
+	pairs := make([]kv, len(items))
+	numeric := true // every key an int or float: Python sorts them as numbers
+	for i, it := range items {
+		key, err := jsonKey(it[0])
+		if err != nil {
+			return b, err
+		}
+		pairs[i] = kv{it[0], key, it[1]}
+		switch it[0].(type) {
+		case starlark.Int, starlark.Float:
+		default:
+			numeric = false
 		}
 	}
+	sort.SliceStable(pairs, func(i, j int) bool {
+		if numeric {
+			lt, _ := starlark.Compare(syntax.LT, pairs[i].orig, pairs[j].orig)
+			return lt
+		}
+		return pairs[i].k < pairs[j].k
+	})
+	for i, p := range pairs {
+		if b, err = appendJSONEntry(b, i, p.k, p.v, o, depth); err != nil {
+			return b, err
+		}
+	}
+	return closeJSONDict(b, o, depth), nil
+}
+
+func closeJSONDict(b []byte, o *JSONOptions, depth int) []byte {
 	if o.HasIndent {
 		b = appendNewline(b, o, depth)
 	}
-	return append(b, '}'), nil
+	return append(b, '}')
 }
 
 func appendJSONEntry(b []byte, i int, k string, v starlark.Value, o *JSONOptions, depth int) ([]byte, error) {
@@ -242,7 +259,7 @@ func appendJSONEntry(b []byte, i int, k string, v starlark.Value, o *JSONOptions
 	if o.HasIndent {
 		b = appendNewline(b, o, depth+1)
 	}
-	b = appendJSONString(b, k, o.EnsureASCII)
+	b = appendJSONString(b, k, o)
 	b = append(b, o.KeySep...)
 	return appendJSON(b, v, o, depth+1)
 }
@@ -255,12 +272,13 @@ func appendU(b []byte, r rune) []byte {
 
 // appendJSONString quotes s like Python's json (lowercase \u escapes,
 // surrogate pairs beyond the BMP when ensureASCII).
-func appendJSONString(b []byte, s string, ensureASCII bool) []byte {
+func appendJSONString(b []byte, s string, o *JSONOptions) []byte {
+	ensureASCII := o.EnsureASCII
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < 0x7F {
+		if c >= 0x20 && c != '"' && c != '\\' && c < 0x7F && !(o.HTMLSafe && htmlUnsafe(c)) {
 			i++
 			continue
 		}
@@ -319,6 +337,9 @@ func appendJSONString(b []byte, s string, ensureASCII bool) []byte {
 	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// htmlUnsafe are the bytes HTMLSafe escapes.
+func htmlUnsafe(c byte) bool { return c == '<' || c == '>' || c == '&' || c == '\'' }
 
 // appendPyFloatJSON appends f like Python's float.__repr__, with json's
 // spellings of the non-finite values.

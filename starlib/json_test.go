@@ -12,6 +12,7 @@ func TestJSONDumpsMatchesPython(t *testing.T) {
 			"{\n  \"a\": {\n    \"z\": []\n  },\n  \"b\": 1,\n  \"c\": {}\n}"},
 		{`json.dumps([1, {"a": "é"}], ensure_ascii=False, separators=(",", ":"))`, `[1,{"a":"é"}]`},
 		{`json.dumps({1: 2, 2.5: 3, None: 0})`, `{"1": 2, "2.5": 3, "null": 0}`},
+		{`json.dumps({10: "a", 9: "b", 2.5: "c"}, sort_keys=True)`, `{"2.5": "c", "9": "b", "10": "a"}`},
 		{`json.dumps((1, "two"))`, `[1, "two"]`},
 		{`json.dumps(123456789012345678901234567890)`, `123456789012345678901234567890`},
 		{`json.dumps(float("inf"))`, `Infinity`},
@@ -34,6 +35,20 @@ func TestJSONDumpsMatchesPython(t *testing.T) {
 		if _, err := evalExpr(t, 1, bad, nil); err == nil {
 			t.Errorf("%s: want an error", bad)
 		}
+	}
+}
+
+func TestAppendJSONHTMLSafe(t *testing.T) {
+	t.Parallel()
+	v := mustEval(t, `{"a": "<b attr='x'>&</b>"}`, nil)
+	opts := DefaultJSON
+	opts.HTMLSafe = true
+	b, err := AppendJSON(nil, v, &opts)
+	if want := `{"a": "\u003cb attr=\u0027x\u0027\u003e\u0026\u003c/b\u003e"}`; err != nil || string(b) != want {
+		t.Fatalf("got %s (%v), want %s", b, err, want)
+	}
+	if b, _ := AppendJSON(nil, v, &DefaultJSON); string(b) != `{"a": "<b attr='x'>&</b>"}` {
+		t.Fatalf("without HTMLSafe: %s", b)
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"go.starlark.net/starlark"
+
+	"github.com/eventum-generator/eventum-go/starlib"
 	"go.starlark.net/syntax"
 )
 
@@ -422,15 +424,19 @@ var builtinFilters = map[string]filterFn{
 		if err := unpack(name, args, kw, "value", &v, "indent?", &indent); err != nil {
 			return nil, err
 		}
-		ind := -1
+		// Jinja's tojson: json.dumps(sort_keys=True) with < > & ' escaped.
+		opts := starlib.JSONOptions{ItemSep: ", ", KeySep: ": ", SortKeys: true, EnsureASCII: true, HTMLSafe: true}
 		if indent != starlark.None {
 			n, err := intArg(indent, "indent")
 			if err != nil {
 				return nil, err
 			}
-			ind = n
+			opts.ItemSep, opts.Indent, opts.HasIndent = ",", strings.Repeat(" ", max(n, 0)), true
 		}
-		b, err := appendJSON(nil, v, ind, 0)
+		if IsUndefined(v) {
+			return nil, fmt.Errorf("Object of type Undefined is not JSON serializable")
+		}
+		b, err := starlib.AppendJSON(nil, v, &opts)
 		if err != nil {
 			return nil, err
 		}
