@@ -96,6 +96,14 @@ func intArg(v starlark.Value, what string) (int, error) {
 	return starlark.AsInt32(v)
 }
 
+// optIntArg is intArg for an argument that may be None (then dflt).
+func optIntArg(v starlark.Value, what string, dflt int) (int, error) {
+	if v == nil || v == starlark.None {
+		return dflt, nil
+	}
+	return intArg(v, what)
+}
+
 func randIntN(th *starlark.Thread, n int) int {
 	if r, ok := th.Local("rand").(*rand.Rand); ok && r != nil {
 		return r.IntN(n)
@@ -210,13 +218,9 @@ var builtinFilters = map[string]filterFn{
 		if err := unpack(name, args, kw, "value", &v, "old", &old, "new", &repl, "count?", &count); err != nil {
 			return nil, err
 		}
-		n := -1
-		if count != starlark.None {
-			c, err := intArg(count, "count")
-			if err != nil {
-				return nil, err
-			}
-			n = c
+		n, err := optIntArg(count, "count", -1)
+		if err != nil {
+			return nil, err
 		}
 		return starlark.String(strings.Replace(toStr(v), toStr(old), toStr(repl), n)), nil
 	},
@@ -679,13 +683,9 @@ var builtinFilters = map[string]filterFn{
 		if err := unpack(name, args, kw, "s", &v, "length?", &length, "killwords?", &killwords, "end?", &end, "leeway?", &leeway); err != nil {
 			return nil, err
 		}
-		lw := 5
-		if leeway != starlark.None {
-			n, err := intArg(leeway, "leeway")
-			if err != nil {
-				return nil, err
-			}
-			lw = n
+		lw, err := optIntArg(leeway, "leeway", 5)
+		if err != nil {
+			return nil, err
 		}
 		r := []rune(toStr(v))
 		endLen := runeLen(end)
