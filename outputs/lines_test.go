@@ -3,7 +3,7 @@ package outputs
 import (
 	"context"
 	"errors"
-	"path/filepath"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -96,8 +96,8 @@ func TestStreamCountsWhatReachedTheWriter(t *testing.T) {
 
 func TestFileWriteFailures(t *testing.T) {
 	t.Parallel()
-	if _, err := filepath.Abs("/dev/full"); err != nil {
-		t.Skip(err)
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skipf("this system has no /dev/full: %v", err)
 	}
 	t.Run("flush every write", func(t *testing.T) {
 		t.Parallel()
