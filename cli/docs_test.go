@@ -93,7 +93,7 @@ func configKeys(t reflect.Type) []docKey {
 				path = prefix + "." + name
 			}
 			keys = append(keys, docKey{path: path, name: name, shared: shared})
-			walkType(f.Type, path, false)
+			walkType(f.Type, path, shared)
 		}
 	}
 	walkType(t, "", false)

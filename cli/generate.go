@@ -77,7 +77,8 @@ func generateCommand() *cli.Command {
 		&cli.IntFlag{Name: "queue.max-timestamp-batches", Value: d.MaxTimestampBatches, Usage: "depth of the input → event queue"},
 		&cli.IntFlag{Name: "queue.max-event-batches", Value: d.MaxEventBatches, Usage: "depth of the event → output queue"},
 		&cli.IntFlag{Name: "max-concurrency", Value: d.MaxConcurrency, Usage: "max concurrent output writes"},
-		&cli.Float64Flag{Name: "write-timeout", Value: d.WriteTimeout.Seconds(), Usage: "seconds before a slow output write is cancelled"},
+		&cli.Float64Flag{Name: "write-timeout", Value: d.WriteTimeout.Seconds(), Usage: "seconds one output write attempt may take before it is cancelled and retried"},
+		&cli.Float64Flag{Name: "stop-timeout", Value: d.StopTimeout.Seconds(), Usage: "seconds a graceful stop (Ctrl-C, SIGTERM) may spend delivering accepted events"},
 		&cli.BoolFlag{Name: "keep-order", Usage: "every output finishes a batch before the next starts"},
 		&cli.BoolFlag{Name: "progress", Usage: "print a progress line on stderr (default: in sample mode when stderr is a terminal)"},
 	)
@@ -157,6 +158,7 @@ func settingsFromFlags(c *cli.Context) (pipeline.Settings, error) {
 	s.MaxEventBatches = c.Int("queue.max-event-batches")
 	s.MaxConcurrency = c.Int("max-concurrency")
 	s.WriteTimeout = seconds(c.Float64("write-timeout"))
+	s.StopTimeout = seconds(c.Float64("stop-timeout"))
 	s.KeepOrder = c.Bool("keep-order")
 	s.Location = time.UTC
 	return s, s.Validate()
@@ -207,6 +209,7 @@ func runGenerate(c *cli.Context) error {
 	result := make(chan error, 1)
 	go func() { result <- gen.Run(ctx, abort) }()
 	var runErr error
+	abandoned := false
 	select {
 	case runErr = <-result:
 	case <-abort:
@@ -216,14 +219,35 @@ func runGenerate(c *cli.Context) error {
 		case runErr = <-result:
 		case <-time.After(abortGrace):
 			runErr = fmt.Errorf("%w (an output did not stop within %s)", pipeline.ErrAborted, abortGrace)
+			abandoned = true
 		}
 	}
 	close(done)
-	printSummary(stderr, gen, time.Since(start), progress)
-	if runErr != nil {
+	st := printSummary(stderr, gen, time.Since(start), progress, abandoned)
+	return runOutcome(runErr, st)
+}
+
+// ExitUndelivered is the exit code of a run that ended but did not deliver
+// every event (write_failed, format_failed, dropped, undelivered at stop).
+const ExitUndelivered = 3
+
+// runOutcome maps the end of a run to the process's exit: 1 for failures of
+// the run itself (an output that could not be opened, event plugin
+// failures), 3 when events were lost, 0 when every event arrived.
+func runOutcome(runErr error, st pipeline.Snapshot) error {
+	lost := st.Lost()
+	var re *pipeline.RunError
+	switch {
+	case runErr == nil && lost == 0:
+		return nil
+	case runErr == nil:
+		return cli.Exit(fmt.Sprintf("eventum: %d events were not delivered (see the summary above)", lost), ExitUndelivered)
+	case errors.As(runErr, &re):
 		return cli.Exit(fmt.Sprintf("eventum: %v", runErr), 1)
+	case errors.Is(runErr, pipeline.ErrAborted) || errors.Is(runErr, pipeline.ErrStopTimeout):
+		return cli.Exit(fmt.Sprintf("eventum: %v: %d events were not delivered", runErr, lost), ExitUndelivered)
 	}
-	return nil
+	return cli.Exit(fmt.Sprintf("eventum: %v", runErr), 1)
 }
 
 func isTerminal(w io.Writer) bool {
@@ -273,8 +297,11 @@ func humanRate(r float64) string {
 
 // printSummary always prints one final line: events produced, written per
 // output, elapsed time and rate.
-func printSummary(w io.Writer, gen *pipeline.Generator, elapsed time.Duration, clearLine bool) {
+func printSummary(w io.Writer, gen *pipeline.Generator, elapsed time.Duration, clearLine, abandoned bool) pipeline.Snapshot {
 	st := gen.Stats()
+	if abandoned {
+		st.SettleInFlight()
+	}
 	if clearLine {
 		fmt.Fprint(w, "\r\033[K")
 	}
@@ -290,11 +317,27 @@ func printSummary(w io.Writer, gen *pipeline.Generator, elapsed time.Duration, c
 	if st.SkippedPast > 0 {
 		fmt.Fprintf(&b, ", %d past timestamps skipped", st.SkippedPast)
 	}
+	if st.Unproduced > 0 {
+		fmt.Fprintf(&b, ", %d timestamps not produced (aborted)", st.Unproduced)
+	}
 	for _, o := range st.Outputs {
 		fmt.Fprintf(&b, "; %s: written %d, write_failed %d, format_failed %d", o.Name, o.Written, o.WriteFailed, o.FormatFailed)
+		if o.Dropped > 0 {
+			fmt.Fprintf(&b, ", dropped %d (queue full)", o.Dropped)
+		}
+		if o.Undelivered > 0 {
+			fmt.Fprintf(&b, " (%d of them undelivered at stop)", o.Undelivered)
+		}
+		if o.Retries > 0 {
+			fmt.Fprintf(&b, ", %d retries", o.Retries)
+		}
 	}
 	if st.Lag.Count > 0 {
 		fmt.Fprintf(&b, "; lag p50 %s p99 %s max %s", st.Lag.P50.Round(time.Microsecond), st.Lag.P99.Round(time.Microsecond), st.Lag.Max.Round(time.Microsecond))
 	}
+	if lost := st.Lost(); lost > 0 {
+		fmt.Fprintf(&b, "; NOT DELIVERED: %d events", lost)
+	}
 	fmt.Fprintln(w, b.String())
+	return st
 }

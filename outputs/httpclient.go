@@ -84,14 +84,6 @@ func readPrefix(r io.Reader) string {
 	return string(b)
 }
 
-// permanentError marks a failure that retrying cannot fix (4xx, bad certificate).
-type permanentError struct{ err error }
-
-func (e permanentError) Error() string { return e.err.Error() }
-func (e permanentError) Unwrap() error { return e.err }
-
-func permanent(err error) error { return permanentError{err} }
-
 // Backoff of the retries: the first wait, its growth cap, and the number of
 // attempts when ctx has no deadline.
 const (

@@ -15,11 +15,18 @@ import (
 type Output interface {
 	// Open connects, opens files, creates tables.
 	Open(ctx context.Context) error
-	// Write delivers payloads (in order) and returns how many were delivered.
-	// An error means payloads[written:] failed; the pipeline counts them as
-	// write_failed. ctx carries the write_timeout deadline. Implementations
-	// retry transient failures themselves within ctx.
-	Write(ctx context.Context, payloads []string) (written int, err error)
+	// Write makes one attempt to deliver payloads, in order. It returns n,
+	// the length of the prefix payloads[:n] that is settled: acknowledged by
+	// the sink, or refused as unusable (reported by a *RejectedError in err,
+	// counting only payloads of that prefix). With n < len(payloads) err
+	// says why the rest was not delivered; the pipeline retries
+	// payloads[n:] with the output's retry policy unless err is Permanent.
+	// A payload whose fate is unknown (a timeout after it was sent) must not
+	// be in the prefix. ctx carries the attempt's deadline (write_timeout,
+	// unless the output is SelfTimed) and an Attempt; it is cancelled at a
+	// hard stop. Write must not retry on its own beyond what one attempt
+	// means for its client.
+	Write(ctx context.Context, payloads []string) (n int, err error)
 	// Close flushes what is buffered and releases resources.
 	Close(ctx context.Context) error
 }
@@ -33,7 +40,15 @@ type Concurrent interface{ ConcurrentWrites() bool }
 type Common struct {
 	// Formatter formats events before they are written; each output documents its default.
 	Formatter *config.Raw `yaml:"formatter"`
+	// Retry is how a batch whose delivery failed for a transient reason is retried.
+	Retry RetryConfig `yaml:"retry"`
+	// OnFull is what happens to a batch when this output's queue is full:
+	// "block" (default: production waits) or "drop" (counted as dropped).
+	OnFull string `yaml:"on_full"`
 }
+
+// ValidateCommon implements plugin.CommonValidator.
+func (c *Common) ValidateCommon() error { return c.checkDelivery() }
 
 // LateFailer is implemented by outputs that accept payloads into a queue of
 // their own and deliver them later (baseplate): LateFailed is how many

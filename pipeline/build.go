@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/eventum-generator/eventum-go/config"
@@ -41,6 +42,8 @@ type Generator struct {
 	names    []string
 	stats    Stats
 	log      *slog.Logger
+	// stopExpired is set when a graceful stop outlasted StopTimeout.
+	stopExpired atomic.Bool
 }
 
 type outputSlot struct {
@@ -49,6 +52,10 @@ type outputSlot struct {
 	format     formatters.Formatter
 	counters   *OutputCounters
 	concurrent bool
+	selfTimed  bool           // Write is not bounded by write_timeout
+	policy     outputs.Policy // retries of a failed batch
+	dropFull   bool           // on_full: drop
+	seq        uint64         // batches handed out (output worker only)
 }
 
 // Build constructs every plugin of the generator file g. It reports every
@@ -135,7 +142,16 @@ func Build(g *config.Generator, o Options) (*Generator, error) {
 			name = fmt.Sprintf("%s#%d", p.Name, seen[p.Name])
 		}
 		c, _ := out.(outputs.Concurrent)
-		slot := &outputSlot{name: name, out: out, format: fm, counters: &OutputCounters{}, concurrent: c != nil && c.ConcurrentWrites()}
+		st, _ := out.(outputs.SelfTimed)
+		slot := &outputSlot{name: name, out: out, format: fm, counters: &OutputCounters{},
+			concurrent: c != nil && c.ConcurrentWrites(), selfTimed: st != nil && st.SelfTimed()}
+		if d, ok := cfg.(outputs.HasDelivery); ok {
+			ds := d.Delivery()
+			slot.policy = ds.Retry.Policy(s.Live)
+			slot.dropFull = ds.OnFull == outputs.OnFullDrop
+		} else {
+			slot.policy = outputs.RetryConfig{}.Policy(s.Live)
+		}
 		gen.outs = append(gen.outs, slot)
 		gen.names = append(gen.names, name)
 		gen.stats.Outputs = append(gen.stats.Outputs, slot.counters)

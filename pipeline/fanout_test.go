@@ -219,7 +219,7 @@ event:
   test-fanout-rows: {}
 output:
   - file: {path: %q, write_mode: overwrite}
-  - kafka: {bootstrap_servers: [%q], topic: events, request_timeout_ms: 1000, retry_backoff_ms: 20}
+  - kafka: {bootstrap_servers: [%q], topic: events, request_timeout_ms: 1000, retry_backoff_ms: 20, retry: {initial: 0.05, max: 0.2, budget: 3}}
   - postgres:
       dsn: %q
       table: %s
@@ -280,7 +280,7 @@ func TestFanoutBrokerDiesMidRun(t *testing.T) {
 	gate := &fanoutGate{at: fanoutEvents / 2, reached: make(chan struct{}), resume: make(chan struct{})}
 	s := fanoutSettings()
 	s.WriteTimeout = 2 * time.Second
-	s.CloseTimeout = 2 * time.Second // bounds the wait for kafka-go's retries at close
+	s.StopTimeout = 2 * time.Second
 	g := fanoutGenerator(t, dir, broker, schema+".events", s, map[string]any{"fanout-gate": gate})
 
 	// Mid-run: once half of the events are produced and Kafka took a quarter

@@ -91,7 +91,10 @@ func (p *echoProducer) Produce(ts int64, src int, out []string) ([]string, error
 type memConfig struct {
 	outputs.Common `yaml:",inline"`
 	Name           string  `yaml:"name"`
-	FailAll        bool    `yaml:"fail_all"`
+	FailAll        bool    `yaml:"fail_all"`   // every write fails for good
+	FailFor        int     `yaml:"fail_for"`   // the first N writes fail (transient)
+	MaxPer         int     `yaml:"max_per"`    // a write settles at most N payloads, then fails (transient)
+	SelfTimed      bool    `yaml:"self_timed"` // Write is not bounded by write_timeout
 	Delay          float64 `yaml:"delay"`
 	LateFailed     int64   `yaml:"late_failed"`
 }
@@ -102,8 +105,11 @@ var mem = struct {
 }{got: map[string][]string{}}
 
 type memOutput struct {
-	cfg    *memConfig
-	closed bool
+	cfg      *memConfig
+	closed   bool
+	mu       sync.Mutex
+	calls    int
+	attempts []outputs.Attempt
 }
 
 func (m *memOutput) Open(context.Context) error { return nil }
@@ -115,14 +121,28 @@ func (m *memOutput) Write(ctx context.Context, p []string) (int, error) {
 			return 0, ctx.Err()
 		}
 	}
+	m.mu.Lock()
+	m.calls++
+	calls := m.calls
+	m.attempts = append(m.attempts, outputs.AttemptFrom(ctx))
+	m.mu.Unlock()
 	if m.cfg.FailAll {
+		return 0, outputs.Permanent(errors.New("destination refuses"))
+	}
+	if calls <= m.cfg.FailFor {
 		return 0, errors.New("destination down")
 	}
+	n := len(p)
+	var err error
+	if m.cfg.MaxPer > 0 && n > m.cfg.MaxPer {
+		n, err = m.cfg.MaxPer, errors.New("short write")
+	}
 	mem.Lock()
-	mem.got[m.cfg.Name] = append(mem.got[m.cfg.Name], p...)
+	mem.got[m.cfg.Name] = append(mem.got[m.cfg.Name], p[:n]...)
 	mem.Unlock()
-	return len(p), nil
+	return n, err
 }
+func (m *memOutput) SelfTimed() bool             { return m.cfg != nil && m.cfg.SelfTimed }
 func (m *memOutput) Close(context.Context) error { m.closed = true; return nil }
 func (m *memOutput) LateFailed() int64           { return m.cfg.LateFailed }
 

@@ -60,6 +60,25 @@ func (g *Generator) Run(ctx context.Context, abort <-chan struct{}) error {
 		}()
 	}
 
+	// A graceful stop (ctx) has StopTimeout to deliver what was accepted;
+	// then the stop turns hard and what is left is counted as undelivered.
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-hard.Done():
+			return
+		}
+		t := time.NewTimer(g.settings.StopTimeout)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			g.stopExpired.Store(true)
+			g.log.Warn("stop timeout reached: giving up on undelivered events", "stop_timeout", g.settings.StopTimeout)
+			cancelHard()
+		case <-hard.Done():
+		}
+	}()
+
 	if err := g.openOutputs(hard); err != nil {
 		_ = g.Close() // the event plugin's resources (replay's file)
 		return err
@@ -95,7 +114,7 @@ func (g *Generator) Run(ctx context.Context, abort <-chan struct{}) error {
 	g.outputStage(hard, evQueue)
 	wg.Wait()
 
-	closeErr := g.closeOutputs()
+	closeErr := g.closeOutputs(hard)
 	if c, ok := g.producer.(scripts.Closer); ok {
 		if err := c.Close(); err != nil {
 			closeErr = errors.Join(closeErr, fmt.Errorf("event plugin: close: %w", err))
@@ -114,6 +133,9 @@ func (g *Generator) Run(ctx context.Context, abort <-chan struct{}) error {
 		default:
 		}
 	}
+	if g.stopExpired.Load() {
+		return ErrStopTimeout
+	}
 	if n := g.stats.ProduceFailed.Load(); n > 0 {
 		return &RunError{ProduceFailed: n}
 	}
@@ -122,6 +144,10 @@ func (g *Generator) Run(ctx context.Context, abort <-chan struct{}) error {
 
 // ErrAborted is returned by Run when abort was closed before it finished.
 var ErrAborted = errors.New("generator aborted: events in flight were dropped")
+
+// ErrStopTimeout is returned by Run when a graceful stop outlasted
+// StopTimeout and undelivered events were given up.
+var ErrStopTimeout = errors.New("stop timeout reached: undelivered events were given up")
 
 // RunError reports events that could not be produced.
 type RunError struct{ ProduceFailed int64 }
@@ -272,9 +298,14 @@ func (g *Generator) eventStage(ctx context.Context, in <-chan *inputs.Batch, out
 	logged := 0
 	exhausted := false
 	for b := range in {
-		if exhausted || ctx.Err() != nil {
+		if exhausted {
 			tsPool.Put(b)
 			continue // drain so the input stage can finish
+		}
+		if ctx.Err() != nil {
+			g.stats.Unproduced.Add(int64(b.Len()))
+			tsPool.Put(b)
+			continue
 		}
 		eb := pool.Get().(*eventBatch)
 		events := eb.events[:0]
@@ -289,6 +320,10 @@ func (g *Generator) eventStage(ctx context.Context, in <-chan *inputs.Batch, out
 					break
 				}
 				events = events[:n]
+				if ctx.Err() != nil { // cancelled by an abort: not the plugin's fault
+					g.stats.Unproduced.Add(int64(len(b.Times) - i))
+					break
+				}
 				g.stats.ProduceFailed.Add(1)
 				if logged < maxLoggedErrors {
 					logged++
@@ -317,6 +352,8 @@ func (g *Generator) eventStage(ctx context.Context, in <-chan *inputs.Batch, out
 // worker with its own queue so a fast output runs ahead of a slow one (up to
 // its queue depth); KeepOrder makes every output finish a batch before the
 // next is handed out. MaxConcurrency bounds writes in flight across outputs.
+// An output whose queue is full holds the stage up (on_full: block, so
+// production waits) or loses the batch (on_full: drop, counted).
 func (g *Generator) outputStage(ctx context.Context, in <-chan *eventBatch) {
 	sem := make(chan struct{}, g.settings.MaxConcurrency)
 	queues := make([]chan *eventBatch, len(g.outs))
@@ -329,10 +366,24 @@ func (g *Generator) outputStage(ctx context.Context, in <-chan *eventBatch) {
 			g.outputWorker(ctx, o, queues[i], sem)
 		}()
 	}
+	dropLogged := make([]bool, len(g.outs))
 	for eb := range in {
 		done := eb.done // read before the batch can be recycled
-		for _, q := range queues {
-			q <- eb
+		for i, q := range queues {
+			if !g.outs[i].dropFull {
+				q <- eb
+				continue
+			}
+			select {
+			case q <- eb:
+			default:
+				g.outs[i].counters.Dropped.Add(int64(len(eb.events)))
+				if !dropLogged[i] {
+					dropLogged[i] = true
+					g.log.Warn("output queue full: dropping batches (on_full: drop); counted as dropped", "output", g.outs[i].name)
+				}
+				eb.release()
+			}
 		}
 		if g.settings.KeepOrder {
 			<-done
@@ -344,52 +395,39 @@ func (g *Generator) outputStage(ctx context.Context, in <-chan *eventBatch) {
 	wg.Wait()
 }
 
+// outputWorker formats the batches of one output and delivers them, one at
+// a time or (concurrent outputs) several at once within MaxConcurrency.
+// After a hard stop the batches still queued are counted as undelivered
+// without being formatted.
 func (g *Generator) outputWorker(ctx context.Context, o *outputSlot, in <-chan *eventBatch, sem chan struct{}) {
 	var inflight sync.WaitGroup
 	fpool := sync.Pool{New: func() any { return &formatters.Formatted{} }}
-	logged := 0
-	var logMu sync.Mutex
-	logFail := func(msg string, args ...any) {
-		logMu.Lock()
-		defer logMu.Unlock()
-		if logged < maxLoggedErrors {
-			logged++
-			g.log.Error(msg, append([]any{"output", o.name}, args...)...)
-		}
-	}
+	lg := &outputLog{g: g, name: o.name}
 	for eb := range in {
+		if ctx.Err() != nil {
+			n := int64(len(eb.events))
+			o.counters.WriteFailed.Add(n)
+			o.counters.Undelivered.Add(n)
+			eb.release()
+			continue
+		}
 		f := fpool.Get().(*formatters.Formatted)
 		f.Reset()
 		o.format.Format(eb.events, f)
 		if f.Failed > 0 {
 			o.counters.FormatFailed.Add(int64(f.Failed))
 			for _, err := range f.Errors {
-				logFail("format failed", "error", err)
+				lg.fail("format failed", "error", err)
 			}
 		}
+		o.seq++
+		seq := o.seq
 		write := func() {
 			defer func() { <-sem }()
 			defer fpool.Put(f)
 			defer eb.release()
-			if len(f.Payloads) == 0 {
-				return
-			}
-			wctx, cancel := context.WithTimeout(ctx, g.settings.WriteTimeout)
-			n, err := o.out.Write(wctx, f.Payloads)
-			cancel()
-			n = min(max(n, 0), len(f.Payloads))
-			written := f.Events(n)
-			o.counters.Written.Add(int64(written))
-			if err != nil {
-				// Payloads the destination cannot use count as format_failed
-				// (the output logs them); the rest of the shortfall failed to write.
-				rest := f.Events(len(f.Payloads)) - written
-				rejected := min(outputs.Rejected(err), rest)
-				o.counters.FormatFailed.Add(int64(rejected))
-				if failed := rest - rejected; failed > 0 {
-					o.counters.WriteFailed.Add(int64(failed))
-					logFail("write failed", "events", failed, "error", err)
-				}
+			if len(f.Payloads) > 0 {
+				g.deliver(ctx, o, f, seq, lg)
 			}
 		}
 		sem <- struct{}{}
@@ -403,13 +441,130 @@ func (g *Generator) outputWorker(ctx context.Context, o *outputSlot, in <-chan *
 	inflight.Wait()
 }
 
+// deliver writes one formatted batch: attempt after attempt, each bounded
+// by write_timeout (unless the output is SelfTimed), with the output's
+// retry policy between them, until every payload is settled, the failure
+// is permanent, the retry budget is spent or the run stops hard. Every
+// event ends in exactly one counter.
+func (g *Generator) deliver(ctx context.Context, o *outputSlot, f *formatters.Formatted, seq uint64, lg *outputLog) {
+	payloads := f.Payloads
+	done := 0 // payloads[:done] are settled
+	start := time.Now()
+	var timer *time.Timer
+	for attempt := 1; ; attempt++ {
+		actx := outputs.WithAttempt(ctx, outputs.Attempt{Batch: seq, Offset: done, N: attempt})
+		cancel := context.CancelFunc(func() {})
+		if !o.selfTimed {
+			actx, cancel = context.WithTimeout(actx, g.settings.WriteTimeout)
+		}
+		n, err := o.out.Write(actx, payloads[done:])
+		cancel()
+		n = min(max(n, 0), len(payloads)-done)
+		settled := f.Events(done+n) - f.Events(done)
+		rejected := min(outputs.Rejected(err), settled)
+		o.counters.Written.Add(int64(settled - rejected))
+		o.counters.FormatFailed.Add(int64(rejected))
+		done += n
+		if done == len(payloads) {
+			if attempt > 1 {
+				lg.recovered(attempt)
+			}
+			return
+		}
+		if err == nil {
+			err = fmt.Errorf("output wrote %d of %d payloads without an error", n, len(payloads)-done+n)
+		}
+		rest := int64(f.Events(len(payloads)) - f.Events(done))
+		if ctx.Err() != nil {
+			o.counters.WriteFailed.Add(rest)
+			o.counters.Undelivered.Add(rest)
+			lg.fail("write abandoned: the run stopped", "events", rest, "error", err)
+			return
+		}
+		if outputs.IsPermanent(err) {
+			o.counters.WriteFailed.Add(rest)
+			lg.fail("write failed", "events", rest, "error", err)
+			return
+		}
+		wait := o.policy.Backoff(attempt)
+		if b := o.policy.Budget; b > 0 && time.Since(start)+wait > b {
+			o.counters.WriteFailed.Add(rest)
+			lg.fail("write failed: retry budget spent", "events", rest, "attempts", attempt, "budget", b, "error", err)
+			return
+		}
+		lg.retrying(attempt, wait, err)
+		o.counters.Retries.Add(1)
+		if timer == nil {
+			timer = time.NewTimer(wait)
+			defer timer.Stop()
+		} else {
+			timer.Reset(wait)
+		}
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			o.counters.WriteFailed.Add(rest)
+			o.counters.Undelivered.Add(rest)
+			lg.fail("write abandoned: the run stopped", "events", rest, "error", err)
+			return
+		}
+	}
+}
+
+// outputLog rate-limits one output's failure messages: the first few
+// failures, and at most one retry message per retryLogEvery.
+type outputLog struct {
+	g         *Generator
+	name      string
+	mu        sync.Mutex
+	failed    int
+	lastRetry time.Time
+	inRetry   bool
+}
+
+// retryLogEvery spaces the "retrying" messages of one output.
+const retryLogEvery = 5 * time.Second
+
+func (l *outputLog) fail(msg string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.failed < maxLoggedErrors {
+		l.failed++
+		l.g.log.Error(msg, append([]any{"output", l.name}, args...)...)
+		if l.failed == maxLoggedErrors {
+			l.g.log.Error("further failures of this output are counted, not logged", "output", l.name)
+		}
+	}
+}
+
+func (l *outputLog) retrying(attempt int, wait time.Duration, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.inRetry = true
+	if time.Since(l.lastRetry) < retryLogEvery {
+		return
+	}
+	l.lastRetry = time.Now()
+	l.g.log.Warn("write failed, retrying", "output", l.name, "attempt", attempt, "in", wait.Round(time.Millisecond), "error", err)
+}
+
+func (l *outputLog) recovered(attempts int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.inRetry {
+		l.inRetry = false
+		l.lastRetry = time.Time{}
+		l.g.log.Info("write succeeded after retrying", "output", l.name, "attempts", attempts)
+	}
+}
+
 func (g *Generator) openOutputs(ctx context.Context) error {
-	octx, cancel := context.WithTimeout(ctx, g.settings.WriteTimeout+g.settings.CloseTimeout)
+	octx, cancel := context.WithTimeout(ctx, g.settings.WriteTimeout+g.settings.StopTimeout)
 	defer cancel()
 	for i, o := range g.outs {
 		if err := o.out.Open(octx); err != nil {
 			// octx may be what expired: close the opened ones with a fresh one.
-			cctx, ccancel := context.WithTimeout(context.Background(), g.settings.CloseTimeout)
+			cctx, ccancel := context.WithTimeout(context.Background(), g.settings.StopTimeout)
 			for _, prev := range g.outs[:i] {
 				_ = prev.out.Close(cctx)
 			}
@@ -420,8 +575,17 @@ func (g *Generator) openOutputs(ctx context.Context) error {
 	return nil
 }
 
-func (g *Generator) closeOutputs() error {
-	ctx, cancel := context.WithTimeout(context.Background(), g.settings.CloseTimeout)
+// abortCloseTimeout bounds closing the outputs after a hard stop.
+const abortCloseTimeout = time.Second
+
+// closeOutputs flushes and closes every output, within StopTimeout (a short
+// while after a hard stop, whose ctx is hard).
+func (g *Generator) closeOutputs(hard context.Context) error {
+	d := g.settings.StopTimeout
+	if hard.Err() != nil {
+		d = abortCloseTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	var errs []error
 	var mu sync.Mutex

@@ -25,7 +25,8 @@ type Settings struct {
 	MaxEventBatches int
 	// MaxConcurrency limits concurrent output writes across all outputs.
 	MaxConcurrency int
-	// WriteTimeout bounds one output write.
+	// WriteTimeout bounds one attempt of an output write (not the delivery:
+	// a failed attempt is retried with the output's retry policy).
 	WriteTimeout time.Duration
 	// KeepOrder makes every output finish batch N before any starts batch N+1.
 	KeepOrder bool
@@ -33,8 +34,11 @@ type Settings struct {
 	Location *time.Location
 	// Seed seeds the generator's random source; nil picks a random seed.
 	Seed *uint64
-	// CloseTimeout bounds flushing and closing the outputs at shutdown.
-	CloseTimeout time.Duration
+	// StopTimeout bounds a graceful stop: from the stop request until every
+	// accepted event is delivered and the outputs are closed. What is still
+	// undelivered then is counted (write_failed, of which undelivered) and
+	// the run ends. It also bounds closing the outputs at the natural end.
+	StopTimeout time.Duration
 }
 
 // DefaultSettings are the documented defaults (the reference's).
@@ -49,7 +53,7 @@ func DefaultSettings() Settings {
 		MaxConcurrency:      100,
 		WriteTimeout:        10 * time.Second,
 		Location:            time.UTC,
-		CloseTimeout:        30 * time.Second,
+		StopTimeout:         30 * time.Second,
 	}
 }
 
@@ -68,6 +72,8 @@ func (s Settings) Validate() error {
 		return fmt.Errorf("max_concurrency must be at least 1, got %d", s.MaxConcurrency)
 	case s.WriteTimeout <= 0:
 		return fmt.Errorf("write_timeout must be positive, got %v", s.WriteTimeout)
+	case s.StopTimeout <= 0:
+		return fmt.Errorf("stop_timeout must be positive, got %v", s.StopTimeout)
 	case s.Location == nil:
 		return fmt.Errorf("timezone is not set")
 	}

@@ -8,10 +8,17 @@ import (
 )
 
 // OutputCounters are one output's counters.
+// Every event handed to an output ends in exactly one of Written,
+// WriteFailed, FormatFailed and Dropped; Undelivered is the part of
+// WriteFailed given up because the run stopped, Retries counts attempts
+// after the first.
 type OutputCounters struct {
 	Written      atomic.Int64
 	WriteFailed  atomic.Int64
 	FormatFailed atomic.Int64
+	Dropped      atomic.Int64
+	Undelivered  atomic.Int64
+	Retries      atomic.Int64
 }
 
 // Stats are a generator's live counters; read them with Snapshot.
@@ -20,6 +27,7 @@ type Stats struct {
 	SkippedPast   atomic.Int64 // live mode: timestamps dropped by skip_past
 	Produced      atomic.Int64 // events produced by the event plugin
 	ProduceFailed atomic.Int64 // timestamps whose produce call failed
+	Unproduced    atomic.Int64 // timestamps accepted but not produced because the run was aborted
 	Outputs       []*OutputCounters
 	lag           lagHistogram
 }
@@ -30,7 +38,16 @@ type OutputSnapshot struct {
 	Written      int64  `json:"written"`
 	WriteFailed  int64  `json:"write_failed"`
 	FormatFailed int64  `json:"format_failed"`
+	// Dropped counts events dropped because the output's queue was full (on_full: drop).
+	Dropped int64 `json:"dropped"`
+	// Undelivered is the part of WriteFailed given up because the run stopped.
+	Undelivered int64 `json:"undelivered"`
+	// Retries counts delivery attempts after the first.
+	Retries int64 `json:"retries"`
 }
+
+// Lost is how many events this output did not deliver.
+func (o OutputSnapshot) Lost() int64 { return o.WriteFailed + o.FormatFailed + o.Dropped }
 
 // Snapshot is a consistent-enough copy of a generator's counters.
 type Snapshot struct {
@@ -38,11 +55,38 @@ type Snapshot struct {
 	SkippedPast   int64 `json:"skipped_past"`
 	Produced      int64 `json:"produced"`
 	ProduceFailed int64 `json:"produce_failed"`
+	// Unproduced counts timestamps accepted but never produced because the run was aborted.
+	Unproduced int64 `json:"unproduced"`
 	// Dropped counts timestamps whose events the event plugin discarded on purpose (dispatch.drop()).
 	Dropped int64            `json:"dropped"`
 	Outputs []OutputSnapshot `json:"outputs"`
 	// Lag is how late timestamps were released behind the wall clock (live mode).
 	Lag LagSnapshot `json:"lag"`
+}
+
+// Lost is how many events of the run did not arrive, summed over outputs:
+// failed to write or format, dropped by on_full, undelivered at stop; plus
+// timestamps never produced because the run was aborted. 0 means every
+// produced event reached every output.
+func (s Snapshot) Lost() int64 {
+	n := s.Unproduced
+	for _, o := range s.Outputs {
+		n += o.Lost()
+	}
+	return n
+}
+
+// SettleInFlight counts, for a run that was abandoned before it returned
+// (an aborted run whose output would not stop), every produced event that
+// an output has not settled as write_failed and undelivered.
+func (s *Snapshot) SettleInFlight() {
+	for i := range s.Outputs {
+		o := &s.Outputs[i]
+		if rest := s.Produced - o.Written - o.Lost(); rest > 0 {
+			o.WriteFailed += rest
+			o.Undelivered += rest
+		}
+	}
 }
 
 // LagSnapshot summarises release lag in live mode.
@@ -117,6 +161,7 @@ func (s *Stats) Snapshot(names []string) Snapshot {
 		SkippedPast:   s.SkippedPast.Load(),
 		Produced:      s.Produced.Load(),
 		ProduceFailed: s.ProduceFailed.Load(),
+		Unproduced:    s.Unproduced.Load(),
 		Lag: LagSnapshot{
 			Count: s.lag.count.Load(),
 			P50:   s.lag.quantile(0.50),
@@ -130,6 +175,9 @@ func (s *Stats) Snapshot(names []string) Snapshot {
 			Written:      o.Written.Load(),
 			WriteFailed:  o.WriteFailed.Load(),
 			FormatFailed: o.FormatFailed.Load(),
+			Dropped:      o.Dropped.Load(),
+			Undelivered:  o.Undelivered.Load(),
+			Retries:      o.Retries.Load(),
 		})
 	}
 	return snap

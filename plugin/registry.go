@@ -70,6 +70,10 @@ func (r *Registry[T]) Names() []string {
 // plugin's position in the config file.
 type Validator interface{ Validate() error }
 
+// CommonValidator is implemented by configs that embed settings shared by
+// every plugin of a kind (an output's delivery keys); it runs before Validate.
+type CommonValidator interface{ ValidateCommon() error }
+
 // Decode looks up p.Name, decodes its settings strictly into a fresh config and
 // validates it. skip lists keys of p's mapping that the caller handles itself.
 func (r *Registry[T]) Decode(p config.Plugin, skip ...string) (Spec[T], any, error) {
@@ -80,6 +84,11 @@ func (r *Registry[T]) Decode(p config.Plugin, skip ...string) (Spec[T], any, err
 	cfg := spec.NewConfig()
 	if err := p.Decode(cfg, skip...); err != nil {
 		return spec, nil, err
+	}
+	if v, ok := cfg.(CommonValidator); ok {
+		if err := v.ValidateCommon(); err != nil {
+			return spec, nil, p.Errorf("%v", err)
+		}
 	}
 	if v, ok := cfg.(Validator); ok {
 		if err := v.Validate(); err != nil {
