@@ -18,6 +18,7 @@ import (
 
 	"github.com/eventum-generator/eventum-go/config"
 	"github.com/eventum-generator/eventum-go/pipeline"
+	"github.com/eventum-generator/eventum-go/plugin"
 	"github.com/eventum-generator/eventum-go/secrets"
 )
 
@@ -80,6 +81,7 @@ func generateCommand() *cli.Command {
 		&cli.Float64Flag{Name: "write-timeout", Value: d.WriteTimeout.Seconds(), Usage: "seconds before a slow output write is cancelled"},
 		&cli.BoolFlag{Name: "keep-order", Usage: "every output finishes a batch before the next starts"},
 		&cli.BoolFlag{Name: "progress", Usage: "print a progress line on stderr (default: in sample mode when stderr is a terminal)"},
+		&cli.BoolFlag{Name: "allow-subprocess", Value: true, Usage: "let templates run shell commands with subprocess.run (--allow-subprocess=false refuses templates that use it)"},
 	)
 	return &cli.Command{
 		Name:  "generate",
@@ -116,8 +118,9 @@ func loadGenerator(c *cli.Context, s pipeline.Settings) (*pipeline.Generator, er
 	if id == "" {
 		id = filepath.Base(gc.Dir)
 	}
+	noSubprocess := c.IsSet("allow-subprocess") && !c.Bool("allow-subprocess") // generate only
 	return pipeline.Build(gc, pipeline.Options{ID: id, Settings: s, Params: params, Logger: log,
-		Stdout: c.App.Writer, Stderr: c.App.ErrWriter})
+		Stdout: c.App.Writer, Stderr: c.App.ErrWriter, Configure: func(env *plugin.Env) { env.NoSubprocess = noSubprocess }})
 }
 
 func paramsFromFlags(c *cli.Context) (map[string]any, error) {
