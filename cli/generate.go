@@ -18,6 +18,7 @@ import (
 
 	"github.com/eventum-generator/eventum-go/config"
 	"github.com/eventum-generator/eventum-go/pipeline"
+	"github.com/eventum-generator/eventum-go/plugin"
 	"github.com/eventum-generator/eventum-go/secrets"
 )
 
@@ -81,6 +82,7 @@ func generateCommand() *cli.Command {
 		&cli.Float64Flag{Name: "stop-timeout", Value: d.StopTimeout.Seconds(), Usage: "seconds a graceful stop (Ctrl-C, SIGTERM) may spend delivering accepted events"},
 		&cli.BoolFlag{Name: "keep-order", Usage: "every output finishes a batch before the next starts"},
 		&cli.BoolFlag{Name: "progress", Usage: "print a progress line on stderr (default: in sample mode when stderr is a terminal)"},
+		&cli.BoolFlag{Name: "allow-subprocess", Value: true, Usage: "let templates run shell commands with subprocess.run (--allow-subprocess=false refuses templates that use it)"},
 	)
 	return &cli.Command{
 		Name:  "generate",
@@ -117,8 +119,9 @@ func loadGenerator(c *cli.Context, s pipeline.Settings) (*pipeline.Generator, er
 	if id == "" {
 		id = filepath.Base(gc.Dir)
 	}
+	noSubprocess := c.IsSet("allow-subprocess") && !c.Bool("allow-subprocess") // generate only
 	return pipeline.Build(gc, pipeline.Options{ID: id, Settings: s, Params: params, Logger: log,
-		Stdout: c.App.Writer, Stderr: c.App.ErrWriter})
+		Stdout: c.App.Writer, Stderr: c.App.ErrWriter, Configure: func(env *plugin.Env) { env.NoSubprocess = noSubprocess }})
 }
 
 func paramsFromFlags(c *cli.Context) (map[string]any, error) {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -77,7 +76,11 @@ func NewTemplateFormatter(c *TemplateFormatConfig, env *plugin.Env, batch bool) 
 	}
 	name, src := "<template>", c.Template
 	if p := c.Path + c.TemplatePath; p != "" {
-		b, err := os.ReadFile(env.Path(p))
+		key := "path"
+		if c.TemplatePath != "" {
+			key = "template_path"
+		}
+		b, err := env.ReadFile(key, p)
 		if err != nil {
 			return nil, err
 		}
@@ -89,7 +92,7 @@ func NewTemplateFormatter(c *TemplateFormatConfig, env *plugin.Env, batch bool) 
 	}
 	opts := jinja.Options{
 		Loader: func(n string) (string, error) {
-			b, err := os.ReadFile(env.Path(filepath.FromSlash(n)))
+			b, err := env.ReadFile("include", filepath.FromSlash(n))
 			return string(b), err
 		},
 		Globals:     []string{"module", "params"},

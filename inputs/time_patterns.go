@@ -170,7 +170,11 @@ func init() {
 		func(c *TimePatternsConfig, env *plugin.Env) (Input, error) {
 			tp := &timePatterns{}
 			for i, path := range c.Patterns {
-				p, err := loadPattern(env.Path(path), env)
+				data, err := env.ReadFile("patterns", path)
+				if err != nil {
+					return nil, fmt.Errorf("patterns[%d]: %w", i, err)
+				}
+				p, err := parsePattern(env.Path(path), data, env)
 				if err != nil {
 					return nil, fmt.Errorf("patterns[%d]: %w", i, err)
 				}
@@ -185,6 +189,11 @@ func loadPattern(path string, env *plugin.Env) (*pattern, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parsePattern(path, data, env)
+}
+
+// parsePattern reads the pattern file at path, already read into data.
+func parsePattern(path string, data []byte, env *plugin.Env) (*pattern, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -94,7 +93,7 @@ func (s *TimestampSource) load(env *plugin.Env) ([]int64, error) {
 		return times, nil
 	}
 	path := env.Path(s.Path)
-	f, err := os.Open(path)
+	f, err := env.Open("source", s.Path)
 	if err != nil {
 		return nil, fmt.Errorf("source: %w", err)
 	}

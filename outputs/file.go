@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,8 +91,12 @@ func init() {
 			if err != nil {
 				return nil, fmt.Errorf("separator: %w", err)
 			}
+			target, err := env.OutputFile("path", c.Path)
+			if err != nil {
+				return nil, err
+			}
 			return &File{
-				path: env.Path(c.Path), truncate: c.WriteMode == "overwrite", perm: fs.FileMode(c.FileMode),
+				path: target.Path(), target: target, truncate: c.WriteMode == "overwrite", perm: fs.FileMode(c.FileMode),
 				sep: sep, enc: enc, flushEvery: c.FlushInterval.D(), idle: c.CleanupInterval.D(),
 			}, nil
 		})
@@ -106,6 +109,7 @@ func init() {
 // is flushed, closed and recreated at the path.
 type File struct {
 	path       string
+	target     *plugin.OutputFile // every file operation goes through it (confinement)
 	truncate   bool
 	perm       fs.FileMode
 	sep        string
@@ -124,7 +128,7 @@ type File struct {
 
 // Open implements Output: it creates missing parent directories and opens the file.
 func (o *File) Open(context.Context) error {
-	if err := os.MkdirAll(filepath.Dir(o.path), 0o755); err != nil {
+	if err := o.target.MkdirParents(0o755); err != nil {
 		return fmt.Errorf("file output: create directory for %s: %w", o.path, err)
 	}
 	o.mu.Lock()
@@ -146,7 +150,7 @@ func (o *File) open(truncate bool) error {
 	if truncate {
 		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	}
-	f, err := os.OpenFile(o.path, flags, o.perm)
+	f, err := o.target.OpenFile(flags, o.perm)
 	if err != nil {
 		return fmt.Errorf("file output: open %s: %w", o.path, err)
 	}
@@ -199,7 +203,7 @@ func (o *File) tick() {
 // path no longer names the open file (o.mu held).
 func (o *File) ensureOpen() error {
 	if o.f != nil {
-		info, err := os.Stat(o.path)
+		info, err := o.target.Stat()
 		if err == nil && os.SameFile(info, o.info) {
 			return nil
 		}
@@ -207,7 +211,7 @@ func (o *File) ensureOpen() error {
 			return err
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(o.path), 0o755); err != nil {
+	if err := o.target.MkdirParents(0o755); err != nil {
 		return fmt.Errorf("file output: create directory for %s: %w", o.path, err)
 	}
 	return o.open(false)

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -241,7 +240,7 @@ func newKafka(cfg *KafkaConfig, env *plugin.Env) (Output, error) {
 func kafkaTLS(cfg *KafkaConfig, env *plugin.Env) (*tls.Config, error) {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12}
 	if cfg.SSLCAFile != "" {
-		pem, err := os.ReadFile(env.Path(cfg.SSLCAFile))
+		pem, err := readEnvFile(env, "ssl_cafile", cfg.SSLCAFile)
 		if err != nil {
 			return nil, fmt.Errorf("ssl_cafile: %w", err)
 		}
@@ -252,7 +251,7 @@ func kafkaTLS(cfg *KafkaConfig, env *plugin.Env) (*tls.Config, error) {
 		tc.RootCAs = pool
 	}
 	if cfg.SSLCertFile != "" {
-		cert, err := tls.LoadX509KeyPair(env.Path(cfg.SSLCertFile), env.Path(cfg.SSLKeyFile))
+		cert, err := loadKeyPair(env, "ssl_certfile", cfg.SSLCertFile, "ssl_keyfile", cfg.SSLKeyFile)
 		if err != nil {
 			return nil, fmt.Errorf("ssl_certfile/ssl_keyfile: %w", err)
 		}

@@ -270,6 +270,9 @@ type pgState struct {
 }
 
 func newPostgres(cfg *PostgresConfig, env *plugin.Env) (Output, error) {
+	if err := confinePostgresDSN(env, cfg.DSN); err != nil { // before the driver opens what it names
+		return nil, err
+	}
 	if _, err := cfg.poolConfig(); err != nil {
 		return nil, err
 	}

@@ -32,7 +32,7 @@ func (c *TLSConfig) check() error {
 func (c *TLSConfig) tlsConfig(env *plugin.Env) (*tls.Config, error) {
 	cfg := &tls.Config{InsecureSkipVerify: !c.Verify, MinVersion: tls.VersionTLS12} //nolint:gosec // the user's choice, documented
 	if c.CACert != "" {
-		pem, err := os.ReadFile(envPath(env, c.CACert))
+		pem, err := readEnvFile(env, "ca_cert", c.CACert)
 		if err != nil {
 			return nil, fmt.Errorf("ca_cert: %w", err)
 		}
@@ -43,7 +43,7 @@ func (c *TLSConfig) tlsConfig(env *plugin.Env) (*tls.Config, error) {
 		cfg.RootCAs = pool
 	}
 	if c.ClientCert != "" {
-		cert, err := tls.LoadX509KeyPair(envPath(env, c.ClientCert), envPath(env, c.ClientCertKey))
+		cert, err := loadKeyPair(env, "client_cert", c.ClientCert, "client_cert_key", c.ClientCertKey)
 		if err != nil {
 			return nil, fmt.Errorf("client_cert: %w", err)
 		}
@@ -52,10 +52,24 @@ func (c *TLSConfig) tlsConfig(env *plugin.Env) (*tls.Config, error) {
 	return cfg, nil
 }
 
-// envPath resolves p against the generator's directory (env may be nil).
-func envPath(env *plugin.Env, p string) string {
+// readEnvFile reads p relative to the generator's directory, through the
+// env's confinement (env may be nil); key names the setting.
+func readEnvFile(env *plugin.Env, key, p string) ([]byte, error) {
 	if env == nil {
-		return p
+		return os.ReadFile(p)
 	}
-	return env.Path(p)
+	return env.ReadFile(key, p)
+}
+
+// loadKeyPair is tls.LoadX509KeyPair reading both files with readEnvFile.
+func loadKeyPair(env *plugin.Env, certKey, certFile, keyKey, keyFile string) (tls.Certificate, error) {
+	cert, err := readEnvFile(env, certKey, certFile)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	key, err := readEnvFile(env, keyKey, keyFile)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.X509KeyPair(cert, key)
 }

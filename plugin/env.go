@@ -43,9 +43,18 @@ type Env struct {
 	// Globals is the state shared by all generators of the process
 	// (`globals` in scripts and templates); nil means a private one.
 	Globals *starlib.Globals
+	// Confine, when set, keeps the files the plugins read and write inside
+	// its directories (generators and previews run through the API). Plugins
+	// open files through Open, ReadFile and OutputFile, which apply it.
+	Confine *Confinement
+	// NoSubprocess disables `subprocess` in templates
+	// (generation.allow_subprocess: false, generate --allow-subprocess=false).
+	NoSubprocess bool
 }
 
 // Path resolves p against the generator directory unless it is absolute.
+// It does not apply Confine: plugins open files through Open, ReadFile and
+// OutputFile.
 func (e *Env) Path(p string) string {
 	if p == "" || filepath.IsAbs(p) {
 		return p

@@ -117,7 +117,8 @@ type Replay struct {
 	dec    *encoding.Decoder
 	chunk  int
 	f      *os.File
-	gz     *gzip.Reader // non-nil for a gzip file
+	openF  func() (*os.File, error) // opens the file (through the env's confinement)
+	gz     *gzip.Reader             // non-nil for a gzip file
 	r      *bufio.Reader
 	long   []byte // a line longer than the read buffer is gathered here
 	buf    []byte // the substituted line
@@ -146,6 +147,7 @@ func newReplay(c *ReplayConfig, env *plugin.Env) (Producer, error) {
 	p := &Replay{
 		path: env.Path(c.Path), re: re, group: group, format: c.TimestampFormat,
 		repeat: c.Repeat, loc: loc, log: env.Log(), dec: dec, chunk: chunk,
+		openF: func() (*os.File, error) { return env.Open("path", c.Path) },
 	}
 	if err := p.open(); err != nil {
 		return nil, err
@@ -157,7 +159,7 @@ func newReplay(c *ReplayConfig, env *plugin.Env) (Producer, error) {
 // file → gzip (when the file starts with the gzip magic) → decoder → buffer.
 func (p *Replay) open() error {
 	if p.f == nil {
-		f, err := os.Open(p.path)
+		f, err := p.openF()
 		if err != nil {
 			return fmt.Errorf("path: %w", err)
 		}

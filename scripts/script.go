@@ -66,7 +66,11 @@ type Script struct {
 }
 
 func newScript(cfg *ScriptConfig, env *plugin.Env) (Producer, error) {
-	return NewScript(env.Path(cfg.Path), env)
+	src, err := env.ReadFile("path", cfg.Path)
+	if err != nil {
+		return nil, fmt.Errorf("script: %w", err)
+	}
+	return compileScript(env.Path(cfg.Path), src, env)
 }
 
 // NewScript compiles and initialises the Starlark file at path (already
@@ -77,6 +81,10 @@ func NewScript(path string, env *plugin.Env) (*Script, error) {
 	if err != nil {
 		return nil, fmt.Errorf("script: %w", err)
 	}
+	return compileScript(path, src, env)
+}
+
+func compileScript(path string, src []byte, env *plugin.Env) (*Script, error) {
 	r, loc, g := envDefaults(env)
 	s := &Script{path: path, loc: loc, globals: g.View(), env: env, args: make(starlark.Tuple, 1), steps: maxStepsPerCall}
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -343,14 +342,14 @@ func frozenDict(m map[string]any) (*starlark.Dict, error) {
 
 // compile reads, compiles and instantiates one template.
 func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.StringDict, check *starlib.Module) (*templateItem, error) {
-	src, err := os.ReadFile(t.env.Path(e.Template))
+	src, err := t.env.ReadFile("template", e.Template)
 	if err != nil {
 		return nil, fmt.Errorf("%s.template: %w", key, err)
 	}
 	sources := map[string]string{e.Template: string(src)}
 	opts := jinja.Options{
 		Loader: func(name string) (string, error) {
-			b, err := os.ReadFile(t.env.Path(name))
+			b, err := t.env.ReadFile("include", name)
 			if err == nil {
 				sources[name] = string(b)
 			}
@@ -366,6 +365,9 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 	var errs []error
 	for _, name := range sortedKeys(keysOf(sources)) {
 		errs = append(errs, checkModuleRefs(name, sources[name], check)...)
+	}
+	if t.env.NoSubprocess && slices.Contains(tm.Globals(), "subprocess") {
+		errs = append(errs, fmt.Errorf("%s uses subprocess, which is disabled here (%s)", e.Template, subprocessDisabledHow))
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%s: %w", key, errors.Join(errs...))

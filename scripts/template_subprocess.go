@@ -28,9 +28,15 @@ const (
 	subprocessMaxOutput      = 8 << 20
 )
 
+// subprocessDisabledHow says where subprocess is switched off, for errors.
+const subprocessDisabledHow = "generation.allow_subprocess is false for eventum run, --allow-subprocess=false for eventum generate"
+
 func newSubprocess(env *plugin.Env) starlark.Value {
 	return &starlarkstruct.Module{Name: "subprocess", Members: starlark.StringDict{
 		"run": starlark.NewBuiltin("subprocess.run", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			if env.NoSubprocess { // templates using it are refused at build; this is the backstop
+				return nil, fmt.Errorf("%s: subprocess is disabled (%s)", b.Name(), subprocessDisabledHow)
+			}
 			return subprocessRun(env, b, args, kwargs)
 		}),
 	}}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"go.starlark.net/starlark"
 	"gopkg.in/yaml.v3"
 
 	"github.com/eventum-generator/eventum-go/config"
@@ -352,5 +353,59 @@ func TestEventArena(t *testing.T) {
 		if ev != want {
 			t.Fatalf("event %d changed: len %d, want len %d (%.20q…)", n, len(ev), len(want), ev)
 		}
+	}
+}
+
+// With subprocess disabled, a template that uses it (directly, in a macro or
+// through an include) is refused when it is built, with a clear error; the
+// others build and render. The module itself refuses to run as a backstop.
+func TestSubprocessDisabled(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{
+		"direct.jinja":  `{{ subprocess.run('id').stdout }}`,
+		"macro.jinja":   `{% macro m() %}{{ subprocess.run('id').stdout }}{% endmacro %}x`,
+		"include.jinja": `{% include "direct.jinja" %}`,
+		"plain.jinja":   `{{ 1 + 1 }}`,
+	}
+	build := func(name string) (*Template, error) {
+		t.Helper()
+		dir := t.TempDir()
+		for n, content := range files {
+			if err := os.WriteFile(filepath.Join(dir, n), []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte("templates:\n- a: {template: "+name+"}\n"), &n); err != nil {
+			t.Fatal(err)
+		}
+		env := templateEnv(dir, 1, [][]string{{}})
+		env.NoSubprocess = true
+		prod, _, err := Registry.Build(config.Plugin{Name: "template", File: "generator.yml", Path: "event.template", Node: n.Content[0]}, env)
+		if err != nil {
+			return nil, err
+		}
+		return prod.(*Template), nil
+	}
+	for _, name := range []string{"direct.jinja", "macro.jinja", "include.jinja"} {
+		_, err := build(name)
+		if err == nil || !strings.Contains(err.Error(), "uses subprocess, which is disabled") || !strings.Contains(err.Error(), "allow_subprocess") {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+	tm, err := build("plain.jinja")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := produceN(t, tm, 1)[0][0]; got != "2" {
+		t.Fatalf("plain template: %q", got)
+	}
+	run := newSubprocess(&plugin.Env{NoSubprocess: true}).(interface {
+		Attr(string) (starlark.Value, error)
+	})
+	fn, _ := run.Attr("run")
+	_, err = starlark.Call(&starlark.Thread{}, fn, starlark.Tuple{starlark.String("id")}, nil)
+	if err == nil || !strings.Contains(err.Error(), "subprocess is disabled") {
+		t.Fatalf("backstop: err = %v", err)
 	}
 }

@@ -1,13 +1,10 @@
 package server
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 )
@@ -23,7 +20,7 @@ type route struct {
 	response     string // 2xx response schema ("" none)
 	status       int    // success status (default 200)
 	errors       []int  // documented error statuses
-	public       bool   // no authentication (healthz)
+	public       bool   // no Host check, no authentication (healthz, openapi.json)
 	maxBody      int64  // body limit; 0 means server.max_body_bytes
 }
 
@@ -31,6 +28,8 @@ type route struct {
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	auth := newAuthenticator(a.Settings.Server)
+	hosts := newHostGuard(a.Settings.Server)
+	origins := newOriginGuard(a.Settings.Server)
 	for _, rt := range a.routes() {
 		rt := rt
 		limit := rt.maxBody
@@ -39,9 +38,7 @@ func (a *App) Handler() http.Handler {
 		}
 		h := http.Handler(rt.handler)
 		mux.Handle(rt.method+" "+rt.path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if !rt.public && !auth.allow(r) {
-				w.Header().Set("WWW-Authenticate", `Basic realm="eventum", charset="UTF-8"`)
-				writeError(w, http.StatusUnauthorized, "authentication required", nil)
+			if !rt.public && !a.guard(w, r, rt, auth, hosts, origins) {
 				return
 			}
 			if r.ContentLength > limit {
@@ -82,6 +79,40 @@ func (a *App) Handler() http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// guard runs the security checks of guard.go; it answers the refusal
+// itself and returns false.
+func (a *App) guard(w http.ResponseWriter, r *http.Request, rt route, auth *authenticator, hosts *hostGuard, origins *originGuard) bool {
+	if !hosts.allow(r) {
+		writeError(w, http.StatusForbidden, "host not allowed",
+			fmt.Sprintf("the Host header %q does not name this server: use localhost or 127.0.0.1, or add the name to server.allowed_hosts", r.Host))
+		return false
+	}
+	switch code, wait := auth.check(r); code {
+	case 0:
+	case http.StatusTooManyRequests:
+		w.Header().Set("Retry-After", retryAfterSeconds(wait))
+		writeError(w, code, "too many failed authentications", fmt.Sprintf("%d failures from this address in %s: retry after %s seconds", maxAuthFailures, authFailureWindow, retryAfterSeconds(wait)))
+		return false
+	default:
+		w.Header().Set("WWW-Authenticate", `Basic realm="eventum", charset="UTF-8"`)
+		writeError(w, code, "authentication required", nil)
+		return false
+	}
+	if !stateChanging(r.Method) {
+		return true
+	}
+	if !origins.allow(r) {
+		writeError(w, http.StatusForbidden, "cross-origin request refused",
+			fmt.Sprintf("Origin %q is not this server's: add it to server.allowed_origins to allow it", r.Header.Get("Origin")))
+		return false
+	}
+	if err := checkContentType(rt, r); err != nil {
+		writeError(w, http.StatusUnsupportedMediaType, "unsupported content type", err.Error())
+		return false
+	}
+	return true
 }
 
 // statusRecorder captures the status of the mux's own 404/405 answers.
@@ -172,62 +203,4 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	return true
-}
-
-// authRequired reports whether the API needs credentials: always, unless
-// the server is bound to a loopback address only.
-func authRequired(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return false
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip == nil || !ip.IsLoopback()
-}
-
-// checkAuth refuses to serve a non-loopback address without credentials.
-func checkAuth(s ServerSettings) error {
-	if authRequired(s.Host) && s.Auth.Token == "" && (s.Auth.User == "" || s.Auth.Password == "") {
-		return fmt.Errorf("server.host %q is not a loopback address: set server.auth.user and server.auth.password, or server.auth.token", s.Host)
-	}
-	return nil
-}
-
-// authenticator checks HTTP basic credentials or a bearer token. Secrets
-// are compared as SHA-256 digests in constant time.
-type authenticator struct {
-	required   bool
-	user, pass [32]byte
-	basic      bool
-	token      [32]byte
-	bearer     bool
-}
-
-func newAuthenticator(s ServerSettings) *authenticator {
-	a := &authenticator{required: authRequired(s.Host)}
-	if s.Auth.User != "" && s.Auth.Password != "" {
-		a.basic = true
-		a.user, a.pass = sha256.Sum256([]byte(s.Auth.User)), sha256.Sum256([]byte(s.Auth.Password))
-	}
-	if s.Auth.Token != "" {
-		a.bearer = true
-		a.token = sha256.Sum256([]byte(s.Auth.Token))
-	}
-	return a
-}
-
-// allow decides whether the request may proceed.
-func (a *authenticator) allow(r *http.Request) bool {
-	if !a.required {
-		return true
-	}
-	h := r.Header.Get("Authorization")
-	if a.bearer && len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		t := sha256.Sum256([]byte(strings.TrimSpace(h[7:])))
-		return subtle.ConstantTimeCompare(t[:], a.token[:]) == 1
-	}
-	if u, p, ok := r.BasicAuth(); ok && a.basic {
-		uh, ph := sha256.Sum256([]byte(u)), sha256.Sum256([]byte(p))
-		return subtle.ConstantTimeCompare(uh[:], a.user[:])&subtle.ConstantTimeCompare(ph[:], a.pass[:]) == 1
-	}
-	return false
 }

@@ -125,51 +125,71 @@ func TestRefusals(t *testing.T) {
 	}
 }
 
-// The auth decision: required unless bound to loopback; basic or bearer.
+// The auth decision: credentials are required whenever configured, whatever
+// the bind address; none are built in; a non-loopback bind needs them.
 func TestAuthDecision(t *testing.T) {
 	t.Parallel()
 	for host, want := range map[string]bool{
-		"127.0.0.1": false, "127.0.0.2": false, "::1": false, "[::1]": false, "localhost": false, "LOCALHOST": false,
-		"0.0.0.0": true, "::": true, "192.168.1.5": true, "example.com": true, "": true,
+		"127.0.0.1": true, "127.0.0.2": true, "::1": true, "[::1]": true, "localhost": true, "LOCALHOST": true,
+		"0.0.0.0": false, "::": false, "192.168.1.5": false, "example.com": false, "": false,
 	} {
-		if got := authRequired(host); got != want {
-			t.Errorf("authRequired(%q) = %v, want %v", host, got, want)
+		if got := isLoopbackHost(host); got != want {
+			t.Errorf("isLoopbackHost(%q) = %v, want %v", host, got, want)
 		}
+	}
+	if d := DefaultSettings(); hasCredentials(d.Server) {
+		t.Errorf("default settings carry credentials: %+v", d.Server.Auth)
 	}
 	basic := func(u, p string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(u+":"+p)) }
-	s := ServerSettings{Host: "0.0.0.0", Auth: AuthSettings{User: "admin", Password: "pw", Token: "tok"}}
-	auth := newAuthenticator(s)
+	for _, host := range []string{"127.0.0.1", "0.0.0.0"} {
+		s := ServerSettings{Host: host, Auth: AuthSettings{User: "admin", Password: "pw", Token: "tok"}}
+		auth := newAuthenticator(s)
+		for _, tc := range []struct {
+			header string
+			code   int
+		}{
+			{"", 401},
+			{basic("admin", "pw"), 0},
+			{basic("admin", "wrong"), 401},
+			{basic("other", "pw"), 401},
+			{basic("admin", ""), 401},
+			{"Bearer tok", 0},
+			{"bearer tok", 0},
+			{"Bearer wrong", 401},
+			{"Bearer ", 401},
+			{"Token tok", 401},
+		} {
+			r, _ := http.NewRequest("GET", "/api/generators/", nil)
+			r.RemoteAddr = "192.0.2.1:1234"
+			if tc.header != "" {
+				r.Header.Set("Authorization", tc.header)
+			}
+			if got, _ := auth.check(r); got != tc.code {
+				t.Errorf("host %s: check(%q) = %d, want %d", host, tc.header, got, tc.code)
+			}
+		}
+	}
+	// Without credentials every request passes and Authorization is ignored.
+	none := newAuthenticator(ServerSettings{Host: "127.0.0.1"})
+	r, _ := http.NewRequest("GET", "/", nil)
+	r.Header.Set("Authorization", basic("x", "y"))
+	if code, _ := none.check(r); code != 0 {
+		t.Errorf("no credentials configured: check = %d", code)
+	}
 	for _, tc := range []struct {
-		header string
-		ok     bool
+		s  ServerSettings
+		ok bool
 	}{
-		{"", false},
-		{basic("admin", "pw"), true},
-		{basic("admin", "wrong"), false},
-		{basic("other", "pw"), false},
-		{basic("admin", ""), false},
-		{"Bearer tok", true},
-		{"bearer tok", true},
-		{"Bearer wrong", false},
-		{"Bearer ", false},
-		{"Token tok", false},
+		{ServerSettings{Host: "0.0.0.0"}, false},
+		{ServerSettings{Host: "192.168.1.5", Auth: AuthSettings{User: "u"}}, false},
+		{ServerSettings{Host: "0.0.0.0", Auth: AuthSettings{Token: "t"}}, true},
+		{ServerSettings{Host: "0.0.0.0", Auth: AuthSettings{User: "u", Password: "p"}}, true},
+		{ServerSettings{Host: "127.0.0.1"}, true},
+		{ServerSettings{Host: "localhost"}, true},
 	} {
-		r, _ := http.NewRequest("GET", "/api/generators/", nil)
-		if tc.header != "" {
-			r.Header.Set("Authorization", tc.header)
+		if err := checkAuth(tc.s); (err == nil) != tc.ok {
+			t.Errorf("checkAuth(%+v) = %v, want ok=%v", tc.s, err, tc.ok)
 		}
-		if got := auth.allow(r); got != tc.ok {
-			t.Errorf("allow(%q) = %v, want %v", tc.header, got, tc.ok)
-		}
-	}
-	if !newAuthenticator(ServerSettings{Host: "127.0.0.1"}).allow(&http.Request{Header: http.Header{}}) {
-		t.Error("loopback without credentials refused")
-	}
-	if err := checkAuth(ServerSettings{Host: "0.0.0.0"}); err == nil {
-		t.Error("non-loopback bind without credentials accepted")
-	}
-	if err := checkAuth(ServerSettings{Host: "0.0.0.0", Auth: AuthSettings{Token: "t"}}); err != nil {
-		t.Error(err)
 	}
 }
 

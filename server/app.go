@@ -141,8 +141,11 @@ func slogLevel(s string) (slog.Level, error) {
 // LoadStartup reads the startup file and makes the manager match it:
 // generators are added and those with autostart are started. A bad entry
 // or a generator that fails to start is logged and returned in problems;
-// the others run. err is set when the file itself is unusable.
-func (a *App) LoadStartup() (problems []error, err error) {
+// the others run. err is set when the file itself is unusable. The
+// operator's generators are not confined (unless their entry says so).
+func (a *App) LoadStartup() (problems []error, err error) { return a.loadStartup(ByOperator) }
+
+func (a *App) loadStartup(by Caller) (problems []error, err error) {
 	entries, problems, err := LoadStartup(a.Settings.Path.Startup, a.Settings.Generation, config.Vars{Secret: a.keyring.Lookup})
 	if err != nil {
 		return nil, err
@@ -150,7 +153,7 @@ func (a *App) LoadStartup() (problems []error, err error) {
 	for _, p := range problems {
 		a.Log.Error("startup file: generator skipped", "error", p)
 	}
-	for _, err := range a.Manager.Sync(entries) {
+	for _, err := range a.Manager.Sync(entries, by) {
 		problems = append(problems, err)
 	}
 	return problems, nil
@@ -195,7 +198,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		ln = tls.NewListener(ln, cfg)
 	}
 	a.Log.Info("serving the API", "address", ln.Addr().String(), "tls", a.Settings.Server.SSL.Enabled,
-		"auth_required", authRequired(a.Settings.Server.Host))
+		"auth_required", hasCredentials(a.Settings.Server), "allow_subprocess", a.Settings.Generation.AllowSubprocess)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 

@@ -113,9 +113,9 @@ func (a *App) restartGenerator(w http.ResponseWriter, r *http.Request) {
 	a.startOrRestart(w, r, a.Manager.Restart)
 }
 
-func (a *App) startOrRestart(w http.ResponseWriter, r *http.Request, f func(string) error) {
+func (a *App) startOrRestart(w http.ResponseWriter, r *http.Request, f func(string, Caller) error) {
 	id := r.PathValue("id")
-	if err := f(id); err != nil {
+	if err := f(id, ByAPI); err != nil {
 		a.managerError(w, err)
 		return
 	}
@@ -188,7 +188,7 @@ func (a *App) bulkStart(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	running, notRunning := a.Manager.BulkStart(ids)
+	running, notRunning := a.Manager.BulkStart(ids, ByAPI)
 	writeJSON(w, http.StatusOK, bulkStartResponse{Running: nonNil(running), NotRunning: nonNil(notRunning)})
 }
 
@@ -223,6 +223,8 @@ func (a *App) managerError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusConflict, "generator already exists", err.Error())
 	case errors.Is(err, ErrActive):
 		writeError(w, http.StatusBadRequest, "generator must be stopped before updating", err.Error())
+	case errors.As(err, &se) && len(se.Outside) > 0:
+		writeError(w, http.StatusForbidden, "the generator names files outside the directories a generator run through the API may use", errorDetails(se.Err))
 	case errors.As(err, &se):
 		writeError(w, http.StatusUnprocessableEntity, "generator failed to start", errorDetails(se.Err))
 	default:
@@ -266,6 +268,7 @@ func (a *App) entryFromBody(w http.ResponseWriter, r *http.Request) (Entry, bool
 	if !a.checkEntryPath(w, e) {
 		return Entry{}, false
 	}
+	e.Confined = true // written through the API
 	return e, true
 }
 
@@ -322,16 +325,23 @@ func jsonNode(data []byte) (*yaml.Node, error) {
 	return n, nil
 }
 
-// setKey sets a string key of a mapping node.
-func setKey(n *yaml.Node, key, value string) {
+// setKey sets a string key of a mapping node (first, when it is new).
+func setKey(n *yaml.Node, key, value string) { setScalar(n, key, "!!str", value, false) }
+
+// setScalar sets key of a mapping node to a scalar with tag; a new key goes
+// first, or last with atEnd.
+func setScalar(n *yaml.Node, key, tag, value string, atEnd bool) {
+	v := &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == key {
-			n.Content[i+1] = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value}
+			n.Content[i+1] = v
 			return
 		}
 	}
-	n.Content = append([]*yaml.Node{
-		{Kind: yaml.ScalarNode, Tag: "!!str", Value: key},
-		{Kind: yaml.ScalarNode, Tag: "!!str", Value: value},
-	}, n.Content...)
+	k := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}
+	if atEnd {
+		n.Content = append(n.Content, k, v)
+		return
+	}
+	n.Content = append([]*yaml.Node{k, v}, n.Content...)
 }

@@ -48,6 +48,7 @@ type testApp struct {
 	url  string
 	logs *syncBuffer
 	stop func() error
+	auth string // Authorization header of every request that sets none
 }
 
 const defaultAppConfig = `
@@ -198,8 +199,24 @@ func (a *testApp) do(method, path string, body any, hdr ...string) response {
 	if err != nil {
 		a.t.Fatal(err)
 	}
+	if rd != nil {
+		// The API takes JSON, and raw bytes on the file routes; a test
+		// sending anything else says so in hdr.
+		if strings.Contains(path, "/file/") {
+			req.Header.Set("Content-Type", "application/octet-stream")
+		} else {
+			req.Header.Set("Content-Type", "application/json")
+		}
+	}
 	for i := 0; i+1 < len(hdr); i += 2 {
+		if strings.EqualFold(hdr[i], "Host") {
+			req.Host = hdr[i+1] // the client sends req.Host, not a Host header
+			continue
+		}
 		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	if a.auth != "" && req.Header.Get("Authorization") == "" {
+		req.Header.Set("Authorization", a.auth)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -52,7 +52,7 @@ func (a *App) instanceStop(w http.ResponseWriter, r *http.Request) {
 func (a *App) instanceRestart(w http.ResponseWriter, r *http.Request) {
 	a.Log.Info("restart requested through the API")
 	a.Manager.BulkRemove(a.Manager.IDs())
-	problems, err := a.LoadStartup()
+	problems, err := a.loadStartup(ByAPI)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "cannot load the startup file", errorDetails(err))
 		return

@@ -42,10 +42,13 @@ var (
 )
 
 // StartError is a generator that could not be built (bad config, unknown
-// plugin, missing secret); Details lists the problems.
+// plugin, missing secret, a path outside the directories of a confined
+// run); Err lists the problems.
 type StartError struct {
 	ID  string
 	Err error
+	// Outside lists the paths a confined run was refused (the API answers 403).
+	Outside []*plugin.OutsideError
 }
 
 func (e *StartError) Error() string { return fmt.Sprintf("generator %s: %v", e.ID, e.Err) }
@@ -68,6 +71,17 @@ type Manager struct {
 	order []string // ids in insertion order
 }
 
+// Caller is who asks for a generator to run: the operator (the startup
+// file when the application starts, SIGHUP) or the API. A run the API asks
+// for is confined (see confinement), as is one whose entry says so.
+type Caller int
+
+// The callers of Start, Restart, BulkStart and Sync.
+const (
+	ByOperator Caller = iota
+	ByAPI
+)
+
 type instance struct {
 	op sync.Mutex // serialises start/stop/restart of this generator
 
@@ -77,6 +91,7 @@ type instance struct {
 	startedAt time.Time
 	endedAt   time.Time
 	lastErr   string
+	confined  bool                // the current (or last) run is confined
 	gen       *pipeline.Generator // the current run, nil when none
 	cancel    context.CancelFunc
 	abort     chan struct{}
@@ -219,17 +234,17 @@ func (m *Manager) Remove(id string) error {
 
 // Start builds the generator and runs it in the background. Starting a
 // running generator does nothing. A config problem is a *StartError.
-func (m *Manager) Start(id string) error {
+func (m *Manager) Start(id string, by Caller) error {
 	inst, err := m.get(id)
 	if err != nil {
 		return err
 	}
 	inst.op.Lock()
 	defer inst.op.Unlock()
-	return m.start(inst)
+	return m.start(inst, by)
 }
 
-func (m *Manager) start(inst *instance) error {
+func (m *Manager) start(inst *instance, by Caller) error {
 	inst.mu.Lock()
 	if inst.removed {
 		id := inst.entry.ID
@@ -243,15 +258,21 @@ func (m *Manager) start(inst *instance) error {
 	inst.state = StateStarting
 	inst.lastErr = ""
 	e := inst.entry
+	confined := by == ByAPI || e.Confined
+	inst.confined = confined
 	inst.mu.Unlock()
 
-	gen, err := m.build(e)
+	gen, conf, err := m.build(e, confined)
 	if err != nil {
 		inst.mu.Lock()
 		inst.state, inst.lastErr, inst.endedAt = StateFailed, err.Error(), time.Now()
 		inst.mu.Unlock()
-		m.log.Error("generator failed to start", "generator", e.ID, "error", err)
-		return &StartError{ID: e.ID, Err: err}
+		m.log.Error("generator failed to start", "generator", e.ID, "confined", confined, "error", err)
+		se := &StartError{ID: e.ID, Err: err}
+		if conf != nil {
+			se.Outside = conf.Refused()
+		}
+		return se
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	abort, done := make(chan struct{}), make(chan struct{})
@@ -259,7 +280,7 @@ func (m *Manager) start(inst *instance) error {
 	inst.gen, inst.cancel, inst.abort, inst.done = gen, cancel, abort, done
 	inst.state, inst.startedAt, inst.endedAt = StateRunning, time.Now(), time.Time{}
 	inst.mu.Unlock()
-	m.log.Info("generator started", "generator", e.ID, "live_mode", e.LiveMode)
+	m.log.Info("generator started", "generator", e.ID, "live_mode", e.LiveMode, "confined", confined)
 
 	go func() {
 		defer close(done)
@@ -288,21 +309,51 @@ func (m *Manager) start(inst *instance) error {
 	return nil
 }
 
-// build loads and builds the generator of e.
-func (m *Manager) build(e Entry) (*pipeline.Generator, error) {
+// confinement is the Confinement of one confined run: files read inside
+// path.generators_dir, files written inside path.output_dir.
+func (m *Manager) confinement() *plugin.Confinement {
+	return &plugin.Confinement{Dir: m.settings.Path.GeneratorsDir, OutputDir: m.settings.Path.Output()}
+}
+
+// build loads and builds the generator of e. A confined build reads the
+// config file, and lets its plugins open files, only through the returned
+// Confinement (nil when not confined).
+func (m *Manager) build(e Entry, confined bool) (*pipeline.Generator, *plugin.Confinement, error) {
 	s, err := e.Generation.pipelineSettings()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.Live, s.SkipPast = e.LiveMode, e.SkipPast
-	gc, err := config.LoadGenerator(m.ConfigPath(e), config.Vars{Params: e.Params, Secret: m.secret})
-	if err != nil {
-		return nil, err
+	path := m.ConfigPath(e)
+	vars := config.Vars{Params: e.Params, Secret: m.secret}
+	var conf *plugin.Confinement
+	var gc *config.Generator
+	if confined {
+		conf = m.confinement()
+		data, err := conf.ReadFile("path", path)
+		if err != nil {
+			return nil, conf, fmt.Errorf("read config: %w", err)
+		}
+		doc, err := config.Parse(path, data, vars)
+		if err != nil {
+			return nil, conf, err
+		}
+		gc, err = doc.Generator()
+	} else {
+		gc, err = config.LoadGenerator(path, vars)
 	}
-	return pipeline.Build(gc, pipeline.Options{
+	if err != nil {
+		return nil, conf, err
+	}
+	gen, err := pipeline.Build(gc, pipeline.Options{
 		ID: e.ID, Settings: s, Params: e.Params, Logger: m.log,
-		Configure: func(env *plugin.Env) { env.Globals = m.globals },
+		Configure: func(env *plugin.Env) {
+			env.Globals = m.globals
+			env.Confine = conf
+			env.NoSubprocess = !e.AllowSubprocess
+		},
 	})
+	return gen, conf, err
 }
 
 // Stop stops the generator gracefully: inputs stop, events already accepted
@@ -341,7 +392,7 @@ func (inst *instance) stop(grace time.Duration, log *slog.Logger) {
 }
 
 // Restart stops the generator if it runs and starts it again.
-func (m *Manager) Restart(id string) error {
+func (m *Manager) Restart(id string, by Caller) error {
 	inst, err := m.get(id)
 	if err != nil {
 		return err
@@ -349,13 +400,13 @@ func (m *Manager) Restart(id string) error {
 	inst.op.Lock()
 	defer inst.op.Unlock()
 	inst.stop(m.stopGrace, m.log)
-	return m.start(inst)
+	return m.start(inst, by)
 }
 
 // BulkStart starts the listed generators concurrently; it returns the ids
 // running afterwards and the others (unknown ids included).
-func (m *Manager) BulkStart(ids []string) (running, notRunning []string) {
-	errs := m.each(ids, m.Start)
+func (m *Manager) BulkStart(ids []string, by Caller) (running, notRunning []string) {
+	errs := m.each(ids, func(id string) error { return m.Start(id, by) })
 	for i, id := range ids {
 		if errs[i] == nil && m.isRunning(id) {
 			running = append(running, id)
@@ -402,15 +453,17 @@ func (m *Manager) isRunning(id string) bool {
 // Status describes a generator's state. The boolean fields are the
 // original's; State says the same in one word.
 type Status struct {
-	State                 State      `json:"state"`
-	IsInitializing        bool       `json:"is_initializing"`
-	IsRunning             bool       `json:"is_running"`
-	IsEndedUp             bool       `json:"is_ended_up"`
-	IsEndedUpSuccessfully bool       `json:"is_ended_up_successfully"`
-	IsStopping            bool       `json:"is_stopping"`
-	StartedAt             *time.Time `json:"started_at"`
-	EndedAt               *time.Time `json:"ended_at,omitempty"`
-	Error                 string     `json:"error,omitempty"`
+	State                 State `json:"state"`
+	IsInitializing        bool  `json:"is_initializing"`
+	IsRunning             bool  `json:"is_running"`
+	IsEndedUp             bool  `json:"is_ended_up"`
+	IsEndedUpSuccessfully bool  `json:"is_ended_up_successfully"`
+	IsStopping            bool  `json:"is_stopping"`
+	// Confined: the current (or last) run is confined (see docs/server.md).
+	Confined  bool       `json:"confined"`
+	StartedAt *time.Time `json:"started_at"`
+	EndedAt   *time.Time `json:"ended_at,omitempty"`
+	Error     string     `json:"error,omitempty"`
 }
 
 // Info is a generator as listed by the API.
@@ -463,7 +516,7 @@ func (inst *instance) info() Info {
 
 // status needs inst.mu.
 func (inst *instance) status() Status {
-	s := Status{State: inst.state, Error: inst.lastErr}
+	s := Status{State: inst.state, Error: inst.lastErr, Confined: inst.confined}
 	s.IsInitializing = inst.state == StateStarting
 	s.IsRunning = inst.state == StateRunning || inst.state == StateStopping
 	s.IsStopping = inst.state == StateStopping
@@ -527,7 +580,7 @@ func (m *Manager) metrics() []metricsSample {
 // restart): generators no longer listed are stopped and removed; new ones
 // are added and started when autostart is set; changed ones are updated
 // and, when they were running, restarted. It returns the start errors.
-func (m *Manager) Sync(entries []Entry) []error {
+func (m *Manager) Sync(entries []Entry, by Caller) []error {
 	want := map[string]Entry{}
 	for _, e := range entries {
 		want[e.ID] = e
@@ -556,9 +609,9 @@ func (m *Manager) Sync(entries []Entry) []error {
 			var err error
 			switch {
 			case isNew[i] && e.Autostart:
-				err = m.Start(e.ID)
+				err = m.Start(e.ID, by)
 			case !isNew[i]:
-				err = m.syncEntry(e)
+				err = m.syncEntry(e, by)
 			}
 			if err != nil {
 				mu.Lock()
@@ -573,7 +626,7 @@ func (m *Manager) Sync(entries []Entry) []error {
 
 // syncEntry replaces a generator's entry from the startup file; a running one
 // is restarted with it (Update, for the API, refuses a running generator).
-func (m *Manager) syncEntry(e Entry) error {
+func (m *Manager) syncEntry(e Entry, by Caller) error {
 	inst, err := m.get(e.ID)
 	if err != nil {
 		return err
@@ -592,7 +645,7 @@ func (m *Manager) syncEntry(e Entry) error {
 	inst.entry = e
 	inst.mu.Unlock()
 	if running {
-		return m.start(inst)
+		return m.start(inst, by)
 	}
 	return nil
 }

@@ -21,7 +21,7 @@ func TestStartAfterRemoveDoesNotRunOrphan(t *testing.T) {
 		t.Fatal(err)
 	}
 	inst.op.Lock()
-	err = m.start(inst) // what Start does once Remove lets go of the instance
+	err = m.start(inst, ByAPI) // what Start does once Remove lets go of the instance
 	inst.op.Unlock()
 	inst.mu.Lock()
 	orphan := inst.gen != nil

@@ -39,7 +39,12 @@ func (a *App) openapi() map[string]any {
 			op["parameters"] = params
 		}
 		if rt.body != "" {
-			op["requestBody"] = map[string]any{"required": true, "content": content(rt.body)}
+			c := content(rt.body)
+			if rt.body == "binary" { // uploads: raw, or the original's form
+				c["multipart/form-data"] = map[string]any{"schema": map[string]any{"type": "object", "required": []string{"content"},
+					"properties": map[string]any{"content": map[string]any{"type": "string", "format": "binary"}}}}
+			}
+			op["requestBody"] = map[string]any{"required": true, "content": c}
 		}
 		ok := rt.status
 		if ok == 0 {
@@ -51,8 +56,11 @@ func (a *App) openapi() map[string]any {
 		}
 		responses := map[string]any{strconv.Itoa(ok): resp}
 		errs := rt.errors
-		if !rt.public {
-			errs = append(append([]int(nil), errs...), http.StatusUnauthorized)
+		if !rt.public { // the checks of guard.go: Host, credentials, failed logins
+			errs = append(append([]int(nil), errs...), http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests)
+			if stateChanging(rt.method) { // Origin, Content-Type
+				errs = append(errs, http.StatusUnsupportedMediaType)
+			}
 		}
 		for _, code := range errs {
 			responses[strconv.Itoa(code)] = map[string]any{

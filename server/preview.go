@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -107,18 +107,25 @@ func (a *App) preview(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	vars := config.Vars{Params: req.Params, Secret: a.keyring.Lookup}
-	ev, status, err := a.previewEventPlugin(dir, name, req.Event, vars)
+	// A preview is confined: every file it reads is inside the generators directory.
+	conf := a.Manager.confinement()
+	ev, status, err := a.previewEventPlugin(dir, name, req.Event, vars, conf)
 	if err != nil {
+		if len(conf.Refused()) > 0 {
+			status = http.StatusForbidden
+		}
 		writeError(w, status, "cannot build the event plugin", errorDetails(err))
 		return
 	}
 
 	env := &plugin.Env{
 		ID: "preview", Dir: dir, Location: loc, Now: time.Now().In(loc), Live: false,
-		Rand:    rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
-		Params:  req.Params,
-		Logger:  slog.New(slog.DiscardHandler),
-		Globals: starlib.NewGlobals(), // a preview never touches the running generators' globals
+		Rand:         rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
+		Params:       req.Params,
+		Logger:       slog.New(slog.DiscardHandler),
+		Globals:      starlib.NewGlobals(), // a preview never touches the running generators' globals
+		Confine:      conf,
+		NoSubprocess: !a.Settings.Generation.AllowSubprocess,
 	}
 	src := make([]int, len(req.Timestamps))
 	for i, p := range req.Timestamps {
@@ -131,6 +138,10 @@ func (a *App) preview(w http.ResponseWriter, r *http.Request) {
 	}
 	prod, _, err := scripts.Registry.Build(ev, env)
 	if err != nil {
+		if len(conf.Refused()) > 0 {
+			writeError(w, http.StatusForbidden, "the event plugin names files outside path.generators_dir", errorDetails(err))
+			return
+		}
 		writeError(w, http.StatusUnprocessableEntity, "cannot build the event plugin", errorDetails(err))
 		return
 	}
@@ -162,7 +173,7 @@ func (a *App) preview(w http.ResponseWriter, r *http.Request) {
 
 // previewEventPlugin finds the event plugin config: the fragment, or the
 // `event` of the directory's generator config.
-func (a *App) previewEventPlugin(dir, name string, fragment json.RawMessage, vars config.Vars) (config.Plugin, int, error) {
+func (a *App) previewEventPlugin(dir, name string, fragment json.RawMessage, vars config.Vars, conf *plugin.Confinement) (config.Plugin, int, error) {
 	if len(bytes.TrimSpace(fragment)) > 0 && string(bytes.TrimSpace(fragment)) != "null" {
 		node, err := jsonNode(fragment)
 		if err != nil {
@@ -190,10 +201,18 @@ func (a *App) previewEventPlugin(dir, name string, fragment json.RawMessage, var
 		return config.Plugin{}, http.StatusBadRequest, errors.New("give an `event` plugin config, or use /api/preview/{name}/event-plugin/produce")
 	}
 	file := filepath.Join(dir, a.Settings.Path.GeneratorConfigFilename)
-	if _, err := os.Stat(file); err != nil {
+	data, err := conf.ReadFile("path", file)
+	if errors.Is(err, fs.ErrNotExist) {
 		return config.Plugin{}, http.StatusNotFound, fmt.Errorf("no generator config in %q", name)
 	}
-	gc, err := config.LoadGenerator(file, vars)
+	if err != nil { // a refusal is answered 403 by the caller
+		return config.Plugin{}, http.StatusInternalServerError, err
+	}
+	doc, err := config.Parse(file, data, vars)
+	if err != nil {
+		return config.Plugin{}, http.StatusUnprocessableEntity, err
+	}
+	gc, err := doc.Generator()
 	if err != nil {
 		return config.Plugin{}, http.StatusUnprocessableEntity, err
 	}

@@ -50,6 +50,13 @@ type ServerSettings struct {
 	// generator directory get MaxUploadBytes (default 32 MiB).
 	MaxBodyBytes   int64 `yaml:"max_body_bytes" json:"max_body_bytes"`
 	MaxUploadBytes int64 `yaml:"max_upload_bytes" json:"max_upload_bytes"`
+	// AllowedHosts are Host header names accepted besides localhost,
+	// 127.0.0.1, ::1 and server.host (the port is ignored). Checked whenever
+	// no credentials are configured, and when the list is set.
+	AllowedHosts []string `yaml:"allowed_hosts" json:"allowed_hosts"`
+	// AllowedOrigins are browser origins (scheme://host[:port]) allowed to
+	// send state-changing requests besides the server's own.
+	AllowedOrigins []string `yaml:"allowed_origins" json:"allowed_origins"`
 }
 
 // Toggle is an `enabled` switch.
@@ -76,7 +83,8 @@ type SSLSettings struct {
 }
 
 // AuthSettings are the API credentials: HTTP basic with User/Password, or a
-// bearer Token. Values may come from the keyring: `password: ${secrets.api_password}`.
+// bearer Token (or both). Values may come from the keyring:
+// `password: ${secrets.api_password}`. None are built in.
 type AuthSettings struct {
 	User     string `yaml:"user" json:"user"`
 	Password string `yaml:"password" json:"-"`
@@ -92,6 +100,9 @@ type Generation struct {
 	KeepOrder      bool          `yaml:"keep_order" json:"keep_order"`
 	MaxConcurrency int           `yaml:"max_concurrency" json:"max_concurrency"`
 	WriteTimeout   Seconds       `yaml:"write_timeout" json:"write_timeout"`
+	// AllowSubprocess lets templates run shell commands (subprocess.run);
+	// default true. false is the first hardening step of a shared server.
+	AllowSubprocess bool `yaml:"allow_subprocess" json:"allow_subprocess"`
 }
 
 // BatchSettings: size null means no size limit (batches close on delay);
@@ -127,6 +138,17 @@ type PathSettings struct {
 	GeneratorsDir           string `yaml:"generators_dir" json:"generators_dir"`
 	KeyringCryptfile        string `yaml:"keyring_cryptfile" json:"keyring_cryptfile"`
 	GeneratorConfigFilename string `yaml:"generator_config_filename" json:"generator_config_filename"`
+	// OutputDir holds the files written by generators run through the API
+	// (file outputs); default: GeneratorsDir. The operator may widen it.
+	OutputDir string `yaml:"output_dir" json:"output_dir"`
+}
+
+// Output is OutputDir, or GeneratorsDir when it is not set.
+func (p PathSettings) Output() string {
+	if p.OutputDir == "" {
+		return p.GeneratorsDir
+	}
+	return p.OutputDir
 }
 
 // Seconds is a duration written in seconds (a number, or a Go duration
@@ -154,7 +176,6 @@ func DefaultSettings() Settings {
 	return Settings{
 		Server: ServerSettings{
 			Host: "127.0.0.1", Port: 9474,
-			Auth:           AuthSettings{User: "eventum", Password: "eventum"},
 			UI:             Toggle{Enabled: true},
 			API:            Toggle{Enabled: true},
 			MCP:            MCPSettings{Path: "/mcp"},
@@ -162,11 +183,12 @@ func DefaultSettings() Settings {
 			MaxUploadBytes: 32 << 20,
 		},
 		Generation: Generation{
-			Timezone:       "UTC",
-			Batch:          BatchSettings{Size: &size, Delay: secondsPtr(d.BatchDelay)},
-			Queue:          QueueSettings{MaxTimestampBatches: d.MaxTimestampBatches, MaxEventBatches: d.MaxEventBatches, MaxEventBytes: &maxBytes},
-			MaxConcurrency: d.MaxConcurrency,
-			WriteTimeout:   Seconds(d.WriteTimeout),
+			Timezone:        "UTC",
+			Batch:           BatchSettings{Size: &size, Delay: secondsPtr(d.BatchDelay)},
+			Queue:           QueueSettings{MaxTimestampBatches: d.MaxTimestampBatches, MaxEventBatches: d.MaxEventBatches, MaxEventBytes: &maxBytes},
+			MaxConcurrency:  d.MaxConcurrency,
+			WriteTimeout:    Seconds(d.WriteTimeout),
+			AllowSubprocess: true,
 		},
 		Log: LogSettings{Level: "info", ThirdPartyLevel: "warning", Format: "plain", MaxBytes: 10 << 20, Backups: 5},
 		Path: PathSettings{
@@ -218,6 +240,8 @@ func loadSettings(path string, secret func(string) (string, bool, error)) (*Sett
 	if s.Server.APIEnabled != nil {
 		s.Server.API.Enabled = *s.Server.APIEnabled
 	}
+	// The original's MCP host allow-list guards the same server here.
+	s.Server.AllowedHosts = append(s.Server.AllowedHosts, s.Server.MCP.AllowedHosts...)
 	s.resolvePaths(doc.Dir)
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -226,11 +250,17 @@ func loadSettings(path string, secret func(string) (string, bool, error)) (*Sett
 }
 
 func (s *Settings) resolvePaths(dir string) {
-	for _, p := range []*string{&s.Path.Logs, &s.Path.Startup, &s.Path.GeneratorsDir, &s.Path.KeyringCryptfile} {
+	for _, p := range []*string{&s.Path.Logs, &s.Path.Startup, &s.Path.GeneratorsDir, &s.Path.KeyringCryptfile, &s.Path.OutputDir} {
+		if *p == "" && p == &s.Path.OutputDir {
+			continue
+		}
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}
 		*p = filepath.Clean(*p)
+	}
+	if s.Path.OutputDir == "" {
+		s.Path.OutputDir = s.Path.GeneratorsDir
 	}
 }
 
@@ -254,6 +284,19 @@ func (s *Settings) Validate() error {
 	}
 	if (ssl.VerifyMode == "optional" || ssl.VerifyMode == "required") && ssl.CACert == "" {
 		errs = append(errs, errors.New("server.ssl.ca_cert is required to verify client certificates"))
+	}
+	if a := s.Server.Auth; (a.User == "") != (a.Password == "") {
+		errs = append(errs, errors.New("server.auth.user and server.auth.password must be set together"))
+	}
+	for _, h := range s.Server.AllowedHosts {
+		if h == "" || strings.ContainsAny(h, "/ *") {
+			errs = append(errs, fmt.Errorf("server.allowed_hosts: %q is not a host name or address (no scheme, path or wildcard)", h))
+		}
+	}
+	for _, o := range s.Server.AllowedOrigins {
+		if _, err := normalizeOrigin(o); err != nil {
+			errs = append(errs, fmt.Errorf("server.allowed_origins: %w", err))
+		}
 	}
 	if s.Server.MaxBodyBytes < 1 || s.Server.MaxUploadBytes < 1 {
 		errs = append(errs, errors.New("server.max_body_bytes and server.max_upload_bytes must be positive"))

@@ -53,8 +53,9 @@ func TestLoadSettingsTOMLAndDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s.Server.Port != 9999 || s.Server.UI.Enabled || s.Server.Auth.Token != "tok" || *s.Generation.Batch.Size != 10 ||
-		s.Path.GeneratorsDir != "/srv/generators" || s.Server.Auth.User != "eventum" || s.Generation.MaxConcurrency != 100 ||
-		s.Path.GeneratorConfigFilename != "generator.yml" || s.Server.MaxBodyBytes != 1<<20 {
+		s.Path.GeneratorsDir != "/srv/generators" || s.Server.Auth.User != "" || s.Generation.MaxConcurrency != 100 ||
+		s.Path.GeneratorConfigFilename != "generator.yml" || s.Server.MaxBodyBytes != 1<<20 ||
+		!s.Generation.AllowSubprocess || s.Path.OutputDir != "/srv/generators" {
 		t.Errorf("settings: %+v", s)
 	}
 	d := DefaultSettings()
@@ -74,6 +75,12 @@ func TestSettingsErrors(t *testing.T) {
 		{"log.level: loud\n", "log.level"},
 		{"server.ssl.enabled: true\n", "cert"},
 		{"path.generator_config_filename: ../x.yml\n", "generator_config_filename"},
+		{"server.auth.user: admin\n", "set together"},
+		{"server.auth.password: pw\n", "set together"},
+		{"server.allowed_hosts: [http://evil.example]\n", "allowed_hosts"},
+		{"server.allowed_origins: [evil.example]\n", "allowed_origins"},
+		{"server.allowed_origins: [\"ftp://evil.example\"]\n", "allowed_origins"},
+		{"server.allowed_origins: [\"https://evil.example/path\"]\n", "allowed_origins"},
 	} {
 		dir := t.TempDir()
 		writeFiles(t, dir, map[string]string{"eventum.yml": tc.src})

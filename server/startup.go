@@ -31,6 +31,10 @@ type Entry struct {
 	SkipPast bool `yaml:"skip_past" json:"skip_past"`
 	// Params are the generator's ${params.x}.
 	Params map[string]any `yaml:"params" json:"params"`
+	// Confined runs the generator confined even when the operator starts it
+	// (files read inside path.generators_dir, written inside
+	// path.output_dir). Entries written through the API always get true.
+	Confined bool `yaml:"confined" json:"confined"`
 	// Generation overrides the application's generation.* settings.
 	Generation `yaml:",inline"`
 }
@@ -77,6 +81,10 @@ func decodeEntry(file, path string, n *yaml.Node, base Generation) (Entry, error
 	}
 	if _, err := e.Generation.pipelineSettings(); err != nil {
 		errs = append(errs, &config.Error{File: file, Line: n.Line, Path: path, Msg: err.Error()})
+	}
+	if e.AllowSubprocess && !base.AllowSubprocess {
+		errs = append(errs, &config.Error{File: file, Line: n.Line, Path: joinKey(path, "allow_subprocess"),
+			Msg: "cannot be true when the application config sets generation.allow_subprocess: false"})
 	}
 	return e, errors.Join(errs...)
 }

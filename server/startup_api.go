@@ -67,6 +67,8 @@ func (a *App) startupNode(w http.ResponseWriter, r *http.Request) (*yaml.Node, b
 		return nil, false
 	}
 	setKey(node, "id", id)
+	// An entry written through the API runs confined, whoever starts it.
+	setScalar(node, "confined", "!!bool", "true", true)
 	e, err := decodeEntry("request body", "", node, a.Settings.Generation)
 	if err != nil {
 		writeError(w, http.StatusUnprocessableEntity, "invalid generator parameters", errorDetails(err))

@@ -96,6 +96,10 @@ func (t *Template) Name() string { return t.name }
 // Undefined (validate warns about them). Sorted.
 func (t *Template) Undefined() []string { return slices.Clone(t.undefined) }
 
+// Globals returns the names of Options.Globals the template (with what it
+// includes and imports) references. Sorted.
+func (t *Template) Globals() []string { return slices.Clone(t.globals) }
+
 type importInfo struct {
 	global  string
 	exports map[string]bool
