@@ -104,8 +104,8 @@ type instance struct {
 // totals accumulate counters over the runs of one generator, so the
 // Prometheus counters never go down when a generator is restarted.
 type totals struct {
-	timestamps, skippedPast, produced, produceFailed, dropped int64
-	outputs                                                   map[string]*pipeline.OutputSnapshot
+	timestamps, skippedPast, produced, produceFailed, dropped, unproduced int64
+	outputs                                                               map[string]*pipeline.OutputSnapshot
 }
 
 func (t *totals) add(s pipeline.Snapshot) {
@@ -114,6 +114,7 @@ func (t *totals) add(s pipeline.Snapshot) {
 	t.produced += s.Produced
 	t.produceFailed += s.ProduceFailed
 	t.dropped += s.Dropped
+	t.unproduced += s.Unproduced
 	if t.outputs == nil {
 		t.outputs = map[string]*pipeline.OutputSnapshot{}
 	}
@@ -126,6 +127,9 @@ func (t *totals) add(s pipeline.Snapshot) {
 		acc.Written += o.Written
 		acc.WriteFailed += o.WriteFailed
 		acc.FormatFailed += o.FormatFailed
+		acc.Dropped += o.Dropped
+		acc.Undelivered += o.Undelivered
+		acc.Retries += o.Retries
 	}
 }
 
@@ -141,8 +145,10 @@ func NewManager(s *Settings, globals *starlib.Globals, secret func(string) (stri
 	return &Manager{settings: s, globals: globals, secret: secret, log: log, stopGrace: DefaultStopGrace, gens: map[string]*instance{}}
 }
 
-// DefaultStopGrace bounds a graceful stop of one generator.
-const DefaultStopGrace = time.Minute
+// DefaultStopGrace is the backstop beyond a generator's stop_timeout: the
+// run ends itself once stop_timeout is spent, counting what it gave up;
+// only an output that ignores cancellation outlasts that, and is aborted.
+const DefaultStopGrace = 10 * time.Second
 
 // Globals is the store shared by the generators.
 func (m *Manager) Globals() *starlib.Globals { return m.globals }
@@ -369,9 +375,10 @@ func (m *Manager) Stop(id string) error {
 	return nil
 }
 
-func (inst *instance) stop(grace time.Duration, log *slog.Logger) {
+func (inst *instance) stop(backstop time.Duration, log *slog.Logger) {
 	inst.mu.Lock()
 	cancel, done, abort, id := inst.cancel, inst.done, inst.abort, inst.entry.ID
+	grace := inst.entry.StopTimeout.D() + backstop
 	if inst.gen != nil {
 		inst.state = StateStopping
 	}

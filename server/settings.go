@@ -100,6 +100,9 @@ type Generation struct {
 	KeepOrder      bool          `yaml:"keep_order" json:"keep_order"`
 	MaxConcurrency int           `yaml:"max_concurrency" json:"max_concurrency"`
 	WriteTimeout   Seconds       `yaml:"write_timeout" json:"write_timeout"`
+	// StopTimeout bounds a graceful stop: accepted events are delivered for
+	// at most this long, then counted as undelivered (docs/delivery.md).
+	StopTimeout Seconds `yaml:"stop_timeout" json:"stop_timeout"`
 	// AllowSubprocess lets templates run shell commands (subprocess.run);
 	// default true. false is the first hardening step of a shared server.
 	AllowSubprocess bool `yaml:"allow_subprocess" json:"allow_subprocess"`
@@ -188,6 +191,7 @@ func DefaultSettings() Settings {
 			Queue:           QueueSettings{MaxTimestampBatches: d.MaxTimestampBatches, MaxEventBatches: d.MaxEventBatches, MaxEventBytes: &maxBytes},
 			MaxConcurrency:  d.MaxConcurrency,
 			WriteTimeout:    Seconds(d.WriteTimeout),
+			StopTimeout:     Seconds(d.StopTimeout),
 			AllowSubprocess: true,
 		},
 		Log: LogSettings{Level: "info", ThirdPartyLevel: "warning", Format: "plain", MaxBytes: 10 << 20, Backups: 5},
@@ -346,5 +350,6 @@ func (g Generation) pipelineSettings() (pipeline.Settings, error) {
 	p.KeepOrder = g.KeepOrder
 	p.MaxConcurrency = g.MaxConcurrency
 	p.WriteTimeout = g.WriteTimeout.D()
+	p.StopTimeout = g.StopTimeout.D()
 	return p, p.Validate()
 }
