@@ -296,5 +296,5 @@ func printSummary(w io.Writer, gen *pipeline.Generator, elapsed time.Duration, c
 	if st.Lag.Count > 0 {
 		fmt.Fprintf(&b, "; lag p50 %s p99 %s max %s", st.Lag.P50.Round(time.Microsecond), st.Lag.P99.Round(time.Microsecond), st.Lag.Max.Round(time.Microsecond))
 	}
-	fmt.Fprintln(w, b.String())
+	fmt.Fprintln(w, config.Redact(b.String()))
 }

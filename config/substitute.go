@@ -25,6 +25,9 @@ type Vars struct {
 	// Secret looks a secret up by name; ok=false means it does not exist.
 	// Nil means: environment variables only.
 	Secret func(name string) (value string, ok bool, err error)
+	// Redactor records every secret value resolved, so that printed text
+	// never shows it; nil means the process's Secrets.
+	Redactor *Redactor
 }
 
 // SecretEnvPrefix prefixes the environment variables that hold secrets:
@@ -35,7 +38,12 @@ const SecretEnvPrefix = "EVENTUM_SECRET_"
 func SecretEnvName(name string) string { return SecretEnvPrefix + strings.ToUpper(name) }
 
 func (v Vars) secret(name string) (string, error) {
+	r := v.Redactor
+	if r == nil {
+		r = Secrets
+	}
 	if val, ok := os.LookupEnv(SecretEnvName(name)); ok {
+		r.Add(val)
 		return val, nil
 	}
 	if v.Secret != nil {
@@ -44,6 +52,7 @@ func (v Vars) secret(name string) (string, error) {
 			return "", fmt.Errorf("secret %q: %w", name, err)
 		}
 		if ok {
+			r.Add(val)
 			return val, nil
 		}
 	}

@@ -463,7 +463,7 @@ func (inst *instance) info() Info {
 
 // status needs inst.mu.
 func (inst *instance) status() Status {
-	s := Status{State: inst.state, Error: inst.lastErr}
+	s := Status{State: inst.state, Error: config.Redact(inst.lastErr)}
 	s.IsInitializing = inst.state == StateStarting
 	s.IsRunning = inst.state == StateRunning || inst.state == StateStopping
 	s.IsStopping = inst.state == StateStopping

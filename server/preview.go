@@ -154,7 +154,7 @@ func (a *App) preview(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if err != nil {
-			res.Errors = append(res.Errors, previewError{Index: i, Message: err.Error(), Context: map[string]any{}})
+			res.Errors = append(res.Errors, previewError{Index: i, Message: config.Redact(err.Error()), Context: map[string]any{}})
 		}
 	}
 	writeJSON(w, http.StatusOK, res)
