@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"time"
 
 	"go.starlark.net/starlark"
 
+	"github.com/eventum-generator/eventum-go/config"
 	"github.com/eventum-generator/eventum-go/plugin"
 	"github.com/eventum-generator/eventum-go/scripts/jinja"
 	"github.com/eventum-generator/eventum-go/starlib"
@@ -77,7 +77,7 @@ func NewTemplateFormatter(c *TemplateFormatConfig, env *plugin.Env, batch bool) 
 	}
 	name, src := "<template>", c.Template
 	if p := c.Path + c.TemplatePath; p != "" {
-		b, err := os.ReadFile(env.Path(p))
+		b, err := config.ReadFile(env.Path(p))
 		if err != nil {
 			return nil, err
 		}
@@ -89,7 +89,7 @@ func NewTemplateFormatter(c *TemplateFormatConfig, env *plugin.Env, batch bool) 
 	}
 	opts := jinja.Options{
 		Loader: func(n string) (string, error) {
-			b, err := os.ReadFile(env.Path(filepath.FromSlash(n)))
+			b, err := config.ReadFile(env.Path(filepath.FromSlash(n)))
 			return string(b), err
 		},
 		Globals:     []string{"module", "params"},

@@ -2,14 +2,15 @@ package inputs
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/eventum-generator/eventum-go/config"
 	"github.com/eventum-generator/eventum-go/plugin"
 )
 
@@ -94,13 +95,12 @@ func (s *TimestampSource) load(env *plugin.Env) ([]int64, error) {
 		return times, nil
 	}
 	path := env.Path(s.Path)
-	f, err := os.Open(path)
+	data, err := config.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("source: %w", err)
 	}
-	defer f.Close()
 	var times []int64
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(bytes.NewReader(data))
 	for line := 1; sc.Scan(); line++ {
 		v := strings.TrimSpace(sc.Text())
 		if v == "" {

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/segmentio/kafka-go/sasl/plain"
 	"github.com/segmentio/kafka-go/sasl/scram"
 
+	"github.com/eventum-generator/eventum-go/config"
 	"github.com/eventum-generator/eventum-go/plugin"
 )
 
@@ -241,7 +241,7 @@ func newKafka(cfg *KafkaConfig, env *plugin.Env) (Output, error) {
 func kafkaTLS(cfg *KafkaConfig, env *plugin.Env) (*tls.Config, error) {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12}
 	if cfg.SSLCAFile != "" {
-		pem, err := os.ReadFile(env.Path(cfg.SSLCAFile))
+		pem, err := config.ReadFile(env.Path(cfg.SSLCAFile))
 		if err != nil {
 			return nil, fmt.Errorf("ssl_cafile: %w", err)
 		}
@@ -252,7 +252,7 @@ func kafkaTLS(cfg *KafkaConfig, env *plugin.Env) (*tls.Config, error) {
 		tc.RootCAs = pool
 	}
 	if cfg.SSLCertFile != "" {
-		cert, err := tls.LoadX509KeyPair(env.Path(cfg.SSLCertFile), env.Path(cfg.SSLKeyFile))
+		cert, err := loadKeyPair(env.Path(cfg.SSLCertFile), env.Path(cfg.SSLKeyFile))
 		if err != nil {
 			return nil, fmt.Errorf("ssl_certfile/ssl_keyfile: %w", err)
 		}

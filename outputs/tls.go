@@ -4,8 +4,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"os"
 
+	"github.com/eventum-generator/eventum-go/config"
 	"github.com/eventum-generator/eventum-go/plugin"
 )
 
@@ -32,7 +32,7 @@ func (c *TLSConfig) check() error {
 func (c *TLSConfig) tlsConfig(env *plugin.Env) (*tls.Config, error) {
 	cfg := &tls.Config{InsecureSkipVerify: !c.Verify, MinVersion: tls.VersionTLS12} //nolint:gosec // the user's choice, documented
 	if c.CACert != "" {
-		pem, err := os.ReadFile(envPath(env, c.CACert))
+		pem, err := config.ReadFile(envPath(env, c.CACert))
 		if err != nil {
 			return nil, fmt.Errorf("ca_cert: %w", err)
 		}
@@ -43,13 +43,27 @@ func (c *TLSConfig) tlsConfig(env *plugin.Env) (*tls.Config, error) {
 		cfg.RootCAs = pool
 	}
 	if c.ClientCert != "" {
-		cert, err := tls.LoadX509KeyPair(envPath(env, c.ClientCert), envPath(env, c.ClientCertKey))
+		cert, err := loadKeyPair(envPath(env, c.ClientCert), envPath(env, c.ClientCertKey))
 		if err != nil {
 			return nil, fmt.Errorf("client_cert: %w", err)
 		}
 		cfg.Certificates = []tls.Certificate{cert}
 	}
 	return cfg, nil
+}
+
+// loadKeyPair is tls.LoadX509KeyPair with the files read within the cap
+// of config.ReadFile.
+func loadKeyPair(certFile, keyFile string) (tls.Certificate, error) {
+	cert, err := config.ReadFile(certFile)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	key, err := config.ReadFile(keyFile)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.X509KeyPair(cert, key)
 }
 
 // envPath resolves p against the generator's directory (env may be nil).

@@ -3,12 +3,12 @@ package scripts
 import (
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 
+	"github.com/eventum-generator/eventum-go/config"
 	"github.com/eventum-generator/eventum-go/plugin"
 	"github.com/eventum-generator/eventum-go/starlib"
 )
@@ -73,7 +73,7 @@ func newScript(cfg *ScriptConfig, env *plugin.Env) (Producer, error) {
 // resolved) for env. Syntax errors, top-level runtime errors and a missing
 // produce function are reported with the file name and line.
 func NewScript(path string, env *plugin.Env) (*Script, error) {
-	src, err := os.ReadFile(path)
+	src, err := config.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("script: %w", err)
 	}

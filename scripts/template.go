@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -343,14 +342,14 @@ func frozenDict(m map[string]any) (*starlark.Dict, error) {
 
 // compile reads, compiles and instantiates one template.
 func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.StringDict, check *starlib.Module) (*templateItem, error) {
-	src, err := os.ReadFile(t.env.Path(e.Template))
+	src, err := config.ReadFile(t.env.Path(e.Template))
 	if err != nil {
 		return nil, fmt.Errorf("%s.template: %w", key, err)
 	}
 	sources := map[string]string{e.Template: string(src)}
 	opts := jinja.Options{
 		Loader: func(name string) (string, error) {
-			b, err := os.ReadFile(t.env.Path(name))
+			b, err := config.ReadFile(t.env.Path(name))
 			if err == nil {
 				sources[name] = string(b)
 			}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -505,13 +504,13 @@ func loadSample(name string, c SampleConfig, env *plugin.Env) (*Sample, error) {
 		}
 		return itemsSample(name, items)
 	case "csv":
-		data, err := os.ReadFile(env.Path(n.Value))
+		data, err := config.ReadFile(env.Path(n.Value))
 		if err != nil {
 			return nil, err
 		}
 		return csvSample(name, n.Value, data, c)
 	case "json":
-		data, err := os.ReadFile(env.Path(n.Value))
+		data, err := config.ReadFile(env.Path(n.Value))
 		if err != nil {
 			return nil, err
 		}
