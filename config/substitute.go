@@ -11,6 +11,8 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 	"gopkg.in/yaml.v3"
+
+	"github.com/eventum-generator/eventum-go/starlib/guard"
 )
 
 // Vars resolves the ${...} expressions of config files. Each expression is a
@@ -282,7 +284,12 @@ func (v Vars) eval(expr string, used *[]string) (starlark.Value, error) {
 	}
 	thread := &starlark.Thread{Name: "config"}
 	thread.SetMaxExecutionSteps(100000)
-	val, err := starlark.EvalOptions(&syntax.FileOptions{}, thread, "${}", expr, env)
+	opts := &syntax.FileOptions{}
+	e, err := opts.ParseExpr("${}", expr, 0)
+	if err != nil {
+		return nil, err
+	}
+	val, err := starlark.EvalExprOptions(opts, thread, guard.Expr(e), env)
 	if err != nil {
 		var ee *starlark.EvalError
 		if errors.As(err, &ee) {

@@ -11,6 +11,7 @@ import (
 	"github.com/eventum-generator/eventum-go/config"
 	"github.com/eventum-generator/eventum-go/plugin"
 	"github.com/eventum-generator/eventum-go/starlib"
+	"github.com/eventum-generator/eventum-go/starlib/guard"
 )
 
 // ScriptConfig configures the script event plugin:
@@ -62,6 +63,8 @@ type Script struct {
 	env     *plugin.Env
 	args    starlark.Tuple // reused one-element argument tuple
 	steps   uint64         // step budget of one call
+	limits  Limits
+	guard   *callGuard
 	stop    stopReason
 }
 
@@ -77,8 +80,12 @@ func NewScript(path string, env *plugin.Env) (*Script, error) {
 	if err != nil {
 		return nil, fmt.Errorf("script: %w", err)
 	}
+	limits, err := DefaultLimits()
+	if err != nil {
+		return nil, fmt.Errorf("script: %w", err)
+	}
 	r, loc, g := envDefaults(env)
-	s := &Script{path: path, loc: loc, globals: g.View(), env: env, args: make(starlark.Tuple, 1), steps: maxStepsPerCall}
+	s := &Script{path: path, loc: loc, globals: g.View(), env: env, args: make(starlark.Tuple, 1), steps: limits.MaxSteps, limits: limits}
 
 	mod := starlib.NewModule(r, loc)
 	predeclared := starlark.StringDict{
@@ -94,15 +101,23 @@ func NewScript(path string, env *plugin.Env) (*Script, error) {
 		predeclared[name] = v
 	}
 
-	_, prog, err := starlark.SourceProgramOptions(scriptFileOptions, path, src, predeclared.Has)
+	f, err := scriptFileOptions.Parse(path, src, 0)
+	if err != nil {
+		return nil, fmt.Errorf("script: %w", err)
+	}
+	guard.File(f) // `*` checks the size of what it repeats
+	prog, err := starlark.FileProgram(f, predeclared.Has)
 	if err != nil {
 		return nil, fmt.Errorf("script: %w", err)
 	}
 
 	s.thread = newThread("script", path, env, &s.steps)
+	s.guard = newCallGuard(heapWatch, s.thread, limits.MaxHeap)
 	// Globals are deliberately not frozen: module-level dicts and lists are
 	// the script's own state across produce() calls.
+	s.guard.enter()
 	globals, err := prog.Init(s.thread, predeclared)
+	s.guard.leave()
 	s.releaseGlobals()
 	if err != nil {
 		return nil, s.wrap(err)
@@ -123,6 +138,13 @@ func NewScript(path string, env *plugin.Env) (*Script, error) {
 // Cancel stops the running or next produce() call with an error; it is
 // safe to call from any goroutine.
 func (s *Script) Cancel(reason string) { s.stop.cancel(s.thread, reason) }
+
+// SetLimits implements Limiter.
+func (s *Script) SetLimits(l Limits) {
+	l = l.withDefaults()
+	s.limits, s.steps = l, l.MaxSteps
+	s.guard.maxHeap.Store(l.MaxHeap)
+}
 
 func (s *Script) wrap(err error) error {
 	var ee *starlark.EvalError
@@ -147,8 +169,10 @@ func (s *Script) Produce(ts int64, src int, out []string) ([]string, error) {
 	_ = params.SetKey(keyTags, tags)
 	s.args[0] = params
 
+	s.guard.enter()
 	startCall(s.thread, s.steps, &s.stop)
 	res, err := starlark.Call(s.thread, s.fn, s.args, nil)
+	s.guard.leave()
 	s.args[0] = nil
 	s.releaseGlobals()
 	if err != nil {
@@ -156,6 +180,9 @@ func (s *Script) Produce(ts int64, src int, out []string) ([]string, error) {
 	}
 	switch res := res.(type) {
 	case starlark.String:
+		if len(res) > s.limits.MaxBytes {
+			return out, tooManyBytes("script", s.path, s.limits.MaxBytes)
+		}
 		return append(out, string(res)), nil
 	case *starlark.List:
 		return s.appendAll(out, res, res.Len())
@@ -166,12 +193,18 @@ func (s *Script) Produce(ts int64, src int, out []string) ([]string, error) {
 }
 
 func (s *Script) appendAll(out []string, seq starlark.Indexable, n int) ([]string, error) {
-	start := len(out)
+	if n > s.limits.MaxEvents {
+		return out, tooManyEvents("script", s.path, n, s.limits.MaxEvents)
+	}
+	start, size := len(out), 0
 	for i := 0; i < n; i++ {
 		str, ok := seq.Index(i).(starlark.String)
 		if !ok {
 			return out[:start], fmt.Errorf("script %s: produce returned a list whose element %d is a %s, not a string",
 				s.path, i, seq.Index(i).Type())
+		}
+		if size += len(str); size > s.limits.MaxBytes {
+			return out[:start], tooManyBytes("script", s.path, s.limits.MaxBytes)
 		}
 		out = append(out, string(str))
 	}

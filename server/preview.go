@@ -137,6 +137,9 @@ func (a *App) preview(w http.ResponseWriter, r *http.Request) {
 	if c, ok := prod.(scripts.Closer); ok {
 		defer c.Close()
 	}
+	if l, err := scripts.PreviewLimits(); err == nil {
+		scripts.SetLimits(prod, l) // tighter per-call budgets for previews
+	}
 	// A runaway template or script stops when the request ends (client
 	// gone, server shutting down) instead of using up every step budget.
 	if c, ok := prod.(interface{ Cancel(reason string) }); ok {
