@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/eventum-generator/eventum-go/starlib/guard"
 )
 
 // The files a generator names (its config, templates, scripts, samples,
@@ -35,7 +35,7 @@ var (
 func MaxFileBytes() (int64, error) {
 	maxFileBytesOnce.Do(func() {
 		if s, ok := os.LookupEnv(MaxFileBytesEnv); ok {
-			n, err := ParseByteSize(s)
+			n, err := guard.ParseSize(s)
 			if err != nil || n < 1 {
 				maxFileBytesErr = fmt.Errorf("%s=%q: expected a positive size such as 16777216 or 64MiB", MaxFileBytesEnv, s)
 				return
@@ -67,7 +67,7 @@ type FileTooLargeError struct {
 
 func (e *FileTooLargeError) Error() string {
 	return fmt.Sprintf("%s: the file is larger than %s, the limit on a config, template, script or sample file (raise it with %s)",
-		e.Path, FormatByteSize(e.Limit), MaxFileBytesEnv)
+		e.Path, guard.FormatSize(e.Limit), MaxFileBytesEnv)
 }
 
 // ReadFile reads the file at path whole, within the cap. A regular file
@@ -117,46 +117,4 @@ func readCapped(r io.Reader, name string, limit, size int64) ([]byte, error) {
 		return nil, &FileTooLargeError{Path: name, Limit: limit}
 	}
 	return b.Bytes(), nil
-}
-
-// ParseByteSize reads a size in bytes: an integer, optionally followed by
-// KiB, MiB or GiB (or K, M, G, KB, MB, GB, read as powers of 1024).
-func ParseByteSize(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	num := strings.TrimRightFunc(s, func(r rune) bool { return r >= 'A' && r <= 'z' })
-	unit := strings.ToLower(strings.TrimSpace(s[len(num):]))
-	n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("invalid size %q", s)
-	}
-	shift := 0
-	switch unit {
-	case "", "b":
-	case "k", "kb", "kib":
-		shift = 10
-	case "m", "mb", "mib":
-		shift = 20
-	case "g", "gb", "gib":
-		shift = 30
-	default:
-		return 0, fmt.Errorf("invalid size %q (units: KiB, MiB, GiB)", s)
-	}
-	if n < 0 || n > (1<<62)>>shift {
-		return 0, fmt.Errorf("invalid size %q", s)
-	}
-	return n << shift, nil
-}
-
-// FormatByteSize writes n as the largest whole KiB, MiB or GiB it is a
-// multiple of, else in bytes.
-func FormatByteSize(n int64) string {
-	for _, u := range []struct {
-		shift uint
-		name  string
-	}{{30, "GiB"}, {20, "MiB"}, {10, "KiB"}} {
-		if n >= 1<<u.shift && n%(1<<u.shift) == 0 {
-			return fmt.Sprintf("%d %s", n>>u.shift, u.name)
-		}
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

@@ -2,10 +2,8 @@ package scripts
 
 import (
 	"fmt"
-	"os"
-	"sync"
 
-	"github.com/eventum-generator/eventum-go/config"
+	"github.com/eventum-generator/eventum-go/starlib/guard"
 )
 
 // Limits bound one call of user code: a script's produce(), a template
@@ -20,45 +18,26 @@ type Limits struct {
 	MaxBytes int
 	// MaxSteps is the most Starlark steps one call may run.
 	MaxSteps uint64
-	// MaxHeap is the heap watchdog's limit: a call that has been running
-	// for a watchdog period (10 ms) while the process's Go heap grows past
-	// MaxHeap is cancelled. Zero turns the watchdog off for the producer.
+	// MaxHeap is the heap watchdog's limit (see starlib/guard): a call that
+	// has been running for a watchdog period (10 ms) while the process's Go
+	// heap grew past MaxHeap is cancelled. Zero turns the watchdog off for
+	// the producer.
 	MaxHeap uint64
 }
 
-// Documented defaults of Limits.
+// Documented defaults of Limits (MaxHeap: guard.DefaultMaxHeap, or
+// EVENTUM_MAX_HEAP_BYTES).
 const (
 	DefaultMaxEvents = 1_000_000
 	DefaultMaxBytes  = 64 << 20
 	DefaultMaxSteps  = 500_000_000
-	DefaultMaxHeap   = 384 << 20
-)
-
-// MaxHeapEnv overrides DefaultMaxHeap for the process, e.g.
-// EVENTUM_MAX_HEAP_BYTES=2GiB.
-const MaxHeapEnv = "EVENTUM_MAX_HEAP_BYTES"
-
-var (
-	envHeapOnce sync.Once
-	envHeap     uint64
-	envHeapErr  error
 )
 
 // DefaultLimits returns the documented defaults, with MaxHeap read from
 // EVENTUM_MAX_HEAP_BYTES when it is set (0 there turns the watchdog off).
 func DefaultLimits() (Limits, error) {
-	envHeapOnce.Do(func() {
-		envHeap = DefaultMaxHeap
-		if s, ok := os.LookupEnv(MaxHeapEnv); ok {
-			n, err := config.ParseByteSize(s)
-			if err != nil {
-				envHeapErr = fmt.Errorf("%s=%q: expected a size such as 1073741824 or 1GiB (0 turns the watchdog off)", MaxHeapEnv, s)
-				return
-			}
-			envHeap = uint64(n)
-		}
-	})
-	return Limits{MaxEvents: DefaultMaxEvents, MaxBytes: DefaultMaxBytes, MaxSteps: DefaultMaxSteps, MaxHeap: envHeap}, envHeapErr
+	heap, err := guard.MaxHeap()
+	return Limits{MaxEvents: DefaultMaxEvents, MaxBytes: DefaultMaxBytes, MaxSteps: DefaultMaxSteps, MaxHeap: heap}, err
 }
 
 // PreviewLimits are DefaultLimits tightened for requests of the preview
@@ -85,7 +64,7 @@ func SetLimits(p Producer, l Limits) bool {
 	return ok
 }
 
-// validate fills zero fields of l with the defaults (MaxHeap excepted:
+// withDefaults fills zero fields of l with the defaults (MaxHeap excepted:
 // zero turns the watchdog off).
 func (l Limits) withDefaults() Limits {
 	if l.MaxEvents <= 0 {
@@ -106,5 +85,5 @@ func tooManyEvents(kind, name string, n, limit int) error {
 }
 
 func tooManyBytes(kind, name string, limit int) error {
-	return fmt.Errorf("%s %s: the events of one call hold more than %s, the limit", kind, name, config.FormatByteSize(int64(limit)))
+	return fmt.Errorf("%s %s: the events of one call hold more than %s, the limit", kind, name, guard.FormatSize(int64(limit)))
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/eventum-generator/eventum-go/config"
+	"github.com/eventum-generator/eventum-go/starlib/guard"
 )
 
 func writeScript(t *testing.T, src string) *Script {
@@ -110,27 +111,6 @@ func TestFileCapNamesTheFile(t *testing.T) {
 	}
 }
 
-// testWatchdog is a watchdog reading a heap size the test sets.
-func testWatchdog() (*watchdog, *atomic.Uint64) {
-	var heap atomic.Uint64
-	w := &watchdog{period: time.Millisecond, heap: heap.Load}
-	return w, &heap
-}
-
-// watching reports whether w has seen the call g is running.
-func (w *watchdog) watching(g *callGuard) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	_, ok := w.guards[g]
-	return ok && g.seen&1 == 1 && g.seen == g.state.Load()
-}
-
-func (w *watchdog) isRunning() bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.running
-}
-
 // waitUntil polls cond (every millisecond) for up to 10 s.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -143,124 +123,50 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// The heap watchdog cancels a call that runs while the heap grows past
-// the limit, only that call (the next one runs), and not a long call
-// while the heap stays put above the limit.
-func TestHeapWatchdog(t *testing.T) {
+// Script and template calls are watched by the heap watchdog (behaviour
+// tested in starlib/guard): a call cancelled for memory fails with the
+// watchdog's reason, and the next call runs.
+func TestHeapWatchdogWiring(t *testing.T) {
 	t.Parallel()
-	const mib = 1 << 20
-	// Second 0 loops until cancelled; other seconds return at once.
-	const script = "def produce(params):\n" +
-		"    if params['timestamp'].second == 0:\n" +
-		"        while True:\n" +
-		"            pass\n" +
-		"    return 'ok'\n"
-	w, heap := testWatchdog()
-	heap.Store(100 * mib)
-	newProd := func() *Script {
-		sc := writeScript(t, script)
-		sc.guard = newCallGuard(w, sc.thread, 0)
-		sc.SetLimits(Limits{MaxHeap: 512 * mib})
-		return sc
-	}
-	type result struct {
-		err error
-	}
-	runLong := func(sc *Script) <-chan result {
-		done := make(chan result, 1)
-		go func() {
-			_, err := sc.Produce(start.UnixNano(), 0, nil)
-			done <- result{err}
-		}()
-		return done
-	}
-
-	t.Run("growth past the limit cancels the running calls", func(t *testing.T) {
-		a, b := newProd(), newProd()
-		da, db := runLong(a), runLong(b)
-		waitUntil(t, "the watchdog to watch both calls", func() bool { return w.watching(a.guard) && w.watching(b.guard) })
-		heap.Store(600 * mib)
-		for name, d := range map[string]<-chan result{"a": da, "b": db} {
-			r := <-d
-			if r.err == nil || !strings.Contains(r.err.Error(), "memory limit: the process heap grew to 600 MiB while this call ran (the limit is 512 MiB; raise it with EVENTUM_MAX_HEAP_BYTES)") {
-				t.Fatalf("%s: err = %v, want the memory limit", name, r.err)
-			}
-		}
-		heap.Store(100 * mib)
-		for _, sc := range []*Script{a, b} {
-			if out, err := sc.Produce(start.UnixNano()+1e9, 0, nil); err != nil || len(out) != 1 {
-				t.Fatalf("the call after the cancelled one: %q, %v", out, err)
-			}
-		}
-	})
-
-	t.Run("a heap above the limit that does not grow cancels nothing", func(t *testing.T) {
-		sc := newProd()
-		heap.Store(700 * mib)
-		d := runLong(sc)
-		waitUntil(t, "the watchdog to watch the call", func() bool { return w.watching(sc.guard) })
-		before, checks := w.cancels.Load(), w.checks.Load()
-		waitUntil(t, "20 watchdog periods", func() bool {
-			heap.Add(4096) // noise, no real growth
-			return w.checks.Load() > checks+20
-		})
-		sc.Cancel("test over")
-		if r := <-d; r.err == nil || !strings.Contains(r.err.Error(), "test over") {
-			t.Fatalf("err = %v, want the test's own cancel", r.err)
-		}
-		if n := w.cancels.Load() - before; n != 0 {
-			t.Fatalf("the watchdog cancelled %d calls", n)
-		}
-		heap.Store(100 * mib)
-	})
-
-	t.Run("MaxHeap 0 turns the watchdog off", func(t *testing.T) {
-		sc := newProd()
-		sc.SetLimits(Limits{MaxHeap: 0, MaxSteps: 1_000_000})
-		heap.Store(100 * mib)
-		d := runLong(sc)
-		heap.Store(900 * mib)
-		if r := <-d; r.err == nil || !strings.Contains(r.err.Error(), "steps") {
-			t.Fatalf("err = %v, want the step limit", r.err)
-		}
-		heap.Store(100 * mib)
-	})
-
-	t.Run("the watchdog stops when no call runs", func(t *testing.T) {
-		waitUntil(t, "the watchdog's goroutine to end", func() bool { return !w.isRunning() })
-		sc := newProd()
-		if out, err := sc.Produce(start.UnixNano()+1e9, 0, nil); err != nil || len(out) != 1 {
-			t.Fatalf("%q, %v", out, err)
-		}
-		if !w.isRunning() {
-			t.Fatal("a call did not start the watchdog")
-		}
-		waitUntil(t, "the watchdog's goroutine to end again", func() bool { return !w.isRunning() })
-	})
-}
-
-// The template plugin is watched the same way, its build (top level) too.
-func TestHeapWatchdogTemplate(t *testing.T) {
-	t.Parallel()
-	w, heap := testWatchdog()
-	heap.Store(1)
+	var heap atomic.Uint64
+	w := guard.NewWatchdog(time.Millisecond, heap.Load)
+	sc := writeScript(t, "def produce(params):\n"+
+		"    if params['timestamp'].second == 0:\n"+
+		"        while True:\n"+
+		"            pass\n"+
+		"    return 'ok'\n")
+	sc.call = w.Watch(sc.thread, 0)
 	tm := mustTemplate(t, map[string]string{"t.jinja": "{% if timestamp.second == 0 %}{% for i in range(1000000000) %}{% endfor %}{% endif %}ok"},
 		"mode: all\ntemplates:\n  - t: {template: t.jinja}\n")
-	tm.guard = newCallGuard(w, tm.thread, 0)
-	tm.SetLimits(Limits{MaxHeap: 1000})
-	done := make(chan error, 1)
-	go func() {
-		_, err := tm.Produce(start.UnixNano(), 0, nil)
-		done <- err
-	}()
-	waitUntil(t, "the watchdog to watch the call", func() bool { return w.watching(tm.guard) })
-	heap.Store(5000)
-	if err := <-done; err == nil || !strings.Contains(err.Error(), "t.jinja:1: Starlark computation cancelled: memory limit") {
-		t.Fatalf("err = %v", err)
-	}
-	heap.Store(1)
-	if out, err := tm.Produce(start.UnixNano()+1e9, 0, nil); err != nil || len(out) != 1 || out[0] != "ok" {
-		t.Fatalf("next call: %q, %v", out, err)
+	tm.call = w.Watch(tm.thread, 0)
+	for _, p := range []struct {
+		name string
+		prod interface {
+			Producer
+			Limiter
+		}
+		call *guard.Call
+		want string
+	}{
+		{"script", sc, sc.call, "in produce\nError: Starlark computation cancelled: memory limit"},
+		{"template", tm, tm.call, "t.jinja:1: Starlark computation cancelled: memory limit"},
+	} {
+		heap.Store(1 << 20)
+		p.prod.SetLimits(Limits{MaxHeap: 64 << 20})
+		done := make(chan error, 1)
+		go func() {
+			_, err := p.prod.Produce(start.UnixNano(), 0, nil)
+			done <- err
+		}()
+		waitUntil(t, p.name+" to be watched", func() bool { return w.Watching(p.call) })
+		heap.Store(100 << 20)
+		if err := <-done; err == nil || !strings.Contains(err.Error(), p.want) {
+			t.Fatalf("%s: err = %v, want %q", p.name, err, p.want)
+		}
+		heap.Store(1 << 20)
+		if out, err := p.prod.Produce(start.UnixNano()+1e9, 0, nil); err != nil || len(out) != 1 || out[0] != "ok" {
+			t.Fatalf("%s: the next call: %q, %v", p.name, out, err)
+		}
 	}
 }
 
@@ -273,7 +179,7 @@ func TestLimitsFromEnvironment(t *testing.T) {
 	if l.MaxEvents != 1_000_000 || l.MaxBytes != 64<<20 || l.MaxSteps != 500_000_000 {
 		t.Fatalf("defaults %+v", l)
 	}
-	if _, set := os.LookupEnv(MaxHeapEnv); !set && l.MaxHeap != 384<<20 {
+	if _, set := os.LookupEnv(guard.MaxHeapEnv); !set && l.MaxHeap != 384<<20 {
 		t.Fatalf("default MaxHeap %d", l.MaxHeap)
 	}
 	p, _ := PreviewLimits()

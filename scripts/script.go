@@ -64,7 +64,7 @@ type Script struct {
 	args    starlark.Tuple // reused one-element argument tuple
 	steps   uint64         // step budget of one call
 	limits  Limits
-	guard   *callGuard
+	call    *guard.Call // the heap watchdog's handle
 	stop    stopReason
 }
 
@@ -112,12 +112,12 @@ func NewScript(path string, env *plugin.Env) (*Script, error) {
 	}
 
 	s.thread = newThread("script", path, env, &s.steps)
-	s.guard = newCallGuard(heapWatch, s.thread, limits.MaxHeap)
+	s.call = guard.Watch(s.thread, limits.MaxHeap)
 	// Globals are deliberately not frozen: module-level dicts and lists are
 	// the script's own state across produce() calls.
-	s.guard.enter()
+	s.call.Enter()
 	globals, err := prog.Init(s.thread, predeclared)
-	s.guard.leave()
+	s.call.Leave()
 	s.releaseGlobals()
 	if err != nil {
 		return nil, s.wrap(err)
@@ -143,7 +143,7 @@ func (s *Script) Cancel(reason string) { s.stop.cancel(s.thread, reason) }
 func (s *Script) SetLimits(l Limits) {
 	l = l.withDefaults()
 	s.limits, s.steps = l, l.MaxSteps
-	s.guard.maxHeap.Store(l.MaxHeap)
+	s.call.SetMaxHeap(l.MaxHeap)
 }
 
 func (s *Script) wrap(err error) error {
@@ -169,10 +169,10 @@ func (s *Script) Produce(ts int64, src int, out []string) ([]string, error) {
 	_ = params.SetKey(keyTags, tags)
 	s.args[0] = params
 
-	s.guard.enter()
+	s.call.Enter()
 	startCall(s.thread, s.steps, &s.stop)
 	res, err := starlark.Call(s.thread, s.fn, s.args, nil)
-	s.guard.leave()
+	s.call.Leave()
 	s.args[0] = nil
 	s.releaseGlobals()
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/eventum-generator/eventum-go/plugin"
 	"github.com/eventum-generator/eventum-go/scripts/jinja"
 	"github.com/eventum-generator/eventum-go/starlib"
+	"github.com/eventum-generator/eventum-go/starlib/guard"
 )
 
 // TemplateConfig configures the template event plugin:
@@ -202,7 +203,7 @@ type Template struct {
 	arena     eventArena
 	steps     uint64
 	limits    Limits
-	guard     *callGuard
+	call      *guard.Call // the heap watchdog's handle
 	stop      stopReason
 	cs        condState
 
@@ -264,7 +265,7 @@ func NewTemplate(cfg *TemplateConfig, env *plugin.Env) (*Template, error) {
 		t.tagValues = append(t.tagValues, tt)
 	}
 	t.thread = newThread("template", "templates", env, &t.steps)
-	t.guard = newCallGuard(heapWatch, t.thread, limits.MaxHeap)
+	t.call = guard.Watch(t.thread, limits.MaxHeap)
 	t.thread.SetLocal("rand", r)
 	mod := starlib.NewModule(r, loc)
 	shared := starlark.StringDict{
@@ -392,10 +393,10 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 	}
 	globals["vars"] = vars
 	globals["locals"] = it.locals
-	t.guard.enter()
+	t.call.Enter()
 	startCall(t.thread, t.steps, &t.stop)
 	it.inst, err = tm.NewInstance(t.thread, globals)
-	t.guard.leave()
+	t.call.Leave()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", key, err)
 	}
@@ -425,7 +426,7 @@ func (t *Template) Cancel(reason string) { t.stop.cancel(t.thread, reason) }
 func (t *Template) SetLimits(l Limits) {
 	l = l.withDefaults()
 	t.limits, t.steps = l, l.MaxSteps
-	t.guard.maxHeap.Store(l.MaxHeap)
+	t.call.SetMaxHeap(l.MaxHeap)
 }
 
 // Aliases returns the template aliases in config order.
@@ -478,8 +479,8 @@ func (t *Template) pick(ts *starlib.Timestamp, tags starlark.Value) []int {
 // Produce renders the picked templates for the timestamp ts and appends
 // one event per rendered template to out.
 func (t *Template) Produce(ts int64, src int, out []string) ([]string, error) {
-	t.guard.enter()
-	defer t.guard.leave()
+	t.call.Enter()
+	defer t.call.Leave()
 	var tsv starlark.Value = starlib.NewTimestamp(time.Unix(0, ts).In(t.loc))
 	tags := t.tagValue(src)
 	start := len(out)
