@@ -1,8 +1,10 @@
-// Package guard bounds what one operation of user Starlark code may
-// allocate at once. The heap watchdog of the scripts package stops a call
-// whose memory grows step by step, but it can only act between steps; a
-// single operation such as ["e"] * 50000000 or list(range(1 << 30))
-// allocates gigabytes inside one step. This package refuses those:
+// Package guard bounds the memory user Starlark code (scripts, templates,
+// formatter templates, ${...} in configs) may take, in two ways.
+//
+// The heap watchdog (watchdog.go) cancels a call whose memory grows step by
+// step past a limit. It can only act between steps, and a single operation
+// such as ["e"] * 50000000 or list(range(1 << 30)) allocates gigabytes
+// inside one step, so the package also refuses those:
 //
 //   - File and Expr rewrite the `*` operator (and `x *= y`) of parsed code
 //     into a call of the $repeat builtin, which refuses a string, bytes,

@@ -132,3 +132,12 @@ func TestHeapBytes(t *testing.T) {
 		t.Log("EVENTUM_MAX_HEAP_BYTES=0: the watchdog is off")
 	}
 }
+
+// BenchmarkEnterLeave is the watchdog's cost per call of user code.
+func BenchmarkEnterLeave(b *testing.B) {
+	c := Watch(&starlark.Thread{}, DefaultMaxHeap)
+	for b.Loop() {
+		c.Enter()
+		c.Leave()
+	}
+}
