@@ -10,6 +10,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/eventum-generator/eventum-go/config"
+
 	// Plugins register themselves in init().
 	_ "github.com/eventum-generator/eventum-go/formatters"
 	_ "github.com/eventum-generator/eventum-go/inputs"
@@ -66,14 +68,16 @@ func exitCode(err error, code int) int {
 func Main(args []string, stdout, stderr io.Writer) int {
 	app := NewApp(stdout, stderr)
 	if err := app.Run(args); err != nil {
+		// Errors can quote config values: secrets and URL user info are
+		// hidden (config.Redact) in everything printed.
 		var ec cli.ExitCoder
 		if errors.As(err, &ec) {
 			if msg := strings.TrimSpace(err.Error()); msg != "" {
-				fmt.Fprintln(stderr, msg)
+				fmt.Fprintln(stderr, config.Redact(msg))
 			}
 			return ec.ExitCode()
 		}
-		fmt.Fprintln(stderr, "eventum:", err)
+		fmt.Fprintln(stderr, "eventum:", config.Redact(err.Error()))
 		return 1
 	}
 	return 0
@@ -84,7 +88,7 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+	return slog.New(config.Secrets.Handler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))), nil
 }
 
 func versionCommand() *cli.Command {

@@ -341,6 +341,6 @@ func printSummary(w io.Writer, gen *pipeline.Generator, elapsed time.Duration, c
 	if lost := st.Lost(); lost > 0 {
 		fmt.Fprintf(&b, "; NOT DELIVERED: %d events", lost)
 	}
-	fmt.Fprintln(w, b.String())
+	fmt.Fprintln(w, config.Redact(b.String()))
 	return st
 }

@@ -108,7 +108,7 @@ func runRender(c *cli.Context) error {
 	}
 	if w, ok := prod.(interface{ Warnings() []string }); ok {
 		for _, msg := range w.Warnings() {
-			fmt.Fprintln(c.App.ErrWriter, "warning:", msg)
+			fmt.Fprintln(c.App.ErrWriter, "warning:", config.Redact(msg))
 		}
 	}
 	return renderEvents(c.App.Writer, prod, ts, c.Int("count"), seconds(c.Float64("step")))

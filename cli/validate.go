@@ -21,7 +21,7 @@ func validateCommand() *cli.Command {
 			if err != nil {
 				problems := config.Flatten(err)
 				for _, p := range problems {
-					fmt.Fprintln(c.App.ErrWriter, p)
+					fmt.Fprintln(c.App.ErrWriter, config.Redact(p.Error()))
 				}
 				return cli.Exit(fmt.Sprintf("%s: %d problem(s)", c.String("path"), len(problems)), exitCode(err, 1))
 			}

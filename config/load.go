@@ -3,7 +3,6 @@ package config
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -23,7 +22,7 @@ type Document struct {
 // Load reads a YAML file (or TOML, by its .toml extension), expands dotted
 // keys and substitutes ${...} expressions using vars.
 func Load(path string, vars Vars) (*Document, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}

@@ -11,6 +11,8 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 	"gopkg.in/yaml.v3"
+
+	"github.com/eventum-generator/eventum-go/starlib/guard"
 )
 
 // Vars resolves the ${...} expressions of config files. Each expression is a
@@ -25,6 +27,9 @@ type Vars struct {
 	// Secret looks a secret up by name; ok=false means it does not exist.
 	// Nil means: environment variables only.
 	Secret func(name string) (value string, ok bool, err error)
+	// Redactor records every secret value resolved, so that printed text
+	// never shows it; nil means the process's Secrets.
+	Redactor *Redactor
 }
 
 // SecretEnvPrefix prefixes the environment variables that hold secrets:
@@ -35,7 +40,12 @@ const SecretEnvPrefix = "EVENTUM_SECRET_"
 func SecretEnvName(name string) string { return SecretEnvPrefix + strings.ToUpper(name) }
 
 func (v Vars) secret(name string) (string, error) {
+	r := v.Redactor
+	if r == nil {
+		r = Secrets
+	}
 	if val, ok := os.LookupEnv(SecretEnvName(name)); ok {
+		r.Add(val)
 		return val, nil
 	}
 	if v.Secret != nil {
@@ -44,6 +54,7 @@ func (v Vars) secret(name string) (string, error) {
 			return "", fmt.Errorf("secret %q: %w", name, err)
 		}
 		if ok {
+			r.Add(val)
 			return val, nil
 		}
 	}
@@ -273,7 +284,12 @@ func (v Vars) eval(expr string, used *[]string) (starlark.Value, error) {
 	}
 	thread := &starlark.Thread{Name: "config"}
 	thread.SetMaxExecutionSteps(100000)
-	val, err := starlark.EvalOptions(&syntax.FileOptions{}, thread, "${}", expr, env)
+	opts := &syntax.FileOptions{}
+	e, err := opts.ParseExpr("${}", expr, 0)
+	if err != nil {
+		return nil, err
+	}
+	val, err := starlark.EvalExprOptions(opts, thread, guard.Expr(e), env)
 	if err != nil {
 		var ee *starlark.EvalError
 		if errors.As(err, &ee) {

@@ -12,6 +12,7 @@ import (
 	"github.com/eventum-generator/eventum-go/plugin"
 	"github.com/eventum-generator/eventum-go/scripts/jinja"
 	"github.com/eventum-generator/eventum-go/starlib"
+	"github.com/eventum-generator/eventum-go/starlib/guard"
 )
 
 // TemplateFormatConfig configures the template and template-batch
@@ -51,6 +52,7 @@ func (c *TemplateFormatConfig) Validate() error {
 type TemplateFormatter struct {
 	inst   *jinja.Instance
 	thread *starlark.Thread
+	call   *guard.Call // the heap watchdog's handle
 	batch  bool
 	// maxSteps bounds one render (maxFormatSteps).
 	maxSteps uint64
@@ -124,9 +126,16 @@ func NewTemplateFormatter(c *TemplateFormatConfig, env *plugin.Env, batch bool) 
 		params = starlark.NewDict(0)
 	}
 	params.Freeze()
+	maxHeap, err := guard.MaxHeap()
+	if err != nil {
+		return nil, err
+	}
 	f := &TemplateFormatter{thread: &starlark.Thread{Name: "formatter " + name}, batch: batch, maxSteps: maxFormatSteps}
+	f.call = guard.Watch(f.thread, maxHeap)
 	f.thread.SetLocal("rand", r)
+	f.call.Enter()
 	f.inst, err = t.NewInstance(f.thread, starlark.StringDict{"module": starlib.NewModule(r, loc), "params": params})
+	f.call.Leave()
 	if err != nil {
 		return nil, err
 	}
@@ -175,6 +184,8 @@ func (f *TemplateFormatter) render(v starlark.Value) ([]byte, error) {
 	f.thread.Uncancel()
 	f.thread.SetMaxExecutionSteps(f.thread.ExecutionSteps() + f.maxSteps)
 	var err error
+	f.call.Enter()
 	f.buf, err = f.inst.Render(f.thread, f.buf[:0], v)
+	f.call.Leave()
 	return f.buf, err
 }

@@ -5,9 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-generator/eventum-go/starlib/guard"
 )
 
 func TestTemplateFormatters(t *testing.T) {
@@ -93,5 +96,40 @@ func TestTemplateFormatterRunawayFailsOneEvent(t *testing.T) {
 	f.Format([]string{"c"}, &out)
 	if strings.Join(out.Payloads, ",") != "c" || out.Failed != 0 {
 		t.Fatalf("next batch: payloads %q failed %d, want [c] (errors %v)", out.Payloads, out.Failed, out.Errors)
+	}
+}
+
+// A template formatter's render is watched by the heap watchdog (see
+// starlib/guard): a render cancelled for memory fails its event only.
+func TestTemplateFormatterHeapWatchdog(t *testing.T) {
+	t.Parallel()
+	var heap atomic.Uint64
+	heap.Store(1 << 20)
+	w := guard.NewWatchdog(time.Millisecond, heap.Load)
+	env := &plugin.Env{Rand: rand.New(rand.NewPCG(1, 2))}
+	f, err := Build(raw(t, `{format: template, template: '{% if event == "bomb" %}{% for i in range(1000000000) %}{% endfor %}{% endif %}{{ event }}'}`), "plain", env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tf := f.(*TemplateFormatter)
+	tf.call = w.Watch(tf.thread, 64<<20)
+	done := make(chan Formatted, 1)
+	go func() {
+		var out Formatted
+		tf.Format([]string{"bomb", "ok"}, &out)
+		done <- out
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !w.Watching(tf.call) {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting for the watchdog to watch the render")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	heap.Store(100 << 20)
+	out := <-done
+	if out.Failed != 1 || len(out.Payloads) != 1 || out.Payloads[0] != "ok" || len(out.Errors) == 0 ||
+		!strings.Contains(out.Errors[0].Error(), "memory limit") {
+		t.Fatalf("payloads %q failed %d errors %v", out.Payloads, out.Failed, out.Errors)
 	}
 }

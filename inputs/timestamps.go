@@ -2,6 +2,7 @@ package inputs
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -93,13 +94,12 @@ func (s *TimestampSource) load(env *plugin.Env) ([]int64, error) {
 		return times, nil
 	}
 	path := env.Path(s.Path)
-	f, err := env.Open("source", s.Path)
+	data, err := env.ReadFile("source", s.Path)
 	if err != nil {
 		return nil, fmt.Errorf("source: %w", err)
 	}
-	defer f.Close()
 	var times []int64
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(bytes.NewReader(data))
 	for line := 1; sc.Scan(); line++ {
 		v := strings.TrimSpace(sc.Text())
 		if v == "" {

@@ -4,8 +4,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"os"
 
+	"github.com/eventum-generator/eventum-go/config"
 	"github.com/eventum-generator/eventum-go/plugin"
 )
 
@@ -56,7 +56,7 @@ func (c *TLSConfig) tlsConfig(env *plugin.Env) (*tls.Config, error) {
 // env's confinement (env may be nil); key names the setting.
 func readEnvFile(env *plugin.Env, key, p string) ([]byte, error) {
 	if env == nil {
-		return os.ReadFile(p)
+		return config.ReadFile(p)
 	}
 	return env.ReadFile(key, p)
 }

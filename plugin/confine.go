@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/eventum-generator/eventum-go/config"
 )
 
 // Confinement keeps the files of a generator inside two directories: the
@@ -134,7 +136,7 @@ func (e *Env) Open(key, p string) (*os.File, error) {
 // rules of Open.
 func (e *Env) ReadFile(key, p string) ([]byte, error) {
 	if e.Confine == nil {
-		return os.ReadFile(e.Path(p))
+		return config.ReadFile(e.Path(p))
 	}
 	return e.Confine.readFile(key, p, e.Path(p))
 }
@@ -151,11 +153,15 @@ func (c *Confinement) readFile(key, p, full string) ([]byte, error) {
 		return nil, err
 	}
 	defer root.Close()
-	data, err := root.ReadFile(rel)
+	f, err := root.Open(rel)
 	if isEscape(err) {
 		return nil, c.refuse(key, p, c.Dir, false)
 	}
-	return data, fullPath(err, full)
+	if err != nil {
+		return nil, fullPath(err, full)
+	}
+	defer f.Close()
+	return config.ReadAllFile(f, full) // within the file size cap
 }
 
 // OutputFile is a file an output writes: its path, and under confinement

@@ -3,14 +3,15 @@ package scripts
 import (
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 
+	"github.com/eventum-generator/eventum-go/config"
 	"github.com/eventum-generator/eventum-go/plugin"
 	"github.com/eventum-generator/eventum-go/starlib"
+	"github.com/eventum-generator/eventum-go/starlib/guard"
 )
 
 // ScriptConfig configures the script event plugin:
@@ -62,6 +63,8 @@ type Script struct {
 	env     *plugin.Env
 	args    starlark.Tuple // reused one-element argument tuple
 	steps   uint64         // step budget of one call
+	limits  Limits
+	call    *guard.Call // the heap watchdog's handle
 	stop    stopReason
 }
 
@@ -77,7 +80,7 @@ func newScript(cfg *ScriptConfig, env *plugin.Env) (Producer, error) {
 // resolved) for env. Syntax errors, top-level runtime errors and a missing
 // produce function are reported with the file name and line.
 func NewScript(path string, env *plugin.Env) (*Script, error) {
-	src, err := os.ReadFile(path)
+	src, err := config.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("script: %w", err)
 	}
@@ -85,8 +88,12 @@ func NewScript(path string, env *plugin.Env) (*Script, error) {
 }
 
 func compileScript(path string, src []byte, env *plugin.Env) (*Script, error) {
+	limits, err := DefaultLimits()
+	if err != nil {
+		return nil, fmt.Errorf("script: %w", err)
+	}
 	r, loc, g := envDefaults(env)
-	s := &Script{path: path, loc: loc, globals: g.View(), env: env, args: make(starlark.Tuple, 1), steps: maxStepsPerCall}
+	s := &Script{path: path, loc: loc, globals: g.View(), env: env, args: make(starlark.Tuple, 1), steps: limits.MaxSteps, limits: limits}
 
 	mod := starlib.NewModule(r, loc)
 	predeclared := starlark.StringDict{
@@ -102,15 +109,23 @@ func compileScript(path string, src []byte, env *plugin.Env) (*Script, error) {
 		predeclared[name] = v
 	}
 
-	_, prog, err := starlark.SourceProgramOptions(scriptFileOptions, path, src, predeclared.Has)
+	f, err := scriptFileOptions.Parse(path, src, 0)
+	if err != nil {
+		return nil, fmt.Errorf("script: %w", err)
+	}
+	guard.File(f) // `*` checks the size of what it repeats
+	prog, err := starlark.FileProgram(f, predeclared.Has)
 	if err != nil {
 		return nil, fmt.Errorf("script: %w", err)
 	}
 
 	s.thread = newThread("script", path, env, &s.steps)
+	s.call = guard.Watch(s.thread, limits.MaxHeap)
 	// Globals are deliberately not frozen: module-level dicts and lists are
 	// the script's own state across produce() calls.
+	s.call.Enter()
 	globals, err := prog.Init(s.thread, predeclared)
+	s.call.Leave()
 	s.releaseGlobals()
 	if err != nil {
 		return nil, s.wrap(err)
@@ -131,6 +146,13 @@ func compileScript(path string, src []byte, env *plugin.Env) (*Script, error) {
 // Cancel stops the running or next produce() call with an error; it is
 // safe to call from any goroutine.
 func (s *Script) Cancel(reason string) { s.stop.cancel(s.thread, reason) }
+
+// SetLimits implements Limiter.
+func (s *Script) SetLimits(l Limits) {
+	l = l.withDefaults()
+	s.limits, s.steps = l, l.MaxSteps
+	s.call.SetMaxHeap(l.MaxHeap)
+}
 
 func (s *Script) wrap(err error) error {
 	var ee *starlark.EvalError
@@ -155,8 +177,10 @@ func (s *Script) Produce(ts int64, src int, out []string) ([]string, error) {
 	_ = params.SetKey(keyTags, tags)
 	s.args[0] = params
 
+	s.call.Enter()
 	startCall(s.thread, s.steps, &s.stop)
 	res, err := starlark.Call(s.thread, s.fn, s.args, nil)
+	s.call.Leave()
 	s.args[0] = nil
 	s.releaseGlobals()
 	if err != nil {
@@ -164,6 +188,9 @@ func (s *Script) Produce(ts int64, src int, out []string) ([]string, error) {
 	}
 	switch res := res.(type) {
 	case starlark.String:
+		if len(res) > s.limits.MaxBytes {
+			return out, tooManyBytes("script", s.path, s.limits.MaxBytes)
+		}
 		return append(out, string(res)), nil
 	case *starlark.List:
 		return s.appendAll(out, res, res.Len())
@@ -174,12 +201,18 @@ func (s *Script) Produce(ts int64, src int, out []string) ([]string, error) {
 }
 
 func (s *Script) appendAll(out []string, seq starlark.Indexable, n int) ([]string, error) {
-	start := len(out)
+	if n > s.limits.MaxEvents {
+		return out, tooManyEvents("script", s.path, n, s.limits.MaxEvents)
+	}
+	start, size := len(out), 0
 	for i := 0; i < n; i++ {
 		str, ok := seq.Index(i).(starlark.String)
 		if !ok {
 			return out[:start], fmt.Errorf("script %s: produce returned a list whose element %d is a %s, not a string",
 				s.path, i, seq.Index(i).Type())
+		}
+		if size += len(str); size > s.limits.MaxBytes {
+			return out[:start], tooManyBytes("script", s.path, s.limits.MaxBytes)
 		}
 		out = append(out, string(str))
 	}

@@ -15,10 +15,6 @@ import (
 // What the Starlark event plugins (script, template) share: their thread,
 // the per-input tags tuples, and the environment's defaults.
 
-// maxStepsPerCall bounds the Starlark steps of one produce call (and of a
-// file's top level), so a runaway loop fails instead of hanging.
-const maxStepsPerCall = 500_000_000
-
 // newThread returns the thread of one producer. kind ("script",
 // "template") and path name it in logs and errors; *budget is the step
 // budget of one call, read when the limit is hit.

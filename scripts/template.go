@@ -19,6 +19,7 @@ import (
 	"github.com/eventum-generator/eventum-go/plugin"
 	"github.com/eventum-generator/eventum-go/scripts/jinja"
 	"github.com/eventum-generator/eventum-go/starlib"
+	"github.com/eventum-generator/eventum-go/starlib/guard"
 )
 
 // TemplateConfig configures the template event plugin:
@@ -201,6 +202,8 @@ type Template struct {
 	env       *plugin.Env
 	arena     eventArena
 	steps     uint64
+	limits    Limits
+	call      *guard.Call // the heap watchdog's handle
 	stop      stopReason
 	cs        condState
 
@@ -234,9 +237,13 @@ func NewTemplate(cfg *TemplateConfig, env *plugin.Env) (*Template, error) {
 	if cfg.Mode == "" {
 		cfg.Mode = "all"
 	}
+	limits, err := DefaultLimits()
+	if err != nil {
+		return nil, err
+	}
 	r, loc, g := envDefaults(env)
 	t := &Template{
-		r: r, loc: loc, env: env, steps: maxStepsPerCall, maxRepicks: 64,
+		r: r, loc: loc, env: env, steps: limits.MaxSteps, limits: limits, maxRepicks: 64,
 		tags: inputTags(env), shared: starlib.NewStore(), globals: g.View(),
 		one: make([]int, 1),
 	}
@@ -258,6 +265,7 @@ func NewTemplate(cfg *TemplateConfig, env *plugin.Env) (*Template, error) {
 		t.tagValues = append(t.tagValues, tt)
 	}
 	t.thread = newThread("template", "templates", env, &t.steps)
+	t.call = guard.Watch(t.thread, limits.MaxHeap)
 	t.thread.SetLocal("rand", r)
 	mod := starlib.NewModule(r, loc)
 	shared := starlark.StringDict{
@@ -388,8 +396,10 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 	}
 	globals["vars"] = vars
 	globals["locals"] = it.locals
+	t.call.Enter()
 	startCall(t.thread, t.steps, &t.stop)
 	it.inst, err = tm.NewInstance(t.thread, globals)
+	t.call.Leave()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", key, err)
 	}
@@ -414,6 +424,13 @@ func (t *Template) Dropped() int64 { return t.dropped.Load() }
 // Cancel stops the running or next render with an error; it is safe to
 // call from any goroutine.
 func (t *Template) Cancel(reason string) { t.stop.cancel(t.thread, reason) }
+
+// SetLimits implements Limiter.
+func (t *Template) SetLimits(l Limits) {
+	l = l.withDefaults()
+	t.limits, t.steps = l, l.MaxSteps
+	t.call.SetMaxHeap(l.MaxHeap)
+}
 
 // Aliases returns the template aliases in config order.
 func (t *Template) Aliases() []string {
@@ -465,6 +482,8 @@ func (t *Template) pick(ts *starlib.Timestamp, tags starlark.Value) []int {
 // Produce renders the picked templates for the timestamp ts and appends
 // one event per rendered template to out.
 func (t *Template) Produce(ts int64, src int, out []string) ([]string, error) {
+	t.call.Enter()
+	defer t.call.Leave()
 	var tsv starlark.Value = starlib.NewTimestamp(time.Unix(0, ts).In(t.loc))
 	tags := t.tagValue(src)
 	start := len(out)
@@ -474,12 +493,18 @@ func (t *Template) Produce(ts int64, src int, out []string) ([]string, error) {
 		var err error
 		var it *templateItem
 		t.sig = sigNone
+		size := 0 // bytes of this call's events so far
 		for _, i := range picked {
 			it = t.items[i]
 			startCall(t.thread, t.steps, &t.stop)
 			var b []byte
+			it.inst.MaxOutput = max(t.limits.MaxBytes-size, 1)
 			b, err = it.inst.Render(t.thread, t.arena.next(), tsv, tags)
 			if err != nil || t.sig != sigNone {
+				break
+			}
+			if size += len(b); size > t.limits.MaxBytes {
+				err = jinja.ErrOutputLimit
 				break
 			}
 			out = append(out, t.arena.keep(b))
@@ -499,6 +524,9 @@ func (t *Template) Produce(ts int64, src int, out []string) ([]string, error) {
 			continue
 		}
 		if err != nil {
+			if errors.Is(err, jinja.ErrOutputLimit) {
+				return out[:start], tooManyBytes("template", it.alias, t.limits.MaxBytes)
+			}
 			return out[:start], fmt.Errorf("template %s: %w", it.alias, err)
 		}
 		return out, nil

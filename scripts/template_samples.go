@@ -20,6 +20,7 @@ import (
 	"github.com/eventum-generator/eventum-go/config"
 	"github.com/eventum-generator/eventum-go/plugin"
 	"github.com/eventum-generator/eventum-go/starlib"
+	"github.com/eventum-generator/eventum-go/starlib/guard"
 )
 
 // SampleConfig is one entry of the template plugin's `samples:` mapping:
@@ -301,6 +302,9 @@ func (s *Sample) method(th *starlark.Thread, b *starlark.Builtin, args starlark.
 		if len(s.rows) == 0 || n <= 0 {
 			return starlark.NewList(nil), nil
 		}
+		if err := guard.CheckCount(name, "n", int64(n), 16); err != nil {
+			return nil, err
+		}
 		r := threadRand(th)
 		out := make([]starlark.Value, n)
 		for i := range out {
@@ -332,6 +336,9 @@ func (s *Sample) method(th *starlark.Thread, b *starlark.Builtin, args starlark.
 		}
 		if len(s.rows) == 0 || n <= 0 {
 			return starlark.NewList(nil), nil
+		}
+		if err := guard.CheckCount(name, "n", int64(n), 16); err != nil {
+			return nil, err
 		}
 		cum, err := s.cumWeights(col)
 		if err != nil {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/eventum-generator/eventum-go/config"
 )
 
 // route is one endpoint; the table of routes builds both the mux and the
@@ -132,7 +134,19 @@ type apiError struct {
 }
 
 func writeError(w http.ResponseWriter, code int, msg string, details any) {
-	writeJSON(w, code, apiError{Error: msg, Details: details})
+	// Error answers quote config values: secrets and URL user info are
+	// hidden (config.Redact), as in everything else the program prints.
+	switch d := details.(type) {
+	case string:
+		details = config.Redact(d)
+	case []string:
+		red := make([]string, len(d))
+		for i, s := range d {
+			red[i] = config.Redact(s)
+		}
+		details = red
+	}
+	writeJSON(w, code, apiError{Error: config.Redact(msg), Details: details})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -94,6 +94,7 @@ func New(s *Settings, o Options) (*App, error) {
 			return nil, err
 		}
 	}
+	log = slog.New(config.Secrets.Handler(log.Handler())) // secret values never reach the log
 	kr := NewKeyring(s.Path.KeyringCryptfile)
 	a := &App{
 		Settings: s,
@@ -118,10 +119,11 @@ func NewLogger(w io.Writer, s LogSettings) (*slog.Logger, error) {
 		return nil, err
 	}
 	opts := &slog.HandlerOptions{Level: lvl}
+	// Log lines pass config.Secrets: secret values and URL user info are hidden.
 	if s.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(config.Secrets.Handler(slog.NewJSONHandler(w, opts))), nil
 	}
-	return slog.New(slog.NewTextHandler(w, opts)), nil
+	return slog.New(config.Secrets.Handler(slog.NewTextHandler(w, opts))), nil
 }
 
 func slogLevel(s string) (slog.Level, error) {

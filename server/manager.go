@@ -523,7 +523,7 @@ func (inst *instance) info() Info {
 
 // status needs inst.mu.
 func (inst *instance) status() Status {
-	s := Status{State: inst.state, Error: inst.lastErr, Confined: inst.confined}
+	s := Status{State: inst.state, Error: config.Redact(inst.lastErr), Confined: inst.confined}
 	s.IsInitializing = inst.state == StateStarting
 	s.IsRunning = inst.state == StateRunning || inst.state == StateStopping
 	s.IsStopping = inst.state == StateStopping

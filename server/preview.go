@@ -148,6 +148,9 @@ func (a *App) preview(w http.ResponseWriter, r *http.Request) {
 	if c, ok := prod.(scripts.Closer); ok {
 		defer c.Close()
 	}
+	if l, err := scripts.PreviewLimits(); err == nil {
+		scripts.SetLimits(prod, l) // tighter per-call budgets for previews
+	}
 	// A runaway template or script stops when the request ends (client
 	// gone, server shutting down) instead of using up every step budget.
 	if c, ok := prod.(interface{ Cancel(reason string) }); ok {
@@ -165,7 +168,7 @@ func (a *App) preview(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if err != nil {
-			res.Errors = append(res.Errors, previewError{Index: i, Message: err.Error(), Context: map[string]any{}})
+			res.Errors = append(res.Errors, previewError{Index: i, Message: config.Redact(err.Error()), Context: map[string]any{}})
 		}
 	}
 	writeJSON(w, http.StatusOK, res)

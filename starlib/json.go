@@ -14,6 +14,8 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
 	"go.starlark.net/syntax"
+
+	"github.com/eventum-generator/eventum-go/starlib/guard"
 )
 
 // module.json: dumps with Python's json.dumps output (default separators
@@ -59,6 +61,9 @@ func jsonDumps(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwa
 		case starlark.NoneType:
 		case starlark.Int:
 			n, _ := v.Int64()
+			if err := guard.CheckCount(b.Name(), "indent", n, 4096); err != nil { // the indent repeats per nesting level
+				return nil, err
+			}
 			opts.HasIndent, opts.Indent, opts.ItemSep = true, strings.Repeat(" ", int(max(n, 0))), ","
 		case starlark.String:
 			opts.HasIndent, opts.Indent, opts.ItemSep = true, string(v), ","

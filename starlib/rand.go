@@ -11,6 +11,8 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
 	"go.starlark.net/syntax"
+
+	"github.com/eventum-generator/eventum-go/starlib/guard"
 )
 
 // newRandNamespace builds module.rand bound to r. Semantics follow the
@@ -566,6 +568,9 @@ func (g *randGen) choices(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tu
 	if n == 0 && k > 0 {
 		return nil, fmt.Errorf("%s: cannot choose from an empty sequence", b.Name())
 	}
+	if err := guard.CheckCount(b.Name(), "k", k, 16); err != nil {
+		return nil, err
+	}
 	out := make([]starlark.Value, max(k, 0))
 	for i := range out {
 		out[i] = seq.Index(g.r.IntN(n))
@@ -710,6 +715,9 @@ func (g *randGen) weightedChoices(_ *starlark.Thread, b *starlark.Builtin, a sta
 	}
 	total, err := weightTotal(b.Name(), ws)
 	if err != nil {
+		return nil, err
+	}
+	if err := guard.CheckCount(b.Name(), "n", n, 16); err != nil {
 		return nil, err
 	}
 	out := make([]starlark.Value, max(n, 0))

@@ -14,6 +14,7 @@ import (
 	"go.starlark.net/starlark"
 
 	"github.com/eventum-generator/eventum-go/starlib"
+	"github.com/eventum-generator/eventum-go/starlib/guard"
 	"go.starlark.net/syntax"
 )
 
@@ -435,6 +436,9 @@ var builtinFilters = map[string]filterFn{
 			if err != nil {
 				return nil, err
 			}
+			if err := guard.CheckCount(name, "indent", int64(n), 4096); err != nil { // repeated per line and level
+				return nil, err
+			}
 			opts.ItemSep, opts.Indent, opts.HasIndent = ",", strings.Repeat(" ", max(n, 0)), true
 		}
 		if IsUndefined(v) {
@@ -722,6 +726,9 @@ var builtinFilters = map[string]filterFn{
 			if err != nil {
 				return nil, err
 			}
+			if err := guard.CheckCount(name, "width", int64(n), 4096); err != nil { // repeated on every line
+				return nil, err
+			}
 			ind = strings.Repeat(" ", max(n, 0))
 		}
 		lines := pySplitLines(toStr(v) + "\n")
@@ -752,6 +759,9 @@ var builtinFilters = map[string]filterFn{
 		var v starlark.Value
 		width := 80
 		if err := unpack(name, args, kw, "value", &v, "width?", &width); err != nil {
+			return nil, err
+		}
+		if err := guard.CheckCount(name, "width", int64(width), 1); err != nil {
 			return nil, err
 		}
 		return starlark.String(pyCenter(toStr(v), width, " ")), nil

@@ -20,6 +20,8 @@ import (
 	"go.starlark.net/resolve"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
+
+	"github.com/eventum-generator/eventum-go/starlib/guard"
 )
 
 // Options configure Compile.
@@ -259,6 +261,7 @@ func Compile(name, src string, opts Options) (*Template, error) {
 	stmts = append(stmts, c.toplevel...)
 	stmts = append(stmts, render)
 	file := &syntax.File{Path: name, Stmts: stmts, Options: &syntax.FileOptions{Set: true, Recursion: true}}
+	guard.File(file) // `*` checks the size of what it repeats
 	prog, err := starlark.FileProgram(file, c.isPredeclared)
 	if err != nil {
 		return nil, convertCompileError(name, err)
@@ -324,12 +327,20 @@ func convertCompileError(name string, err error) error {
 // Instance is a Template bound to its per-template constants. It renders
 // from one goroutine at a time.
 type Instance struct {
+	// MaxOutput, when positive, is the most bytes one Render may write:
+	// a render writing more fails with ErrOutputLimit as soon as it does.
+	MaxOutput int
+
 	t      *Template
 	render *starlark.Function
 	args   starlark.Tuple
 	buf    []byte
+	start  int // len(dst) of the running Render
 	marks  []int
 }
+
+// ErrOutputLimit is the cause of a Render that outgrew Instance.MaxOutput.
+var ErrOutputLimit = errors.New("the output is larger than the limit")
 
 // NewInstance binds the template's globals (values for Options.Globals;
 // missing ones are Undefined) and runs the top level of the program
@@ -378,7 +389,7 @@ func (in *Instance) Render(thread *starlark.Thread, dst []byte, args ...starlark
 	}
 	copy(in.args, args)
 	n := len(dst)
-	in.buf, in.marks = dst, in.marks[:0]
+	in.buf, in.start, in.marks = dst, n, in.marks[:0]
 	_, err := starlark.Call(thread, in.render, in.args, nil)
 	out := in.buf
 	in.buf = nil
@@ -415,6 +426,9 @@ func (in *Instance) emit(_ *starlark.Thread, _ *starlark.Builtin, args starlark.
 		b = append(b, lits[i+1]...)
 	}
 	in.buf = b
+	if in.MaxOutput > 0 && len(b)-in.start > in.MaxOutput {
+		return nil, ErrOutputLimit
+	}
 	return starlark.None, nil
 }
 

@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"go.starlark.net/starlark"
+
+	"github.com/eventum-generator/eventum-go/starlib/guard"
 )
 
 // pyStringMethods are the Python str/bytes methods Starlark lacks; calls
@@ -26,6 +28,9 @@ func init() {
 		"zfill": func(recv starlark.Value, name string, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var width int
 			if err := starlark.UnpackPositionalArgs(name, args, kw, 1, &width); err != nil {
+				return nil, err
+			}
+			if err := guard.CheckCount(name, "width", int64(width), 1); err != nil {
 				return nil, err
 			}
 			s := string(recv.(starlark.String))
@@ -133,6 +138,9 @@ func justify(right bool) strMethodFn {
 		if runeLen(fill) != 1 {
 			return nil, fmt.Errorf("%s: the fill character must be exactly one character long", name)
 		}
+		if err := guard.CheckCount(name, "width", int64(width), 4); err != nil {
+			return nil, err
+		}
 		s := string(recv.(starlark.String))
 		n := width - runeLen(s)
 		if n <= 0 {
@@ -153,6 +161,9 @@ func justifyCenter(recv starlark.Value, name string, args starlark.Tuple, kw []s
 	}
 	if runeLen(fill) != 1 {
 		return nil, fmt.Errorf("%s: the fill character must be exactly one character long", name)
+	}
+	if err := guard.CheckCount(name, "width", int64(width), 4); err != nil {
+		return nil, err
 	}
 	return starlark.String(pyCenter(string(recv.(starlark.String)), width, fill)), nil
 }

@@ -10,6 +10,8 @@ import (
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
+
+	"github.com/eventum-generator/eventum-go/starlib/guard"
 )
 
 // Undefined is Jinja's default undefined value: it prints as nothing, is
@@ -218,13 +220,14 @@ func (m *templateModule) AttrNames() []string { return m.members.Keys() }
 
 // runtimeBuiltins are the hidden helpers the generated code calls.
 var runtimeBuiltins = map[string]*starlark.Builtin{
-	hGetattr:    starlark.NewBuiltin("getattr", builtinGetattr),
-	hGetitem:    starlark.NewBuiltin("getitem", builtinGetitem),
-	hConcat:     starlark.NewBuiltin("concat", builtinConcat),
-	hPow:        starlark.NewBuiltin("pow", builtinPow),
-	hMkloop:     starlark.NewBuiltin("loop", builtinMkloop),
-	hModule:     starlark.NewBuiltin("module", builtinModule),
-	"namespace": starlark.NewBuiltin("namespace", builtinNamespace),
+	hGetattr:         starlark.NewBuiltin("getattr", builtinGetattr),
+	hGetitem:         starlark.NewBuiltin("getitem", builtinGetitem),
+	hConcat:          starlark.NewBuiltin("concat", builtinConcat),
+	hPow:             starlark.NewBuiltin("pow", builtinPow),
+	guard.RepeatName: guard.Repeat,
+	hMkloop:          starlark.NewBuiltin("loop", builtinMkloop),
+	hModule:          starlark.NewBuiltin("module", builtinModule),
+	"namespace":      starlark.NewBuiltin("namespace", builtinNamespace),
 }
 
 // getAttr is Jinja's attribute lookup: the attribute, else the item of a
@@ -313,7 +316,11 @@ func builtinPow(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, _ 
 				if e > 1<<16 {
 					return nil, fmt.Errorf("exponent too large")
 				}
-				return starlark.MakeBigInt(new(big.Int).Exp(xi.BigInt(), big.NewInt(e), nil)), nil
+				base := xi.BigInt()
+				if int64(base.BitLen())*e > 8*guard.MaxBytes {
+					return nil, fmt.Errorf("the result would be larger than %d MiB, the most one operation may allocate", guard.MaxBytes>>20)
+				}
+				return starlark.MakeBigInt(new(big.Int).Exp(base, big.NewInt(e), nil)), nil
 			}
 		}
 	}

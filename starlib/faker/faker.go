@@ -15,6 +15,7 @@ import (
 
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/eventum-generator/eventum-go/starlib"
+	"github.com/eventum-generator/eventum-go/starlib/guard"
 	"go.starlark.net/starlark"
 )
 
@@ -257,6 +258,9 @@ var fakerMethods = map[string]fakerFn{
 		if err := starlark.UnpackArgs(fn, args, kwargs, "nb?", &nb, "ext_word_list?", &ext, "unique?", &unique); err != nil {
 			return nil, err
 		}
+		if err := guard.CheckCount(fn, "nb", int64(nb), 16); err != nil {
+			return nil, err
+		}
 		if ext != starlark.None {
 			return pickN(g, fn, ext, nb, unique)
 		}
@@ -269,6 +273,9 @@ var fakerMethods = map[string]fakerFn{
 			if err := starlark.UnpackArgs(fn, args, kwargs, "nb_words?", &x, "variable_nb_words?", &y); err != nil {
 				return nil, err
 			}
+			if err := guard.CheckCount(fn, "nb_words", int64(x), 16); err != nil {
+				return nil, err
+			}
 			nb, vary = x, y
 		}
 		return g.sentence(nb, vary), nil
@@ -276,6 +283,9 @@ var fakerMethods = map[string]fakerFn{
 	"sentences": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		nb := 3
 		if err := starlark.UnpackArgs(fn, args, kwargs, "nb?", &nb); err != nil {
+			return nil, err
+		}
+		if err := guard.CheckCount(fn, "nb", int64(nb), 64); err != nil {
 			return nil, err
 		}
 		l := make([]starlark.Value, max(nb, 0))
@@ -291,6 +301,9 @@ var fakerMethods = map[string]fakerFn{
 			if err := starlark.UnpackArgs(fn, args, kwargs, "nb_sentences?", &x, "variable_nb_sentences?", &y); err != nil {
 				return nil, err
 			}
+			if err := guard.CheckCount(fn, "nb_sentences", int64(x), 64); err != nil {
+				return nil, err
+			}
 			nb, vary = x, y
 		}
 		return g.paragraph(nb, vary), nil
@@ -298,6 +311,9 @@ var fakerMethods = map[string]fakerFn{
 	"paragraphs": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		nb := 3
 		if err := starlark.UnpackArgs(fn, args, kwargs, "nb?", &nb); err != nil {
+			return nil, err
+		}
+		if err := guard.CheckCount(fn, "nb", int64(nb), 256); err != nil {
 			return nil, err
 		}
 		l := make([]starlark.Value, max(nb, 0))
@@ -317,6 +333,9 @@ var fakerMethods = map[string]fakerFn{
 		}
 		if n < 5 {
 			return nil, fmt.Errorf("%s: max_nb_chars must be at least 5, got %d", fn, n)
+		}
+		if err := guard.CheckCount(fn, "max_nb_chars", int64(n), 1); err != nil {
+			return nil, err
 		}
 		return g.text(n), nil
 	},
@@ -442,6 +461,9 @@ var fakerMethods = map[string]fakerFn{
 			var err error
 			if n, err = starlark.AsInt32(lenV); err != nil {
 				return nil, fmt.Errorf("%s: length: %w", fn, err)
+			}
+			if err := guard.CheckCount(fn, "length", int64(n), 16); err != nil {
+				return nil, err
 			}
 		}
 		return pickN(g, fn, elems, n, unique)
