@@ -1,7 +1,6 @@
 package jinja
 
 import (
-	"path"
 	"strconv"
 	"strings"
 
@@ -592,7 +591,7 @@ func (p *parser) parseMacro(b *block, mt token) error {
 }
 
 // templateName parses the template name of include/import/from: a string
-// literal, resolved relative to the current template's directory.
+// literal, as written (c.load resolves it).
 func (p *parser) templateName() (string, token, error) {
 	t := p.peek()
 	if t.kind != tString {
@@ -602,9 +601,6 @@ func (p *parser) templateName() (string, token, error) {
 	s, _, err := unquotePython(t.text)
 	if err != nil {
 		return "", t, p.fail(t, "%v", err)
-	}
-	if !path.IsAbs(s) {
-		s = path.Join(path.Dir(p.f.name), s)
 	}
 	return s, t, nil
 }
@@ -631,8 +627,12 @@ func (p *parser) parseInclude(b *block, it token) error {
 	if err := p.expectBlockEnd(); err != nil {
 		return err
 	}
-	sub, err := p.c.open(p, nameTok, name, ignoreMissing)
-	if err != nil || sub == nil {
+	resolved, src, ok, err := p.c.load(p, nameTok, name, ignoreMissing)
+	if err != nil || !ok {
+		return err
+	}
+	sub, err := p.c.open(p, nameTok, resolved, src)
+	if err != nil {
 		return err
 	}
 	body, _, err := sub.parseBody(token{})
