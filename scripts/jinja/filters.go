@@ -663,7 +663,8 @@ var builtinFilters = map[string]filterFn{
 		return starlark.NewList(out), nil
 	},
 	"format": func(e *env, th *starlark.Thread, name string, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-		f := starlark.String(toStr(args[0]))
+		// Jinja: soft_str(value) % (kwargs or args), with Python's %.
+		f := toStr(args[0])
 		if len(kw) > 0 {
 			if len(args) > 1 {
 				return nil, fmt.Errorf("can't handle positional and keyword arguments at the same time")
@@ -672,9 +673,9 @@ var builtinFilters = map[string]filterFn{
 			for _, kv := range kw {
 				_ = d.SetKey(kv[0], kv[1])
 			}
-			return starlark.Binary(syntax.PERCENT, f, d)
+			return pyPercent(f, d)
 		}
-		return starlark.Binary(syntax.PERCENT, f, args[1:])
+		return pyPercent(f, args[1:])
 	},
 	"truncate": func(e *env, th *starlark.Thread, name string, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 		var v starlark.Value

@@ -261,7 +261,11 @@ func Compile(name, src string, opts Options) (*Template, error) {
 		case strings.HasPrefix(n, hTest):
 			t.builtins[n] = c.env.tests[n[len(hTest):]]
 		case strings.HasPrefix(n, hMethod):
-			t.builtins[n] = strMethods[n[len(hMethod):]]
+			m, ok := strMethods[n[len(hMethod):]]
+			if !ok {
+				return nil, fmt.Errorf("jinja: internal error: no method %s", n)
+			}
+			t.builtins[n] = m
 		case strings.HasPrefix(n, hUndef):
 			t.builtins[n] = &Undefined{name: n[len(hUndef):]}
 		case strings.HasPrefix(n, hConst):

@@ -19,6 +19,7 @@ const (
 	hGetitem = "$getitem"
 	hMkloop  = "$mkloop"
 	hModule  = "$module"
+	hMod     = "$mod"
 	hFilter  = "$f:"
 	hTest    = "$t:"
 	hMethod  = "$m:"

@@ -224,6 +224,7 @@ var runtimeBuiltins = map[string]*starlark.Builtin{
 	hPow:        starlark.NewBuiltin("pow", builtinPow),
 	hMkloop:     starlark.NewBuiltin("loop", builtinMkloop),
 	hModule:     starlark.NewBuiltin("module", builtinModule),
+	hMod:        starlark.NewBuiltin("%", builtinMod),
 	"namespace": starlark.NewBuiltin("namespace", builtinNamespace),
 }
 
@@ -302,6 +303,16 @@ func builtinConcat(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple,
 		b = appendStr(b, a)
 	}
 	return starlark.String(b), nil
+}
+
+// builtinMod is "x % y" unless the compiler knows x is a number: Python's
+// printf-style formatting for a string x, Starlark's % (the same as
+// Python's for numbers) otherwise.
+func builtinMod(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+	if s, ok := args[0].(starlark.String); ok {
+		return pyPercent(string(s), args[1])
+	}
+	return starlark.Binary(syntax.PERCENT, args[0], args[1])
 }
 
 func builtinPow(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
