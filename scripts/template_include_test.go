@@ -15,7 +15,7 @@ func TestTemplateIncludeRoot(t *testing.T) {
 		"templates/_base.json.jinja": `{% macro field(k, v) %}"{{ k }}": {{ v | tojson }}{% endmacro %}{% set version = "1.0" %}`,
 		"templates/event.json.jinja": `{% from "templates/_base.json.jinja" import field with context %}` +
 			`{% import "templates/_base.json.jinja" as base %}{{ "{" }}{{ field("v", base.version) }}, {% include "parts/tail.jinja" %}{{ "}" }}`,
-		"templates/parts/tail.jinja": `"tail": {% include "templates/parts/value.jinja" %}`,
+		"templates/parts/tail.jinja":  `"tail": {% include "templates/parts/value.jinja" %}`,
 		"templates/parts/value.jinja": `{% include "one.jinja" %}`,
 		"templates/parts/one.jinja":   `1`,
 		"templates/escape.jinja":      "\n{% include \"../../outside.jinja\" %}",
