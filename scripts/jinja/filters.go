@@ -850,16 +850,6 @@ var htmlReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `
 
 func htmlEscape(s string) string { return htmlReplacer.Replace(s) }
 
-// pySplitLines splits like Python's str.splitlines for "\n", "\r\n", "\r".
-func pySplitLines(s string) []string {
-	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
-	lines := strings.Split(s, "\n")
-	if len(lines) > 1 && lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	return lines
-}
-
 // pyCenter is Python's str.center.
 func pyCenter(s string, width int, fill string) string {
 	marg := width - runeLen(s)

@@ -86,8 +86,10 @@ func (emptyIterator) Done()                     {}
 // loop is Jinja's loop variable; iterating it yields the items and
 // advances the index.
 type loop struct {
-	items []starlark.Value
-	i     int // index0 of the current item
+	items   []starlark.Value
+	i       int            // index0 of the current item
+	changed starlark.Tuple // the arguments of the last loop.changed call
+	called  bool           // loop.changed was called
 }
 
 func (l *loop) String() string        { return fmt.Sprintf("<loop %d/%d>", l.i+1, len(l.items)) }
@@ -147,6 +149,22 @@ func (l *loop) Attr(name string) (starlark.Value, error) {
 			return l.items[l.i+1], nil
 		}
 		return &Undefined{name: "loop.nextitem"}, nil
+	case "changed":
+		return starlark.NewBuiltin("changed", func(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+			// True on the first call and whenever the values differ from
+			// those of the previous call.
+			if l.called {
+				same, err := starlark.Equal(l.changed, args)
+				if err != nil {
+					return nil, err
+				}
+				if same {
+					return starlark.False, nil
+				}
+			}
+			l.called, l.changed = true, append(starlark.Tuple(nil), args...)
+			return starlark.True, nil
+		}), nil
 	case "cycle":
 		return starlark.NewBuiltin("cycle", func(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 			if len(args) == 0 {
