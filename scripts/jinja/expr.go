@@ -399,6 +399,8 @@ func (p *parser) isNumeric(x syntax.Expr) bool {
 	switch e := x.(type) {
 	case *syntax.Literal:
 		return e.Token == syntax.INT || e.Token == syntax.FLOAT
+	case *syntax.Ident:
+		return p.scope.numeric[e.Name]
 	case *syntax.ParenExpr:
 		return p.isNumeric(e.X)
 	case *syntax.UnaryExpr:

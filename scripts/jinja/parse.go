@@ -36,13 +36,15 @@ type scope struct {
 	refs     map[string]bool
 	params   map[string]bool
 	loops    []*loopCtx
+	numeric  map[string]bool // names known to hold numbers (range loop variables) until reassigned
 }
 
 func newScope() *scope {
-	return &scope{assigned: map[string]bool{}, refs: map[string]bool{}, params: map[string]bool{}}
+	return &scope{assigned: map[string]bool{}, refs: map[string]bool{}, params: map[string]bool{}, numeric: map[string]bool{}}
 }
 
 func (s *scope) assign(name string) {
+	delete(s.numeric, name)
 	if !s.assigned[name] {
 		s.assigned[name] = true
 		if !s.params[name] {
@@ -416,6 +418,9 @@ func (p *parser) parseFor(b *block, ft token) error {
 		return err
 	}
 	p.assignTargets(target)
+	if id, ok := target.(*syntax.Ident); ok && p.isRangeCall(iter) {
+		p.scope.numeric[id.Name] = true
+	}
 	p.c.hidden++
 	n := strconv.Itoa(p.c.hidden)
 	lc := &loopCtx{name: "$loop" + n}
@@ -461,6 +466,16 @@ func (p *parser) parseFor(b *block, ft token) error {
 			True: orPass(p, els, end)})
 	}
 	return nil
+}
+
+// isRangeCall reports whether x is a call of the builtin range.
+func (p *parser) isRangeCall(x syntax.Expr) bool {
+	c, ok := x.(*syntax.CallExpr)
+	if !ok {
+		return false
+	}
+	id, ok := c.Fn.(*syntax.Ident)
+	return ok && id.Name == "range" && !p.scope.assigned["range"] && !p.c.globals["range"]
 }
 
 func (p *parser) parseSet(b *block, st token) error {

@@ -91,3 +91,32 @@ func mustDict(t *testing.T, js string) starlark.Value {
 	}
 	return toStarlark(v)
 }
+
+// TestModuloInline: "%" stays Starlark's inline modulo when the left
+// operand is known to be a number, and goes through $mod otherwise.
+func TestModuloInline(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		src    string
+		inline bool
+	}{
+		{`{{ 7 % 2 }}{{ -7 % 2 }}{{ 7.5 % 2 }}`, true},
+		{`{% for i in range(3) %}{{ i % 2 }}{{ loop.index % 2 }}{{ loop.revindex0 % 2 }}{% endfor %}`, true},
+		{`{{ (n + 1) % 2 }}{{ (n - 1) % 2 }}{{ n // 2 % 2 }}{{ (n | int) % 2 }}{{ len(s) % 2 }}{{ (2 ** n) % 3 }}`, true},
+		{`{{ n % 2 }}`, false},
+		{`{{ '%d' % n }}`, false},
+		{`{{ (s * 2) % 2 }}`, false},
+		{`{% for i in range(3) %}{% set i = 's' %}{{ i % 2 }}{% endfor %}`, false},
+		{`{% for i in xs %}{{ i % 2 }}{% endfor %}`, false},
+		{`{% set range = xs %}{% for i in range(3) %}{{ i % 2 }}{% endfor %}`, false},
+	}
+	for _, tc := range tests {
+		tm, err := Compile("t.jinja", tc.src, Options{Globals: []string{"n", "s", "xs"}})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.src, err)
+		}
+		if _, dispatched := tm.builtins[hMod]; dispatched == tc.inline {
+			t.Errorf("%s: inline %v, want %v", tc.src, !dispatched, tc.inline)
+		}
+	}
+}
