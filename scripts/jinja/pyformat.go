@@ -25,6 +25,12 @@ import (
 // appendRepr), and error messages are CPython's. The tests take their
 // expected values from CPython.
 
+// maxWidth bounds widths and precisions: Python would try to allocate
+// what a runaway spec asks for; a render fails instead.
+const maxWidth = 1 << 20
+
+var errTooWide = fmt.Errorf("width or precision too large (at most %d)", maxWidth)
+
 // fmtSpec is a parsed format spec.
 type fmtSpec struct {
 	fill             rune // 0: not given (a space)
@@ -75,6 +81,9 @@ func parseSpec(s, typeName string) (fmtSpec, error) {
 		if err != nil {
 			return sp, errors.New("Too many decimal digits in format string")
 		}
+		if w > maxWidth {
+			return sp, errTooWide
+		}
 		sp.width, i = w, j
 	}
 	if i < len(s) && (s[i] == ',' || s[i] == '_') {
@@ -96,6 +105,9 @@ func parseSpec(s, typeName string) (fmtSpec, error) {
 		p, err := strconv.Atoi(s[i:j])
 		if err != nil {
 			return sp, errors.New("Too many decimal digits in format string")
+		}
+		if p > maxWidth {
+			return sp, errTooWide
 		}
 		sp.prec, i = p, j
 	}
@@ -173,12 +185,21 @@ func appendFill(b []byte, r rune, n int) []byte {
 // padding zeros are grouped as digits, as CPython does.
 func appendNumber(b []byte, sign, prefix, digits, rest string, every int, sp fmtSpec) []byte {
 	if sp.align == '=' && sp.fill == '0' && sp.group != 0 && sp.width > 0 {
+		// The fewest digits (zeros in front) whose grouped form fills min.
 		min := sp.width - len(sign) - len(prefix) - utf8.RuneCountInString(rest)
-		g := groupDigits(digits, sp.group, every)
-		for len(g) < min {
-			digits = "0" + digits
-			g = groupDigits(digits, sp.group, every)
+		glen := func(d int) int { return d + (d-1)/every }
+		d := len(digits)
+		if glen(d) < min {
+			d = max(min*every/(every+1), len(digits))
+			for glen(d) < min {
+				d++
+			}
+			for d > len(digits) && glen(d-1) >= min {
+				d--
+			}
+			digits = strings.Repeat("0", d-len(digits)) + digits
 		}
+		g := groupDigits(digits, sp.group, every)
 		b = append(b, sign...)
 		b = append(b, prefix...)
 		b = append(b, g...)
@@ -599,6 +620,9 @@ func pyPercent(format string, args starlark.Value) (starlark.Value, error) {
 			if !ok || v > math.MaxInt32 || v < math.MinInt32 {
 				return 0, fmt.Errorf("%s too big", what)
 			}
+			if v > maxWidth || v < -maxWidth {
+				return 0, errTooWide
+			}
 			return int(v), nil
 		}
 		if i < len(format) && format[i] == '*' {
@@ -617,8 +641,11 @@ func pyPercent(format string, args starlark.Value) (starlark.Value, error) {
 				j++
 			}
 			if j > i {
-				sp.width, _ = strconv.Atoi(format[i:j])
-				i = j
+				w, err := strconv.Atoi(format[i:j])
+				if err != nil || w > maxWidth {
+					return nil, errTooWide
+				}
+				sp.width, i = w, j
 			}
 		}
 		if i < len(format) && format[i] == '.' {
@@ -637,8 +664,11 @@ func pyPercent(format string, args starlark.Value) (starlark.Value, error) {
 					j++
 				}
 				if j > i {
-					sp.prec, _ = strconv.Atoi(format[i:j])
-					i = j
+					p, err := strconv.Atoi(format[i:j])
+					if err != nil || p > maxWidth {
+						return nil, errTooWide
+					}
+					sp.prec, i = p, j
 				}
 			}
 		}

@@ -120,3 +120,24 @@ func TestModuloInline(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPyFormat: any format string gives a result or an error, never a
+// panic, for %, str.format and format specs.
+func FuzzPyFormat(f *testing.F) {
+	for _, s := range []string{"%06d", "%(key)s", "%-*.*f", "%#x%%", "{:05d}", "{0[key]!r:>{1}}", "{:,.2%}", "{{}}{", "%(", "{:z#010_b}"} {
+		f.Add(s)
+	}
+	args := starlark.Tuple{starlark.MakeInt(42), starlark.Float(-3.5), starlark.String("ab"), starlark.NewList(nil)}
+	d := starlark.NewDict(1)
+	_ = d.SetKey(starlark.String("key"), starlark.MakeInt(7))
+	f.Fuzz(func(t *testing.T, s string) {
+		_, _ = pyPercent(s, args)
+		_, _ = pyPercent(s, d)
+		_, _ = pyPercent(s, starlark.MakeInt(1))
+		th := &starlark.Thread{}
+		_, _ = pyFormat(th, s, args, []starlark.Tuple{{starlark.String("key"), d}})
+		for _, v := range args {
+			_, _ = appendFormatted(th, nil, v, s)
+		}
+	})
+}
