@@ -141,3 +141,18 @@ func FuzzPyFormat(f *testing.F) {
 		}
 	})
 }
+
+// TestFormatWidthBound: a runaway width fails the render instead of
+// allocating it.
+func TestFormatWidthBound(t *testing.T) {
+	t.Parallel()
+	for _, src := range []string{
+		`{{ '%2000000000d' % 1 }}`, `{{ '%*d' % (2000000000, 1) }}`, `{{ '{:2000000000}'.format(1) }}`,
+		`{{ '{:.2000000000f}'.format(1.5) }}`, `{{ 'x'.zfill(2000000000) }}`, `{{ 'x'.ljust(2000000000) }}`, `{{ 'x'.center(2000000000) }}`,
+	} {
+		_, err := renderString(t, "t.jinja", src, Options{})
+		if err == nil || !strings.Contains(err.Error(), "too large") {
+			t.Errorf("%s: %v, want a width error", src, err)
+		}
+	}
+}

@@ -29,6 +29,9 @@ func init() {
 			if err := starlark.UnpackPositionalArgs(name, args, kw, 1, &width); err != nil {
 				return nil, err
 			}
+			if width > maxWidth {
+				return nil, fmt.Errorf("%s: %w", name, errTooWide)
+			}
 			s := string(recv.(starlark.String))
 			n := width - runeLen(s)
 			if n <= 0 {
@@ -154,6 +157,9 @@ func justify(right bool) strMethodFn {
 		if runeLen(fill) != 1 {
 			return nil, fmt.Errorf("%s: the fill character must be exactly one character long", name)
 		}
+		if width > maxWidth {
+			return nil, fmt.Errorf("%s: %w", name, errTooWide)
+		}
 		s := string(recv.(starlark.String))
 		n := width - runeLen(s)
 		if n <= 0 {
@@ -174,6 +180,9 @@ func justifyCenter(recv starlark.Value, name string, args starlark.Tuple, kw []s
 	}
 	if runeLen(fill) != 1 {
 		return nil, fmt.Errorf("%s: the fill character must be exactly one character long", name)
+	}
+	if width > maxWidth {
+		return nil, fmt.Errorf("%s: %w", name, errTooWide)
 	}
 	return starlark.String(pyCenter(string(recv.(starlark.String)), width, fill)), nil
 }
