@@ -835,12 +835,13 @@ func pyFormat(th *starlark.Thread, format string, args starlark.Tuple, kwargs []
 	return starlark.String(b), nil
 }
 
+// formatter holds the arguments of one str.format call.
 type formatter struct {
 	th     *starlark.Thread
 	args   starlark.Tuple
 	kwargs []starlark.Tuple
-	auto   int // next automatic field number; -1 once numbered manually
-	manual bool
+	auto   int  // next automatic field number ("{}")
+	manual bool // a field was numbered ("{0}"): automatic numbering is refused
 }
 
 func (f *formatter) appendFormat(b []byte, s string, depth int) ([]byte, error) {
