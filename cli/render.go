@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -23,7 +24,8 @@ func renderCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "render",
 		Usage: "render a template (or a generator's event plugin) for a timestamp and print the events",
-		Description: "With --template FILE the template is rendered alone (its params come from --param/--params).\n" +
+		Description: "With --template FILE the template is rendered alone (its params come from --param/--params);\n" +
+			"include/import names resolve against the nearest folder above it holding a generator.yml, else its own.\n" +
 			"With --path GENERATOR the generator's whole event plugin runs (modes, samples, fsm); --param/--params\n" +
 			"then fill ${params.x} in the generator file as in `generate`. Outputs are not opened.",
 		Flags: []cli.Flag{
@@ -90,8 +92,9 @@ func runRender(c *cli.Context) error {
 
 	var prod scripts.Producer
 	if tmpl != "" {
-		env.Dir = filepath.Dir(tmpl)
-		prod, err = renderTemplateFile(filepath.Base(tmpl), params, env)
+		var name string
+		env.Dir, name = templateRoot(tmpl)
+		prod, err = renderTemplateFile(name, params, env)
 	} else {
 		var gc *config.Generator
 		if gc, err = config.LoadGenerator(path, vars); err != nil {
@@ -132,6 +135,35 @@ func renderEvents(w io.Writer, prod scripts.Producer, ts time.Time, count int, s
 		}
 	}
 	return nil
+}
+
+// generatorFiles are the names that mark a generator's folder.
+var generatorFiles = []string{"generator.yml", "generator.yaml"}
+
+// templateRoot returns the folder a template rendered alone resolves its
+// include/import names against, and the template's name in it: the nearest
+// folder above it holding a generator file (as when the generator runs),
+// else the template's own folder.
+func templateRoot(tmpl string) (dir, name string) {
+	abs, err := filepath.Abs(tmpl)
+	if err != nil {
+		return filepath.Dir(tmpl), filepath.Base(tmpl)
+	}
+	for d := filepath.Dir(abs); ; {
+		for _, g := range generatorFiles {
+			if fi, err := os.Stat(filepath.Join(d, g)); err == nil && fi.Mode().IsRegular() {
+				rel, err := filepath.Rel(d, abs)
+				if err == nil {
+					return d, filepath.ToSlash(rel)
+				}
+			}
+		}
+		up := filepath.Dir(d)
+		if up == d {
+			return filepath.Dir(tmpl), filepath.Base(tmpl)
+		}
+		d = up
+	}
 }
 
 // renderTemplateFile builds the template plugin for the one file name

@@ -56,3 +56,17 @@ func TestRender(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderTemplateRoot: a template rendered alone inside a generator's
+// folder resolves include/import names against that folder, as the
+// generator does.
+func TestRenderTemplateRoot(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "generator.yml", "input: []\n")
+	write(t, dir, "templates/_base.json.jinja", `{% macro field(k, v) %}"{{ k }}": {{ v | tojson }}{% endmacro %}`)
+	tmpl := write(t, dir, "templates/event.json.jinja", `{% from "templates/_base.json.jinja" import field %}{{ "{" }}{{ field("a", 1) }}{{ "}" }}`)
+	out, errOut, code := run(t, "render", "--template", tmpl, "--timestamp", "2026-02-20T10:00:00Z")
+	if code != 0 || out != "{\"a\": 1}\n" {
+		t.Fatalf("code %d, out %q, stderr %q", code, out, errOut)
+	}
+}

@@ -6,7 +6,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/netip"
+	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
@@ -19,10 +22,16 @@ import (
 // original eventum rand module (random.* of CPython), drawing from r.
 func newRandNamespace(r *rand.Rand, loc *time.Location) starlark.Value {
 	g := &randGen{r: r, loc: loc}
+	// Builtins carry their full dotted name (rand.number.integer), which
+	// starts their error messages.
 	ns := func(name string, fns map[string]builtinFn) *starlarkstruct.Module {
 		m := &starlarkstruct.Module{Name: name, Members: make(starlark.StringDict, len(fns))}
+		prefix := "rand." + name + "."
+		if name == "rand" {
+			prefix = "rand."
+		}
 		for n, f := range fns {
-			m.Members[n] = starlark.NewBuiltin(name+"."+n, f)
+			m.Members[n] = starlark.NewBuiltin(prefix+n, f)
 		}
 		return m
 	}
@@ -55,9 +64,9 @@ func newRandNamespace(r *rand.Rand, loc *time.Location) starlark.Value {
 		"ip_v4_in_subnet":  g.ipInSubnet,
 		"ip_v6":            g.noArgs(func() string { return g.ipV6(netip.Prefix{}) }),
 		"ip_v6_global":     g.noArgs(func() string { return g.ipV6(netip.MustParsePrefix("2000::/3")) }),
-		"ip_v6_link_local": g.noArgs(func() string { return g.ipV6(netip.MustParsePrefix("fe80::/64")) }),
-		"ip_v6_ula":        g.noArgs(func() string { return g.ipV6(netip.MustParsePrefix("fd00::/8")) }),
-		"mac":              g.noArgs(g.mac),
+		"ip_v6_link_local": g.noArgs(func() string { return g.ipV6(netip.MustParsePrefix("fe80::/10")) }),
+		"ip_v6_ula":        g.noArgs(func() string { return g.ipV6(netip.MustParsePrefix("fc00::/7")) }),
+		"mac":              g.mac,
 	})
 	crypto := ns("crypto", map[string]builtinFn{
 		"uuid4":  g.noArgs(func() string { return formatUUID(g.uuid4()) }),
@@ -107,26 +116,41 @@ func args(b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple, nam
 	return out, nil
 }
 
-func toInt64(fn string, v starlark.Value) (int64, error) {
+func toInt64(fn string, v starlark.Value) (int64, error) { return intParam(fn, "", v) }
+
+func toFloat(fn string, v starlark.Value) (float64, error) { return floatParam(fn, "", v) }
+
+// paramPrefix starts an argument error as starlark.UnpackArgs does:
+// "rand.number.integer: for parameter a: ".
+func paramPrefix(fn, param string) string {
+	if param == "" {
+		return fn + ": "
+	}
+	return fn + ": for parameter " + param + ": "
+}
+
+// intParam converts the argument param of fn to an int64.
+func intParam(fn, param string, v starlark.Value) (int64, error) {
 	if i, ok := v.(starlark.Int); ok {
 		if n, ok := i.Int64(); ok {
 			return n, nil
 		}
-		return 0, fmt.Errorf("%s: integer %s out of range", fn, i)
+		return 0, fmt.Errorf("%sinteger %s out of range", paramPrefix(fn, param), i)
 	}
 	if v == nil {
-		return 0, fmt.Errorf("%s: missing argument", fn)
+		return 0, fmt.Errorf("%s: missing argument for %s", fn, param)
 	}
-	return 0, fmt.Errorf("%s: want int, got %s", fn, v.Type())
+	return 0, fmt.Errorf("%sgot %s, want int", paramPrefix(fn, param), v.Type())
 }
 
-func toFloat(fn string, v starlark.Value) (float64, error) {
+// floatParam converts the argument param of fn (int or float) to a float64.
+func floatParam(fn, param string, v starlark.Value) (float64, error) {
 	if v == nil {
-		return 0, fmt.Errorf("%s: missing argument", fn)
+		return 0, fmt.Errorf("%s: missing argument for %s", fn, param)
 	}
 	f, ok := starlark.AsFloat(v)
 	if !ok {
-		return 0, fmt.Errorf("%s: want a number, got %s", fn, v.Type())
+		return 0, fmt.Errorf("%sgot %s, want float", paramPrefix(fn, param), v.Type())
 	}
 	return f, nil
 }
@@ -138,7 +162,7 @@ func floats(b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple, names ..
 		return out, err
 	}
 	for i, v := range vals {
-		if out[i], err = toFloat(b.Name(), v); err != nil {
+		if out[i], err = floatParam(b.Name(), names[i], v); err != nil {
 			return out, err
 		}
 	}
@@ -150,16 +174,16 @@ func (g *randGen) integer(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tu
 	if err != nil {
 		return nil, err
 	}
-	lo, err := toInt64(b.Name(), vals[0])
+	lo, err := intParam(b.Name(), "a", vals[0])
 	if err != nil {
 		return nil, err
 	}
-	hi, err := toInt64(b.Name(), vals[1])
+	hi, err := intParam(b.Name(), "b", vals[1])
 	if err != nil {
 		return nil, err
 	}
 	if lo > hi {
-		return nil, fmt.Errorf("%s: empty range [%d, %d]", b.Name(), lo, hi)
+		return nil, fmt.Errorf("%s: empty range for randrange(%d, %d)", b.Name(), lo, hi+1)
 	}
 	span := uint64(hi - lo)
 	if span == math.MaxUint64 {
@@ -208,11 +232,11 @@ func (g *randGen) pareto(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tup
 	if err := starlark.UnpackArgs(b.Name(), a, kw, "alpha", &av, "xmin?", &xv); err != nil {
 		return nil, err
 	}
-	alpha, err := toFloat(b.Name(), av)
+	alpha, err := floatParam(b.Name(), "alpha", av)
 	if err != nil {
 		return nil, err
 	}
-	xmin, err := toFloat(b.Name(), xv)
+	xmin, err := floatParam(b.Name(), "xmin", xv)
 	if err != nil {
 		return nil, err
 	}
@@ -227,11 +251,11 @@ func (g *randGen) triangular(_ *starlark.Thread, b *starlark.Builtin, a starlark
 	if err := starlark.UnpackArgs(b.Name(), a, kw, "low?", &lv, "high?", &hv, "mode?", &modeV); err != nil {
 		return nil, err
 	}
-	low, err := toFloat(b.Name(), lv)
+	low, err := floatParam(b.Name(), "low", lv)
 	if err != nil {
 		return nil, err
 	}
-	high, err := toFloat(b.Name(), hv)
+	high, err := floatParam(b.Name(), "high", hv)
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +264,7 @@ func (g *randGen) triangular(_ *starlark.Thread, b *starlark.Builtin, a starlark
 	}
 	c := 0.5
 	if modeV != starlark.None {
-		mode, err := toFloat(b.Name(), modeV)
+		mode, err := floatParam(b.Name(), "mode", modeV)
 		if err != nil {
 			return nil, err
 		}
@@ -288,7 +312,7 @@ func (g *randGen) charsFn(alphabet string) builtinFn {
 		if err != nil {
 			return nil, err
 		}
-		n, err := toInt64(b.Name(), vals[0])
+		n, err := intParam(b.Name(), "size", vals[0])
 		if err != nil {
 			return nil, err
 		}
@@ -323,34 +347,79 @@ func (g *randGen) chars(alphabet string, n int) string {
 
 func (g *randGen) hexString(n int) string { return g.chars(hexAlphabet, n) }
 
-// pattern fills a pattern: # digit, ? lowercase letter, ! uppercase letter,
-// * lowercase hex digit, \ escapes the next character; others stay.
+// patternSets are the specifiers of string.pattern, as in the original.
+var patternSets = map[byte]string{
+	'a': lowerAlphabet,
+	'A': upperAlphabet,
+	'l': lettersAlphabet,
+	'd': digitAlphabet,
+	'n': "123456789",
+	'h': hexAlphabet,
+	'H': "0123456789ABCDEF",
+	'p': punctAlphabet,
+	'w': lettersAlphabet + digitAlphabet,
+}
+
+// pattern is the original's string.pattern(format_string): %a a-z, %A A-Z,
+// %l a-zA-Z, %d 0-9, %n 1-9, %h 0-9a-f, %H 0-9A-F, %p punctuation, %w
+// a-zA-Z0-9, %% a literal %; {N} after a specifier repeats it N times;
+// other characters are kept.
 func (g *randGen) pattern(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	var p string
-	if err := starlark.UnpackPositionalArgs(b.Name(), a, kw, 1, &p); err != nil {
+	if err := starlark.UnpackArgs(b.Name(), a, kw, "format_string", &p); err != nil {
 		return nil, err
 	}
 	out := make([]byte, 0, len(p))
-	for i := 0; i < len(p); i++ {
-		switch c := p[i]; c {
-		case '#':
-			out = append(out, digitAlphabet[g.r.IntN(10)])
-		case '?':
-			out = append(out, lowerAlphabet[g.r.IntN(26)])
-		case '!':
-			out = append(out, upperAlphabet[g.r.IntN(26)])
-		case '*':
-			out = append(out, hexAlphabet[g.r.IntN(16)])
-		case '\\':
-			if i+1 < len(p) {
-				i++
-				out = append(out, p[i])
-			}
-		default:
+	for i := 0; i < len(p); {
+		c := p[i]
+		if c != '%' {
 			out = append(out, c)
+			i++
+			continue
+		}
+		if i+1 >= len(p) {
+			return nil, fmt.Errorf("%s: incomplete format specifier at end of pattern (trailing '%%')", b.Name())
+		}
+		spec, specAt := p[i+1], i+1
+		i += 2
+		count := 1
+		if i < len(p) && p[i] == '{' {
+			end := strings.IndexByte(p[i+1:], '}')
+			if end < 0 {
+				return nil, fmt.Errorf("%s: unclosed '{' in pattern", b.Name())
+			}
+			digits := p[i+1 : i+1+end]
+			n, err := strconv.Atoi(digits)
+			if err != nil || n < 0 || strings.ContainsAny(digits, "+-") {
+				return nil, fmt.Errorf("%s: invalid repeat count: %s", b.Name(), pyQuote(digits))
+			}
+			if n > 1<<20 {
+				return nil, fmt.Errorf("%s: repeat count %d too large", b.Name(), n)
+			}
+			count, i = n, i+2+end
+		}
+		if spec == '%' {
+			out = append(out, strings.Repeat("%", count)...)
+			continue
+		}
+		set, ok := patternSets[spec]
+		if !ok {
+			r, _ := utf8.DecodeRuneInString(p[specAt:])
+			return nil, fmt.Errorf("%s: unknown format specifier: %%%c", b.Name(), r)
+		}
+		for range count {
+			out = append(out, set[g.r.IntN(len(set))])
 		}
 	}
 	return starlark.String(out), nil
+}
+
+// pyQuote is Python's repr of a short ASCII string.
+func pyQuote(s string) string {
+	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
+		return `"` + s + `"`
+	}
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
 }
 
 func (g *randGen) noArgs(f func() string) builtinFn {
@@ -461,17 +530,99 @@ func (g *randGen) ipInSubnet(_ *starlark.Thread, b *starlark.Builtin, a starlark
 	return starlark.String(appendIPv4(buf[:0], uint32(lo+g.r.Uint64N(hi-lo+1)))), nil
 }
 
-func (g *randGen) mac() string {
+// vendorOUIs are a few IEEE-assigned OUI prefixes per vendor, the vendor
+// keys of the original's network.mac(vendor=...).
+var vendorOUIs = map[string][]uint32{
+	"apple":     {0x000393, 0x001FF3, 0x040CCE, 0x6C96CF, 0xF0B479},
+	"aruba":     {0x000B86, 0x001A1E, 0x204C03, 0x94B40F},
+	"broadcom":  {0x000AF7, 0x001018, 0x001BE9, 0xD40129},
+	"cisco":     {0x00000C, 0x000142, 0x001B54, 0x002497, 0xA46C2A},
+	"dell":      {0x001422, 0x180373, 0x3417EB, 0xB083FE, 0xF8DB88},
+	"fortinet":  {0x00090F, 0x04D590, 0x906CAC, 0xE023FF},
+	"hp":        {0x0001E6, 0x000883, 0x000E7F, 0x3CD92B, 0x941882},
+	"huawei":    {0x001882, 0x001E10, 0x0425C5, 0x20F3A3, 0x38BC01},
+	"ibm":       {0x0001E1, 0x00096B, 0x00145E, 0x0017EF, 0x00215E},
+	"intel":     {0x000347, 0x0007E9, 0x001302, 0xA0369F, 0xE8B1FC},
+	"juniper":   {0x000585, 0x00121E, 0x0014F6, 0x0017CB, 0x001F12},
+	"lenovo":    {0x0021CC, 0x54E1AD, 0xA0510B, 0xCC07E4, 0xE86F38},
+	"microsoft": {0x0003FF, 0x00155D, 0x0050F2, 0x281878, 0x6045BD},
+	"mikrotik":  {0x000C42, 0x4C5E0C, 0x6C3B6B, 0xB869F4},
+	"netgear":   {0x00095B, 0x00146C, 0x001B2F, 0x20E52A, 0x4C60DE},
+	"paloalto":  {0x001B17, 0xB40C25},
+	"samsung":   {0x0007AB, 0x002339, 0x0808C2, 0x3423BA, 0xF008F1},
+	"tplink":    {0x001D0F, 0x14CC20, 0x50C7BF, 0x98DAC4, 0xD80D17},
+	"ubiquiti":  {0x00156D, 0x0418D6, 0x245A4C, 0x74ACB9, 0xFCECDA},
+	"vmware":    {0x000569, 0x000C29, 0x001C14, 0x005056},
+}
+
+// mac is network.mac(*, oui=None, vendor=None): six random bytes, or a
+// fixed 3-byte prefix ("aa:bb:cc" or "aa-bb-cc") or one of a vendor's.
+func (g *randGen) mac(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	if len(a) > 0 {
+		return nil, fmt.Errorf("%s: got %d positional arguments, want 0 (oui= and vendor= are keywords)", b.Name(), len(a))
+	}
+	var oui, vendor starlark.Value = starlark.None, starlark.None
+	if len(kw) > 0 {
+		if err := starlark.UnpackArgs(b.Name(), nil, kw, "oui?", &oui, "vendor?", &vendor); err != nil {
+			return nil, err
+		}
+	}
 	x := g.r.Uint64()
+	if oui != starlark.None && vendor != starlark.None {
+		return nil, fmt.Errorf("%s: 'oui' and 'vendor' are mutually exclusive", b.Name())
+	}
+	prefix := -1
+	if vendor != starlark.None {
+		v, ok := vendor.(starlark.String)
+		if !ok {
+			return nil, fmt.Errorf("%sgot %s, want string", paramPrefix(b.Name(), "vendor"), vendor.Type())
+		}
+		list, ok := vendorOUIs[strings.ToLower(string(v))]
+		if !ok {
+			return nil, fmt.Errorf("%s: unknown vendor: %s", b.Name(), pyQuote(string(v)))
+		}
+		prefix = int(list[g.r.IntN(len(list))])
+	}
+	if oui != starlark.None {
+		o, ok := oui.(starlark.String)
+		if !ok {
+			return nil, fmt.Errorf("%sgot %s, want string", paramPrefix(b.Name(), "oui"), oui.Type())
+		}
+		p, err := parseOUI(string(o))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", b.Name(), err)
+		}
+		prefix = int(p)
+	}
+	var octets [6]byte
+	for i := range octets {
+		octets[i] = byte(x >> (8 * i))
+	}
+	if prefix >= 0 {
+		octets[0], octets[1], octets[2] = byte(prefix>>16), byte(prefix>>8), byte(prefix)
+	}
 	buf := make([]byte, 0, 17)
-	for i := 0; i < 6; i++ {
+	for i, v := range octets {
 		if i > 0 {
 			buf = append(buf, ':')
 		}
-		v := byte(x >> (8 * i))
 		buf = append(buf, hexAlphabet[v>>4], hexAlphabet[v&15])
 	}
-	return string(buf)
+	return starlark.String(buf), nil
+}
+
+// parseOUI reads "aa:bb:cc" or "aa-bb-cc" (two hex digits each).
+func parseOUI(s string) (uint32, error) {
+	parts := strings.Split(strings.ReplaceAll(s, "-", ":"), ":")
+	var v uint32
+	for _, p := range parts {
+		n, err := strconv.ParseUint(p, 16, 8)
+		if len(parts) != 3 || len(p) != 2 || err != nil {
+			return 0, fmt.Errorf("invalid OUI prefix: %s", pyQuote(s))
+		}
+		v = v<<8 | uint32(n)
+	}
+	return v, nil
 }
 
 func (g *randGen) uuid4() [16]byte {
@@ -603,45 +754,51 @@ func (g *randGen) shuffle(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tu
 	return starlark.NewList(out), nil
 }
 
-// weights returns the items and weights of weighted_choice(s): a dict of
-// item -> weight, or a sequence of items and a sequence of weights.
+// weightsOf returns the items and weights of weighted_choice(s) for a
+// sequence of items: weights None (or omitted) picks uniformly (nil
+// weights), as random.choices does.
 func weightsOf(fn string, items, weights starlark.Value) (starlark.Indexable, []float64, error) {
-	if d, ok := items.(*starlark.Dict); ok {
-		if weights != nil {
-			return nil, nil, fmt.Errorf("%s: weights are given by the dict", fn)
-		}
-		keys := d.Keys()
-		ws := make([]float64, len(keys))
-		for i, k := range keys {
-			v, _, _ := d.Get(k)
-			f, err := toFloat(fn, v)
-			if err != nil {
-				return nil, nil, err
-			}
-			ws[i] = f
-		}
-		return starlark.Tuple(keys), ws, nil
-	}
 	seq, ok := items.(starlark.Indexable)
 	if !ok {
-		return nil, nil, fmt.Errorf("%s: want a dict or a sequence, got %s", fn, typeName(items))
+		return nil, nil, fmt.Errorf("%sgot %s, want a dict or a sequence", paramPrefix(fn, "items"), typeName(items))
+	}
+	if weights == nil || weights == starlark.None {
+		if seq.Len() == 0 {
+			return nil, nil, fmt.Errorf("%s: cannot choose from an empty sequence", fn)
+		}
+		return seq, nil, nil
 	}
 	wseq, ok := weights.(starlark.Indexable)
 	if !ok {
-		return nil, nil, fmt.Errorf("%s: want a sequence of weights, got %s", fn, typeName(weights))
+		return nil, nil, fmt.Errorf("%sgot %s, want a sequence of numbers", paramPrefix(fn, "weights"), typeName(weights))
 	}
 	if wseq.Len() != seq.Len() {
-		return nil, nil, fmt.Errorf("%s: %d items but %d weights", fn, seq.Len(), wseq.Len())
+		return nil, nil, fmt.Errorf("%s: the number of weights does not match the population (%d items, %d weights)", fn, seq.Len(), wseq.Len())
 	}
 	ws := make([]float64, wseq.Len())
 	for i := range ws {
-		f, err := toFloat(fn, wseq.Index(i))
+		f, err := floatParam(fn, "weights", wseq.Index(i))
 		if err != nil {
 			return nil, nil, err
 		}
 		ws[i] = f
 	}
 	return seq, ws, nil
+}
+
+// dictWeights returns the keys and values of {item: weight}.
+func dictWeights(fn string, d *starlark.Dict) (starlark.Indexable, []float64, error) {
+	items := d.Items()
+	keys := make(starlark.Tuple, len(items))
+	ws := make([]float64, len(items))
+	for i, kv := range items {
+		f, err := floatParam(fn, "items", kv[1])
+		if err != nil {
+			return nil, nil, err
+		}
+		keys[i], ws[i] = kv[0], f
+	}
+	return keys, ws, nil
 }
 
 // pick draws an index with probability proportional to its weight.
@@ -667,62 +824,91 @@ func weightTotal(fn string, ws []float64) (float64, error) {
 	if len(ws) == 0 {
 		return 0, fmt.Errorf("%s: cannot choose from an empty sequence", fn)
 	}
-	if total <= 0 || math.IsInf(total, 0) {
+	if total <= 0 {
 		return 0, fmt.Errorf("%s: total of weights must be greater than zero", fn)
+	}
+	if math.IsInf(total, 0) {
+		return 0, fmt.Errorf("%s: total of weights must be finite", fn)
 	}
 	return total, nil
 }
 
+// draw picks an index of seq: uniformly for nil weights.
+func (g *randGen) draw(seq starlark.Indexable, ws []float64, total float64) starlark.Value {
+	if ws == nil {
+		return seq.Index(g.r.IntN(seq.Len()))
+	}
+	return seq.Index(g.pick(ws, total))
+}
+
+// weightedChoice is the original's weighted_choice(items, weights=None):
+// a dict maps items to weights (weights is then ignored, as there);
+// weights None or omitted picks uniformly.
 func (g *randGen) weightedChoice(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	var items, weights starlark.Value
 	if err := starlark.UnpackArgs(b.Name(), a, kw, "items", &items, "weights?", &weights); err != nil {
 		return nil, err
 	}
-	if d, ok := items.(*starlark.Dict); ok && weights == nil {
+	if d, ok := items.(*starlark.Dict); ok {
 		return g.weightedDictChoice(b.Name(), d)
 	}
 	seq, ws, err := weightsOf(b.Name(), items, weights)
 	if err != nil {
 		return nil, err
 	}
-	total, err := weightTotal(b.Name(), ws)
-	if err != nil {
-		return nil, err
+	total := 0.0
+	if ws != nil {
+		if total, err = weightTotal(b.Name(), ws); err != nil {
+			return nil, err
+		}
 	}
-	return seq.Index(g.pick(ws, total)), nil
+	return g.draw(seq, ws, total), nil
 }
 
+// weightedChoices is the original's weighted_choices: (dict, n) or
+// (items, weights, n), weights None picking uniformly.
 func (g *randGen) weightedChoices(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	var items, weights, nv starlark.Value
+	var items, weights starlark.Value
+	var nv starlark.Value = starlark.None
 	if err := starlark.UnpackArgs(b.Name(), a, kw, "items", &items, "weights", &weights, "n?", &nv); err != nil {
 		return nil, err
 	}
-	if _, isDict := items.(*starlark.Dict); isDict {
-		if nv != nil {
-			return nil, fmt.Errorf("%s: expected (dict, n) or (items, weights, n)", b.Name())
+	var seq starlark.Indexable
+	var ws []float64
+	var count starlark.Value
+	d, isDict := items.(*starlark.Dict)
+	_, weightsInt := weights.(starlark.Int)
+	var err error
+	switch {
+	case isDict && weightsInt:
+		if seq, ws, err = dictWeights(b.Name(), d); err != nil {
+			return nil, err
 		}
-		weights, nv = nil, weights
-	} else if nv == nil {
+		count = weights
+	case !isDict && !weightsInt && nv != starlark.None:
+		if seq, ws, err = weightsOf(b.Name(), items, weights); err != nil {
+			return nil, err
+		}
+		count = nv
+	default:
 		return nil, fmt.Errorf("%s: expected (dict, n) or (items, weights, n)", b.Name())
 	}
-	n, err := toInt64(b.Name(), nv)
+	n, err := intParam(b.Name(), "n", count)
 	if err != nil {
 		return nil, err
 	}
-	seq, ws, err := weightsOf(b.Name(), items, weights)
-	if err != nil {
-		return nil, err
-	}
-	total, err := weightTotal(b.Name(), ws)
-	if err != nil {
-		return nil, err
+	total := 0.0
+	if ws != nil {
+		if total, err = weightTotal(b.Name(), ws); err != nil {
+			return nil, err
+		}
 	}
 	if err := guard.CheckCount(b.Name(), "n", n, 16); err != nil {
 		return nil, err
 	}
 	out := make([]starlark.Value, max(n, 0))
 	for i := range out {
-		out[i] = seq.Index(g.pick(ws, total))
+		out[i] = g.draw(seq, ws, total)
 	}
 	return starlark.NewList(out), nil
 }

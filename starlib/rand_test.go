@@ -120,13 +120,19 @@ func TestRandFormats(t *testing.T) {
 		{"module.rand.string.digits(7)", `^[0-9]{7}$`},
 		{"module.rand.string.hex(70)", `^[0-9a-f]{70}$`},
 		{"module.rand.string.punctuation(3)", `^[[:punct:]]{3}$`},
-		{`module.rand.string.pattern("ID-###-??-!!-**\\#")`, `^ID-[0-9]{3}-[a-z]{2}-[A-Z]{2}-[0-9a-f]{2}#$`},
+		{`module.rand.string.pattern("ORD-%A{3}-%d{6}")`, `^ORD-[A-Z]{3}-[0-9]{6}$`},
+		{`module.rand.string.pattern("%a%l%n%h{4}%H{2}%w{3}%p|%%{2}|{3}|#?!*é")`, `^[a-z][a-zA-Z][1-9][0-9a-f]{4}[0-9A-F]{2}[a-zA-Z0-9]{3}[[:punct:]]\|%%\|\{3\}\|#\?!\*é$`},
+		{`module.rand.string.pattern(format_string="a%d{0}b")`, `^ab$`},
+		{`module.rand.network.mac(oui="00:50:56")`, `^00:50:56(:[0-9a-f]{2}){3}$`},
+		{`module.rand.network.mac(oui="AA-BB-0C")`, `^aa:bb:0c(:[0-9a-f]{2}){3}$`},
+		{`module.rand.network.mac(vendor="VMware")`, `^00:(05:69|0c:29|1c:14|50:56)(:[0-9a-f]{2}){3}$`},
+		{`module.rand.network.mac(vendor="paloalto", oui=None)`, `^(00:1b:17|b4:0c:25)(:[0-9a-f]{2}){3}$`},
 		{"module.rand.network.ip_v4_private_a()", `^10\.`},
 		{"module.rand.network.ip_v4_private_b()", `^172\.(1[6-9]|2[0-9]|3[01])\.`},
 		{"module.rand.network.ip_v4_private_c()", `^192\.168\.`},
 		{`module.rand.network.ip_v4_in_subnet("192.0.2.0/30")`, `^192\.0\.2\.[12]$`},
-		{"module.rand.network.ip_v6_link_local()", `^fe80::`},
-		{"module.rand.network.ip_v6_ula()", `^fd`},
+		{"module.rand.network.ip_v6_link_local()", `^fe[89ab][0-9a-f]:`},
+		{"module.rand.network.ip_v6_ula()", `^f[cd][0-9a-f]{2}:`},
 		{"str(uuid.uuid4())", `^[0-9a-f-]{36}$`},
 		{`module.rand.shuffle("abcdef")`, `^[a-f]{6}$`},
 	}
@@ -169,6 +175,13 @@ func TestRandSelection(t *testing.T) {
 		{`sorted(module.rand.shuffle([3, 1, 2]))`, "[1, 2, 3]"},
 		{`module.rand.weighted_choice(["a", "b"], [0, 1])`, `"b"`},
 		{`module.rand.weighted_choices(["a", "b"], [1, 0], 3)`, `["a", "a", "a"]`},
+		{`module.rand.weighted_choice(["a"], None)`, `"a"`},
+		{`module.rand.weighted_choice(["a"])`, `"a"`},
+		{`module.rand.weighted_choice({"a": 1}, [0])`, `"a"`},
+		{`module.rand.weighted_choices(["a"], None, 2)`, `["a", "a"]`},
+		{`module.rand.weighted_choices({"a": 1}, 2)`, `["a", "a"]`},
+		{`module.rand.weighted_choices({"a": 1}, 2, 5)`, `["a", "a"]`},
+		{`len(module.rand.weighted_choices(items=["a", "b"], weights=None, n=4))`, "4"},
 		{`module.rand.number.clamp(15, 0, 10)`, "10"},
 		{`module.rand.number.clamp(-1.5, 0, 10)`, "0"},
 		{`module.rand.number.clamp(5.5, 0, 10)`, "5.5"},
@@ -187,12 +200,44 @@ func TestRandSelection(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{
-		`module.rand.choice([])`, `module.rand.number.integer(5, 1)`, `module.rand.weighted_choice({"a": 0})`,
-		`module.rand.weighted_choice(["a"], [1, 2])`, `module.rand.weighted_choices(["a"], [1])`,
-		`module.rand.network.ip_v4_in_subnet("nonsense")`, `module.nosuch`,
+		`module.rand.choice([])`, `module.rand.weighted_choice({"a": 0})`, `module.rand.network.ip_v4_in_subnet("nonsense")`, `module.nosuch`,
 	} {
 		if _, err := evalExpr(t, 1, bad, nil); err == nil {
 			t.Errorf("%s: want an error", bad)
+		}
+	}
+}
+
+// TestRandErrors: the original's errors, under the builtin's full name.
+func TestRandErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ expr, want string }{
+		{`module.rand.number.integer("1", 2)`, `rand.number.integer: for parameter a: got string, want int`},
+		{`module.rand.number.integer(5, 1)`, `rand.number.integer: empty range for randrange(5, 2)`},
+		{`module.rand.number.gauss(0, "x")`, `rand.number.gauss: for parameter sigma: got string, want float`},
+		{`module.rand.string.hex("3")`, `rand.string.hex: for parameter size: got string, want int`},
+		{`module.rand.weighted_choice(["a"], [1, 2])`, `rand.weighted_choice: the number of weights does not match the population (1 items, 2 weights)`},
+		{`module.rand.weighted_choice([], None)`, `rand.weighted_choice: cannot choose from an empty sequence`},
+		{`module.rand.weighted_choices(["a"], [1])`, `rand.weighted_choices: expected (dict, n) or (items, weights, n)`},
+		{`module.rand.weighted_choices({"a": 1}, [1], 2)`, `rand.weighted_choices: expected (dict, n) or (items, weights, n)`},
+		{`module.rand.string.pattern("abc%")`, `rand.string.pattern: incomplete format specifier at end of pattern (trailing '%')`},
+		{`module.rand.string.pattern("%z")`, `rand.string.pattern: unknown format specifier: %z`},
+		{`module.rand.string.pattern("%a{5")`, `rand.string.pattern: unclosed '{' in pattern`},
+		{`module.rand.string.pattern("%a{abc}")`, `rand.string.pattern: invalid repeat count: 'abc'`},
+		{`module.rand.string.pattern("%a{-3}")`, `rand.string.pattern: invalid repeat count: '-3'`},
+		{`module.rand.string.pattern("%a{}")`, `rand.string.pattern: invalid repeat count: ''`},
+		{`module.rand.network.mac("00:50:56")`, `rand.network.mac: got 1 positional arguments, want 0 (oui= and vendor= are keywords)`},
+		{`module.rand.network.mac(oui="00:50:56", vendor="dell")`, `rand.network.mac: 'oui' and 'vendor' are mutually exclusive`},
+		{`module.rand.network.mac(vendor="acme")`, `rand.network.mac: unknown vendor: 'acme'`},
+		{`module.rand.network.mac(oui="0:50:56")`, `rand.network.mac: invalid OUI prefix: '0:50:56'`},
+		{`module.rand.network.mac(oui="00:50:56:01")`, `rand.network.mac: invalid OUI prefix: '00:50:56:01'`},
+		{`module.rand.network.mac(prefix="x")`, `rand.network.mac: unexpected keyword argument "prefix"`},
+		{`module.rand.network.ip_v4(1)`, `rand.network.ip_v4: got unexpected arguments`},
+	}
+	for _, tc := range tests {
+		_, err := evalExpr(t, 1, tc.expr, nil)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%s:\n got  %v\n want %s", tc.expr, err, tc.want)
 		}
 	}
 }

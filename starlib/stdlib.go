@@ -7,10 +7,12 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -159,46 +161,159 @@ func (o *hashObject) Attr(name string) (starlark.Value, error) {
 	return nil, nil
 }
 
-// module.base64: encoders return str (Starlark has no bytes.decode()),
-// decoders return str holding the decoded bytes.
+// module.base64: Python's functions, bytes in and bytes out as in the
+// original (Python's base64 module): b64encode takes bytes (a str is a
+// TypeError there, and an error here), b64decode takes bytes or an ASCII
+// str; a template turns the result into text with .decode().
 var base64Module = sync.OnceValue(func() starlark.Value {
-	enc := func(name string, e *base64.Encoding) *starlark.Builtin {
+	const std, url = "+/", "-_"
+	enc := func(name, alt string) *starlark.Builtin {
 		return starlark.NewBuiltin("base64."+name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			var data starlark.Value
-			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &data); err != nil {
+			var data, altchars starlark.Value = nil, starlark.None
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "s", &data, "altchars?", &altchars); err != nil {
 				return nil, err
 			}
-			p, err := bytesArg(b.Name(), data)
+			p, ok := data.(starlark.Bytes)
+			if !ok {
+				return nil, bytesLikeError(b.Name(), data)
+			}
+			a, err := altcharsArg(b.Name(), altchars, alt)
 			if err != nil {
 				return nil, err
 			}
-			return starlark.String(e.EncodeToString(p)), nil
+			out := base64.StdEncoding.EncodeToString([]byte(p))
+			if a != std {
+				out = strings.NewReplacer("+", a[:1], "/", a[1:]).Replace(out)
+			}
+			return starlark.Bytes(out), nil
 		})
 	}
-	dec := func(name string, e *base64.Encoding) *starlark.Builtin {
+	dec := func(name, alt string) *starlark.Builtin {
 		return starlark.NewBuiltin("base64."+name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			var data starlark.Value
-			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &data); err != nil {
+			var data, altchars starlark.Value = nil, starlark.None
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "s", &data, "altchars?", &altchars); err != nil {
 				return nil, err
 			}
-			p, err := bytesArg(b.Name(), data)
+			var p string
+			switch v := data.(type) {
+			case starlark.Bytes:
+				p = string(v)
+			case starlark.String:
+				for i := 0; i < len(v); i++ {
+					if v[i] >= 0x80 {
+						return nil, fmt.Errorf("%s: string argument should contain only ASCII characters", b.Name())
+					}
+				}
+				p = string(v)
+			default:
+				return nil, fmt.Errorf("%s: argument should be a bytes-like object or ASCII string, not '%s'", b.Name(), typeName(data))
+			}
+			a, err := altcharsArg(b.Name(), altchars, alt)
 			if err != nil {
 				return nil, err
 			}
-			out, err := e.DecodeString(string(p))
+			if a != std {
+				p = strings.NewReplacer(a[:1], "+", a[1:], "/").Replace(p)
+			}
+			out, err := decodeBase64(p)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", b.Name(), err)
 			}
-			return starlark.String(out), nil
+			return starlark.Bytes(out), nil
 		})
 	}
 	return &starlarkstruct.Module{Name: "base64", Members: starlark.StringDict{
-		"b64encode":         enc("b64encode", base64.StdEncoding),
-		"b64decode":         dec("b64decode", base64.StdEncoding),
-		"urlsafe_b64encode": enc("urlsafe_b64encode", base64.URLEncoding),
-		"urlsafe_b64decode": dec("urlsafe_b64decode", base64.URLEncoding),
+		"b64encode":          enc("b64encode", std),
+		"b64decode":          dec("b64decode", std),
+		"standard_b64encode": enc("standard_b64encode", std),
+		"standard_b64decode": dec("standard_b64decode", std),
+		"urlsafe_b64encode":  enc("urlsafe_b64encode", url),
+		"urlsafe_b64decode":  dec("urlsafe_b64decode", url),
 	}}
 })
+
+// bytesLikeError is Python's TypeError for a str where bytes are needed.
+func bytesLikeError(fn string, v starlark.Value) error {
+	if _, ok := v.(starlark.String); ok {
+		return fmt.Errorf("%s: a bytes-like object is required, not 'str' (encode it first: s.encode())", fn)
+	}
+	return fmt.Errorf("%s: a bytes-like object is required, not '%s'", fn, typeName(v))
+}
+
+// altcharsArg returns the two characters standing for "+" and "/".
+func altcharsArg(fn string, v starlark.Value, dflt string) (string, error) {
+	switch a := v.(type) {
+	case starlark.NoneType:
+		return dflt, nil
+	case starlark.Bytes:
+		if len(a) == 2 {
+			return string(a), nil
+		}
+	}
+	return "", fmt.Errorf("%s: altchars must be 2 bytes", fn)
+}
+
+// decodeBase64 is CPython's binascii.a2b_base64 without strict mode:
+// characters outside the alphabet are skipped, a complete padding ends the
+// input, and a truncated quantum is an error.
+func decodeBase64(s string) ([]byte, error) {
+	out := make([]byte, 0, len(s)*3/4)
+	var acc uint32
+	quad, pads, data := 0, 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '=' {
+			if quad >= 2 {
+				if pads++; quad+pads >= 4 {
+					return out, nil
+				}
+			}
+			continue
+		}
+		v := base64Value(c)
+		if v < 0 {
+			continue
+		}
+		pads = 0
+		data++
+		acc = acc<<6 | uint32(v)
+		quad++
+		switch quad {
+		case 2:
+			out = append(out, byte(acc>>4))
+			acc &= 0xF
+		case 3:
+			out = append(out, byte(acc>>2))
+			acc &= 0x3
+		case 4:
+			out = append(out, byte(acc))
+			acc, quad = 0, 0
+		}
+	}
+	switch quad {
+	case 0:
+		return out, nil
+	case 1:
+		return nil, fmt.Errorf("Invalid base64-encoded string: number of data characters (%d) cannot be 1 more than a multiple of 4", data)
+	}
+	return nil, errors.New("Incorrect padding")
+}
+
+func base64Value(c byte) int {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		return int(c - 'A')
+	case c >= 'a' && c <= 'z':
+		return int(c-'a') + 26
+	case c >= '0' && c <= '9':
+		return int(c-'0') + 52
+	case c == '+':
+		return 62
+	case c == '/':
+		return 63
+	}
+	return -1
+}
 
 // module.calendar.timegm(tuple | datetime): seconds since the epoch of a UTC
 // (year, month, day, hour, minute, second, ...) tuple.

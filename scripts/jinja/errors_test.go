@@ -3,6 +3,7 @@ package jinja
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,7 @@ func TestCompileErrors(t *testing.T) {
 		if s, ok := files[name]; ok {
 			return s, nil
 		}
-		return "", errors.New("not found")
+		return "", fs.ErrNotExist
 	}
 	tests := []struct {
 		src, want string
@@ -38,11 +39,14 @@ func TestCompileErrors(t *testing.T) {
 		{"{% break %}", "t.jinja:1:4: 'break' outside of a loop"},
 		{"{% for x in y %}{% endif %}", "t.jinja:1:20: unexpected 'endif' tag"},
 		{"{% set x = %}", "t.jinja:1:12: unexpected end of statement block '%}'"},
-		{"{% include \"missing.jinja\" %}", "t.jinja:1:12: cannot load template \"missing.jinja\": not found"},
+		{"{% include \"missing.jinja\" %}", "t.jinja:1:12: cannot load template \"missing.jinja\": file does not exist"},
 		{"\n{% include \"bad.jinja\" %}", "bad.jinja:2:8: no filter named 'nofilter'"},
 		{"{% include \"self.jinja\" %}", "self.jinja:1:12: template \"self.jinja\" includes or imports itself (t.jinja -> self.jinja -> self.jinja)"},
 		{"{% from \"macros.jinja\" import b %}", "t.jinja:1:31: the template \"macros.jinja\" does not export 'b'"},
 		{"{% extends \"x\" %}", "t.jinja:1:4: the 'extends' tag is not supported"},
+		{"{% call y %}x{% endcall %}", "t.jinja:1:9: expected a call expression after 'call'"},
+		{"{% call y() %}x", "t.jinja:1:4: unexpected end of template: 'call' tag is not closed (expected 'endcall')"},
+		{"{% endcall %}", "t.jinja:1:4: unexpected 'endcall' tag"},
 		{"{{ x.|y }}", "t.jinja:1:6: expected an attribute name, got '|'"},
 		{"{% raw %}never closed", "t.jinja:1:1: unterminated raw block: missing {% endraw %}"},
 		{"{{ \"\\x4\" }}", "t.jinja:1:4: invalid \\x escape in string literal"},
@@ -73,7 +77,7 @@ func TestRuntimeErrors(t *testing.T) {
 		if s, ok := files[name]; ok {
 			return s, nil
 		}
-		return "", fmt.Errorf("not found")
+		return "", fs.ErrNotExist
 	}
 	tests := []struct {
 		src, want string

@@ -375,8 +375,60 @@ func (p *parser) parseMath2() (syntax.Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		if op == syntax.PERCENT && !p.isNumeric(x) {
+			// Python's "fmt % args" on strings; Starlark's % has no
+			// widths, flags or Python reprs.
+			x = p.callHidden(hMod, t.off, x, p.hoist(y))
+			continue
+		}
 		x = &syntax.BinaryExpr{X: x, OpPos: p.pos(t.off), Op: op, Y: y}
 	}
+}
+
+// numericFilters and numericBuiltins return numbers (or fail).
+var (
+	numericFilters  = map[string]bool{"int": true, "float": true, "length": true, "count": true, "abs": true, "round": true, "sum": true, "wordcount": true}
+	numericBuiltins = map[string]bool{"len": true, "int": true, "float": true, "hash": true, "ord": true, "abs": true}
+	numericLoopAttr = map[string]bool{"index": true, "index0": true, "revindex": true, "revindex0": true, "length": true, "depth": true, "depth0": true}
+)
+
+// isNumeric reports whether x is known at compile time to be a number (or
+// an error), so that "x % y" can stay Starlark's modulo, evaluated inline.
+// Anything else goes through $mod, which formats strings as Python does.
+func (p *parser) isNumeric(x syntax.Expr) bool {
+	switch e := x.(type) {
+	case *syntax.Literal:
+		return e.Token == syntax.INT || e.Token == syntax.FLOAT
+	case *syntax.Ident:
+		return p.scope.numeric[e.Name]
+	case *syntax.ParenExpr:
+		return p.isNumeric(e.X)
+	case *syntax.UnaryExpr:
+		return (e.Op == syntax.MINUS || e.Op == syntax.PLUS) && p.isNumeric(e.X)
+	case *syntax.BinaryExpr:
+		switch e.Op {
+		case syntax.MINUS, syntax.SLASH, syntax.SLASHSLASH, syntax.PERCENT:
+			return true // not defined on strings
+		case syntax.PLUS: // a number and a string do not add
+			return p.isNumeric(e.X) || p.isNumeric(e.Y)
+		case syntax.STAR: // 2 * "ab" repeats the string
+			return p.isNumeric(e.X) && p.isNumeric(e.Y)
+		}
+	case *syntax.DotExpr:
+		id, ok := e.X.(*syntax.Ident)
+		return ok && strings.HasPrefix(id.Name, "$loop") && numericLoopAttr[e.Name.Name]
+	case *syntax.CallExpr:
+		if id, ok := e.Fn.(*syntax.Ident); ok {
+			switch {
+			case id.Name == hPow:
+				return true
+			case strings.HasPrefix(id.Name, hFilter):
+				return numericFilters[id.Name[len(hFilter):]]
+			}
+			return numericBuiltins[id.Name] && !p.scope.assigned[id.Name] && !p.c.globals[id.Name]
+		}
+	}
+	return false
 }
 
 func (p *parser) parsePow() (syntax.Expr, error) {

@@ -667,7 +667,8 @@ var builtinFilters = map[string]filterFn{
 		return starlark.NewList(out), nil
 	},
 	"format": func(e *env, th *starlark.Thread, name string, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-		f := starlark.String(toStr(args[0]))
+		// Jinja: soft_str(value) % (kwargs or args), with Python's %.
+		f := toStr(args[0])
 		if len(kw) > 0 {
 			if len(args) > 1 {
 				return nil, fmt.Errorf("can't handle positional and keyword arguments at the same time")
@@ -676,9 +677,9 @@ var builtinFilters = map[string]filterFn{
 			for _, kv := range kw {
 				_ = d.SetKey(kv[0], kv[1])
 			}
-			return starlark.Binary(syntax.PERCENT, f, d)
+			return pyPercent(f, d)
 		}
-		return starlark.Binary(syntax.PERCENT, f, args[1:])
+		return pyPercent(f, args[1:])
 	},
 	"truncate": func(e *env, th *starlark.Thread, name string, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 		var v starlark.Value
@@ -858,16 +859,6 @@ func jinjaTitle(s string) string {
 var htmlReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;")
 
 func htmlEscape(s string) string { return htmlReplacer.Replace(s) }
-
-// pySplitLines splits like Python's str.splitlines for "\n", "\r\n", "\r".
-func pySplitLines(s string) []string {
-	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
-	lines := strings.Split(s, "\n")
-	if len(lines) > 1 && lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	return lines
-}
 
 // pyCenter is Python's str.center.
 func pyCenter(s string, width int, fill string) string {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -119,7 +120,7 @@ func renderCase(gc *goldenCase) (string, error) {
 			if s, ok := gc.sections["file "+name]; ok {
 				return s, nil
 			}
-			return "", fmt.Errorf("no such template")
+			return "", fmt.Errorf("%s: %w", name, fs.ErrNotExist)
 		},
 	}
 	t, err := Compile("t.jinja", gc.sections["template"], opts)

@@ -27,9 +27,12 @@ import (
 // Options configure Compile.
 type Options struct {
 	// Loader returns the source of a template named by include, import or
-	// from. Names are resolved relative to the including template's
-	// directory (path.Join(path.Dir(includer), name)) before the call.
-	// Nil means those tags fail to compile.
+	// from. It gets the names ResolveName makes of the written name, in
+	// order ("/"-separated, relative to the generator's folder, never
+	// leaving it), until one loads; an error wrapping fs.ErrNotExist moves
+	// on to the next name (and lets "ignore missing" skip the tag), any
+	// other error fails the compilation. Nil means those tags fail to
+	// compile.
 	Loader func(name string) (string, error)
 
 	// Globals are the names bound once per Instance (module, params, vars,
@@ -115,6 +118,7 @@ type compiler struct {
 	hidden                    int
 	stack                     []string
 	imports                   map[string]*importInfo
+	sources                   map[string]loaded // Loader results by name
 	toplevel                  []syntax.Stmt
 	used                      map[string]bool // hidden names and globals referenced
 	consts                    starlark.StringDict
@@ -130,28 +134,14 @@ func (c *compiler) hasTest(name string) bool {
 	return ok
 }
 
-// open loads a template for include/import and returns a parser for it
-// with a fresh function scope, pushing it on the cycle-detection stack.
-func (c *compiler) open(p *parser, at token, name string, ignoreMissing bool) (*parser, error) {
+// open returns a parser for the loaded template name (resolved) with a
+// fresh function scope, pushing it on the cycle-detection stack.
+func (c *compiler) open(p *parser, at token, name, src string) (*parser, error) {
 	if slices.Contains(c.stack, name) {
 		return nil, p.fail(at, "template %q includes or imports itself (%s)", name, strings.Join(append(c.stack, name), " -> "))
 	}
 	if len(c.stack) > 32 {
 		return nil, p.fail(at, "templates nested too deeply")
-	}
-	if c.opts.Loader == nil {
-		if ignoreMissing {
-			return nil, nil
-		}
-		return nil, p.fail(at, "cannot load template %q: no loader configured", name)
-	}
-	src, err := c.opts.Loader(name)
-	if err != nil {
-		if ignoreMissing {
-			return nil, nil
-		}
-		return nil, &Error{File: p.f.name, Line: lineOf(p.f, at.off), Col: colOf(p.f, at.off),
-			Msg: fmt.Sprintf("cannot load template %q: %v", name, err), Err: err}
 	}
 	f := newSrcFile(name, src)
 	toks, err := lex(f)
@@ -168,11 +158,15 @@ func colOf(f *srcFile, off int) int  { _, c := f.lineCol(off); return c }
 // importTemplate compiles an imported template once into a top-level
 // function run when an Instance is created; its macros and top-level
 // variables are exported as attributes of a module value.
-func (c *compiler) importTemplate(p *parser, at token, name string) (*importInfo, error) {
+func (c *compiler) importTemplate(p *parser, at token, written string) (*importInfo, error) {
+	name, src, _, err := c.load(p, at, written, false)
+	if err != nil {
+		return nil, err
+	}
 	if imp := c.imports[name]; imp != nil {
 		return imp, nil
 	}
-	sub, err := c.open(p, at, name, false)
+	sub, err := c.open(p, at, name, src)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +225,7 @@ func Compile(name, src string, opts Options) (*Template, error) {
 	c := &compiler{
 		opts: opts, env: newEnv(opts),
 		globals: set(opts.Globals), attrGlobals: set(opts.AttrGlobals), arg: set(args),
-		imports: map[string]*importInfo{}, consts: starlark.StringDict{}, used: map[string]bool{}, free: map[string]bool{},
+		imports: map[string]*importInfo{}, sources: map[string]loaded{}, consts: starlark.StringDict{}, used: map[string]bool{}, free: map[string]bool{},
 		stack: []string{name},
 	}
 	for n := range c.attrGlobals {
@@ -274,7 +268,11 @@ func Compile(name, src string, opts Options) (*Template, error) {
 		case strings.HasPrefix(n, hTest):
 			t.builtins[n] = c.env.tests[n[len(hTest):]]
 		case strings.HasPrefix(n, hMethod):
-			t.builtins[n] = strMethods[n[len(hMethod):]]
+			m, ok := strMethods[n[len(hMethod):]]
+			if !ok {
+				return nil, fmt.Errorf("jinja: internal error: no method %s", n)
+			}
+			t.builtins[n] = m
 		case strings.HasPrefix(n, hUndef):
 			t.builtins[n] = &Undefined{name: n[len(hUndef):]}
 		case strings.HasPrefix(n, hConst):

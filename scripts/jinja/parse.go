@@ -1,7 +1,6 @@
 package jinja
 
 import (
-	"path"
 	"strconv"
 	"strings"
 
@@ -20,6 +19,7 @@ const (
 	hGetitem = "$getitem"
 	hMkloop  = "$mkloop"
 	hModule  = "$module"
+	hMod     = "$mod"
 	hFilter  = "$f:"
 	hTest    = "$t:"
 	hMethod  = "$m:"
@@ -36,13 +36,15 @@ type scope struct {
 	refs     map[string]bool
 	params   map[string]bool
 	loops    []*loopCtx
+	numeric  map[string]bool // names known to hold numbers (range loop variables) until reassigned
 }
 
 func newScope() *scope {
-	return &scope{assigned: map[string]bool{}, refs: map[string]bool{}, params: map[string]bool{}}
+	return &scope{assigned: map[string]bool{}, refs: map[string]bool{}, params: map[string]bool{}, numeric: map[string]bool{}}
 }
 
 func (s *scope) assign(name string) {
+	delete(s.numeric, name)
 	if !s.assigned[name] {
 		s.assigned[name] = true
 		if !s.params[name] {
@@ -298,9 +300,11 @@ func (p *parser) parseTag(b *block, nt token) error {
 		}
 		b.add(p, body...)
 		return p.expectBlockEnd()
-	case "elif", "else", "endif", "endfor", "endset", "endmacro", "endfilter", "endwith", "endautoescape", "endraw":
+	case "elif", "else", "endif", "endfor", "endset", "endmacro", "endfilter", "endwith", "endautoescape", "endraw", "endcall":
 		return p.fail(nt, "unexpected '%s' tag", nt.text)
-	case "extends", "block", "call":
+	case "call":
+		return p.parseCallBlock(b, nt)
+	case "extends", "block":
 		return p.fail(nt, "the '%s' tag is not supported", nt.text)
 	}
 	return p.fail(nt, "unknown tag '%s'", nt.text)
@@ -414,6 +418,9 @@ func (p *parser) parseFor(b *block, ft token) error {
 		return err
 	}
 	p.assignTargets(target)
+	if id, ok := target.(*syntax.Ident); ok && p.isRangeCall(iter) {
+		p.scope.numeric[id.Name] = true
+	}
 	p.c.hidden++
 	n := strconv.Itoa(p.c.hidden)
 	lc := &loopCtx{name: "$loop" + n}
@@ -459,6 +466,16 @@ func (p *parser) parseFor(b *block, ft token) error {
 			True: orPass(p, els, end)})
 	}
 	return nil
+}
+
+// isRangeCall reports whether x is a call of the builtin range.
+func (p *parser) isRangeCall(x syntax.Expr) bool {
+	c, ok := x.(*syntax.CallExpr)
+	if !ok {
+		return false
+	}
+	id, ok := c.Fn.(*syntax.Ident)
+	return ok && id.Name == "range" && !p.scope.assigned["range"] && !p.c.globals["range"]
 }
 
 func (p *parser) parseSet(b *block, st token) error {
@@ -532,32 +549,8 @@ func (p *parser) parseMacro(b *block, mt token) error {
 	}
 	outer := p.scope
 	sc := newScope()
-	var params []syntax.Expr
-	for !p.isOp(")") {
-		pt, err := p.expectName()
-		if err != nil {
-			return err
-		}
-		var def syntax.Expr
-		if p.isOp("=") {
-			p.next()
-			p.scope = outer
-			def, err = p.parseExpr()
-			if err != nil {
-				return err
-			}
-		} else {
-			// Jinja fills missing macro arguments with undefined.
-			def = p.ident(p.c.undefinedName(pt.text), pt.off)
-		}
-		sc.params[pt.text] = true
-		sc.assigned[pt.text] = true
-		params = append(params, &syntax.BinaryExpr{X: p.ident(pt.text, pt.off), OpPos: p.pos(pt.off), Op: syntax.EQ, Y: def})
-		if !p.acceptOp(",") {
-			break
-		}
-	}
-	if _, err := p.expectOp(")"); err != nil {
+	params, err := p.parseParams(sc)
+	if err != nil {
 		return err
 	}
 	if err := p.expectBlockEnd(); err != nil {
@@ -573,26 +566,121 @@ func (p *parser) parseMacro(b *block, mt token) error {
 	if err := p.expectBlockEnd(); err != nil {
 		return err
 	}
-	for _, special := range []string{"varargs", "kwargs"} {
-		if sc.refs[special] && !sc.assigned[special] {
-			op := syntax.STAR
-			if special == "kwargs" {
-				op = syntax.STARSTAR
-			}
-			params = append(params, &syntax.UnaryExpr{OpPos: p.pos(nt.off), Op: op, X: p.ident(special, nt.off)})
+	b.add(p, p.defFunc(nt.text, nt, mt, sc, params, body))
+	return nil
+}
+
+// parseParams parses macro or caller parameters "a, b=1)" (after the
+// opening parenthesis, up to and including the closing one) for a function
+// of scope sc; defaults are evaluated in the current scope. Missing
+// arguments are undefined, as in Jinja.
+func (p *parser) parseParams(sc *scope) ([]syntax.Expr, error) {
+	outer := p.scope
+	defer func() { p.scope = outer }()
+	var params []syntax.Expr
+	for !p.isOp(")") {
+		pt, err := p.expectName()
+		if err != nil {
+			return nil, err
 		}
+		var def syntax.Expr
+		if p.isOp("=") {
+			p.next()
+			p.scope = outer
+			def, err = p.parseExpr()
+			if err != nil {
+				return nil, err
+			}
+		} else {
+			def = p.ident(p.c.undefinedName(pt.text), pt.off)
+		}
+		sc.params[pt.text] = true
+		sc.assigned[pt.text] = true
+		params = append(params, &syntax.BinaryExpr{X: p.ident(pt.text, pt.off), OpPos: p.pos(pt.off), Op: syntax.EQ, Y: def})
+		if !p.acceptOp(",") {
+			break
+		}
+	}
+	if _, err := p.expectOp(")"); err != nil {
+		return nil, err
+	}
+	return params, nil
+}
+
+// defFunc builds the function of a macro or a call block's caller: its
+// output is returned as a string. Jinja's special names become
+// parameters when the body uses them: varargs and kwargs collect extra
+// arguments, caller (keyword only) is the body of a {% call %} block.
+func (p *parser) defFunc(name string, nt, mt token, sc *scope, params []syntax.Expr, body []syntax.Stmt) *syntax.DefStmt {
+	special := func(n string) bool { return sc.refs[n] && !sc.assigned[n] }
+	star := false
+	if special("varargs") {
+		params = append(params, &syntax.UnaryExpr{OpPos: p.pos(nt.off), Op: syntax.STAR, X: p.ident("varargs", nt.off)})
+		star = true
+	}
+	if special("caller") {
+		if !star {
+			params = append(params, &syntax.UnaryExpr{OpPos: p.pos(nt.off), Op: syntax.STAR})
+		}
+		params = append(params, &syntax.BinaryExpr{X: p.ident("caller", nt.off), OpPos: p.pos(nt.off), Op: syntax.EQ,
+			Y: p.ident(p.c.undefinedName("caller"), nt.off)})
+	}
+	if special("kwargs") {
+		params = append(params, &syntax.UnaryExpr{OpPos: p.pos(nt.off), Op: syntax.STARSTAR, X: p.ident("kwargs", nt.off)})
 	}
 	stmts := p.funcBody(sc, nil, nt.off)
 	stmts = append(stmts, p.exprStmt(hPush, mt.off))
 	stmts = append(stmts, body...)
 	stmts = append(stmts, &syntax.ReturnStmt{Return: p.pos(mt.off), Result: p.callHidden(hPop, mt.off)})
-	b.add(p, &syntax.DefStmt{Def: p.pos(mt.off), Name: p.ident(nt.text, nt.off), Lparen: p.pos(nt.off),
-		Params: params, Rparen: p.pos(nt.off), Body: stmts})
+	return &syntax.DefStmt{Def: p.pos(mt.off), Name: p.ident(name, nt.off), Lparen: p.pos(nt.off),
+		Params: params, Rparen: p.pos(nt.off), Body: stmts}
+}
+
+// parseCallBlock compiles {% call [(params)] macro(args) %}body{% endcall %}:
+// the body becomes a function passed to the macro as caller=, which the
+// macro calls as caller(...) to insert it; the macro's output is printed.
+func (p *parser) parseCallBlock(b *block, ct token) error {
+	outer := p.scope
+	sc := newScope()
+	var params []syntax.Expr
+	if p.acceptOp("(") {
+		var err error
+		if params, err = p.parseParams(sc); err != nil {
+			return err
+		}
+	}
+	at := p.peek()
+	x, err := p.parseExpr()
+	if err != nil {
+		return err
+	}
+	call, ok := x.(*syntax.CallExpr)
+	if !ok {
+		return p.fail(at, "expected a call expression after 'call'")
+	}
+	if err := p.expectBlockEnd(); err != nil {
+		return err
+	}
+	p.scope = sc
+	body, _, err := p.parseBody(ct, "endcall")
+	p.scope = outer
+	if err != nil {
+		return err
+	}
+	if err := p.expectBlockEnd(); err != nil {
+		return err
+	}
+	p.c.hidden++
+	fn := "$caller" + strconv.Itoa(p.c.hidden)
+	outer.assigned[fn] = true
+	b.add(p, p.defFunc(fn, ct, ct, sc, params, body))
+	call.Args = append(call.Args, &syntax.BinaryExpr{X: p.ident("caller", ct.off), OpPos: p.pos(ct.off), Op: syntax.EQ, Y: p.ident(fn, ct.off)})
+	b.value(call, ct.off)
 	return nil
 }
 
 // templateName parses the template name of include/import/from: a string
-// literal, resolved relative to the current template's directory.
+// literal, as written (c.load resolves it).
 func (p *parser) templateName() (string, token, error) {
 	t := p.peek()
 	if t.kind != tString {
@@ -602,9 +690,6 @@ func (p *parser) templateName() (string, token, error) {
 	s, _, err := unquotePython(t.text)
 	if err != nil {
 		return "", t, p.fail(t, "%v", err)
-	}
-	if !path.IsAbs(s) {
-		s = path.Join(path.Dir(p.f.name), s)
 	}
 	return s, t, nil
 }
@@ -631,8 +716,12 @@ func (p *parser) parseInclude(b *block, it token) error {
 	if err := p.expectBlockEnd(); err != nil {
 		return err
 	}
-	sub, err := p.c.open(p, nameTok, name, ignoreMissing)
-	if err != nil || sub == nil {
+	resolved, src, ok, err := p.c.load(p, nameTok, name, ignoreMissing)
+	if err != nil || !ok {
+		return err
+	}
+	sub, err := p.c.open(p, nameTok, resolved, src)
+	if err != nil {
 		return err
 	}
 	body, _, err := sub.parseBody(token{})

@@ -17,6 +17,7 @@ import (
 var pyStringMethods = map[string]bool{
 	"zfill": true, "ljust": true, "rjust": true, "center": true, "encode": true, "decode": true,
 	"swapcase": true, "casefold": true, "isnumeric": true, "isdecimal": true, "isascii": true,
+	"format": true, "hex": true,
 }
 
 type strMethodFn func(recv starlark.Value, name string, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error)
@@ -91,6 +92,26 @@ func init() {
 			return callAttr(th, recv, name, args[1:], kw)
 		})
 	}
+	// str.format with Python's format-spec mini language (Starlark's has none).
+	strMethods["format"] = starlark.NewBuiltin("format", func(th *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		s, ok := args[0].(starlark.String)
+		if !ok {
+			return callAttr(th, args[0], "format", args[1:], kw)
+		}
+		return pyFormat(th, string(s), args[1:], kw)
+	})
+	// bytes.hex(sep="", bytes_per_sep=1); other values' own hex (float.hex).
+	strMethods["hex"] = starlark.NewBuiltin("hex", func(th *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		b, ok := args[0].(starlark.Bytes)
+		if !ok {
+			return callAttr(th, args[0], "hex", args[1:], kw)
+		}
+		sep, per := "", 1
+		if err := starlark.UnpackArgs("bytes.hex", args[1:], kw, "sep?", &sep, "bytes_per_sep?", &per); err != nil {
+			return nil, err
+		}
+		return starlark.String(bytesHex(string(b), sep, per)), nil
+	})
 	strMethods["decode"] = starlark.NewBuiltin("decode", func(th *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 		b, ok := args[0].(starlark.Bytes)
 		if !ok {
@@ -181,4 +202,21 @@ func runeClass(f func(rune) bool) strMethodFn {
 		}
 		return starlark.True, nil
 	}
+}
+
+// bytesHex is Python's bytes.hex(sep, bytes_per_sep): groups of per bytes
+// counted from the right (from the left when per < 0).
+func bytesHex(b, sep string, per int) string {
+	const digits = "0123456789abcdef"
+	out := make([]byte, 0, 2*len(b)+len(b)*len(sep))
+	n := len(b)
+	for i := 0; i < n; i++ {
+		if i > 0 && sep != "" && per != 0 {
+			if per > 0 && (n-i)%per == 0 || per < 0 && i%(-per) == 0 {
+				out = append(out, sep...)
+			}
+		}
+		out = append(out, digits[b[i]>>4], digits[b[i]&15])
+	}
+	return string(out)
 }

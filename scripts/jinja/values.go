@@ -88,8 +88,10 @@ func (emptyIterator) Done()                     {}
 // loop is Jinja's loop variable; iterating it yields the items and
 // advances the index.
 type loop struct {
-	items []starlark.Value
-	i     int // index0 of the current item
+	items   []starlark.Value
+	i       int            // index0 of the current item
+	changed starlark.Tuple // the arguments of the last loop.changed call
+	called  bool           // loop.changed was called
 }
 
 func (l *loop) String() string        { return fmt.Sprintf("<loop %d/%d>", l.i+1, len(l.items)) }
@@ -149,6 +151,22 @@ func (l *loop) Attr(name string) (starlark.Value, error) {
 			return l.items[l.i+1], nil
 		}
 		return &Undefined{name: "loop.nextitem"}, nil
+	case "changed":
+		return starlark.NewBuiltin("changed", func(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+			// True on the first call and whenever the values differ from
+			// those of the previous call.
+			if l.called {
+				same, err := starlark.Equal(l.changed, args)
+				if err != nil {
+					return nil, err
+				}
+				if same {
+					return starlark.False, nil
+				}
+			}
+			l.called, l.changed = true, append(starlark.Tuple(nil), args...)
+			return starlark.True, nil
+		}), nil
 	case "cycle":
 		return starlark.NewBuiltin("cycle", func(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 			if len(args) == 0 {
@@ -227,6 +245,7 @@ var runtimeBuiltins = map[string]*starlark.Builtin{
 	guard.RepeatName: guard.Repeat,
 	hMkloop:          starlark.NewBuiltin("loop", builtinMkloop),
 	hModule:          starlark.NewBuiltin("module", builtinModule),
+	hMod:             starlark.NewBuiltin("%", builtinMod),
 	"namespace":      starlark.NewBuiltin("namespace", builtinNamespace),
 }
 
@@ -305,6 +324,16 @@ func builtinConcat(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple,
 		b = appendStr(b, a)
 	}
 	return starlark.String(b), nil
+}
+
+// builtinMod is "x % y" unless the compiler knows x is a number: Python's
+// printf-style formatting for a string x, Starlark's % (the same as
+// Python's for numbers) otherwise.
+func builtinMod(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+	if s, ok := args[0].(starlark.String); ok {
+		return pyPercent(string(s), args[1])
+	}
+	return starlark.Binary(syntax.PERCENT, args[0], args[1])
 }
 
 func builtinPow(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
