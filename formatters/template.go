@@ -97,6 +97,7 @@ func NewTemplateFormatter(c *TemplateFormatConfig, env *plugin.Env, batch bool) 
 			b, err := env.ReadFile("include", filepath.FromSlash(n))
 			return string(b), err
 		},
+		Outside:     func(n string) error { return env.RefuseOutside("include", n) },
 		Globals:     []string{"module", "params"},
 		AttrGlobals: []string{"module"},
 		Args:        []string{arg},

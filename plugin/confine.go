@@ -57,6 +57,17 @@ func (c *Confinement) Refused() []*OutsideError {
 	return append([]*OutsideError(nil), c.refused...)
 }
 
+// RefuseOutside records, for a confined generator, that the setting key
+// names p outside the generators directory, and returns the refusal; it
+// returns nil for a generator that is not confined (the caller then
+// reports its own error).
+func (e *Env) RefuseOutside(key, p string) error {
+	if e.Confine == nil {
+		return nil
+	}
+	return e.Confine.refuse(key, p, e.Confine.Dir, false)
+}
+
 func (c *Confinement) refuse(key, p, dir string, write bool) error {
 	e := &OutsideError{Key: key, Path: p, Dir: dir, Write: write}
 	c.mu.Lock()

@@ -363,6 +363,7 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 			}
 			return string(b), err
 		},
+		Outside:     func(name string) error { return t.env.RefuseOutside("include", name) },
 		Globals:     templateGlobals,
 		AttrGlobals: templateGlobals[:4],
 	}

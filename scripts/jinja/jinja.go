@@ -35,6 +35,12 @@ type Options struct {
 	// compile.
 	Loader func(name string) (string, error)
 
+	// Outside, when set, is told of a written name that leads outside the
+	// generator's folder (which is never loaded); a non-nil error it
+	// returns is reported instead of the default message (a confined
+	// generator records the refusal there).
+	Outside func(name string) error
+
 	// Globals are the names bound once per Instance (module, params, vars,
 	// samples, locals, shared, globals, subprocess, dispatch, ...). Other
 	// free names a template references are Jinja-undefined.

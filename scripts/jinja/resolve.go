@@ -83,6 +83,11 @@ func (c *compiler) load(p *parser, at token, name string, ignoreMissing bool) (r
 	}
 	names, err := ResolveName(p.f.name, name)
 	if err != nil {
+		if c.opts.Outside != nil {
+			if oerr := c.opts.Outside(name); oerr != nil {
+				err = oerr
+			}
+		}
 		return "", "", false, fail("%v", err)
 	}
 	if c.opts.Loader == nil {
