@@ -2,14 +2,19 @@ package outputs
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"gopkg.in/yaml.v3"
 
 	"github.com/eventum-generator/eventum-go/config"
@@ -429,3 +434,36 @@ func benchmarkPostgres(b *testing.B, mode string) {
 
 func BenchmarkPostgresCopy(b *testing.B)   { benchmarkPostgres(b, "copy") }
 func BenchmarkPostgresInsert(b *testing.B) { benchmarkPostgres(b, "insert") }
+
+func TestPostgresFailureClasses(t *testing.T) {
+	t.Parallel()
+	pgErr := func(code string) error { return fmt.Errorf("write: %w", &pgconn.PgError{Code: code}) }
+	tests := []struct {
+		err       error
+		permanent bool
+	}{
+		{pgErr("23505"), true},  // unique violation
+		{pgErr("23503"), true},  // foreign key
+		{pgErr("22P02"), true},  // invalid text representation (an enum label)
+		{pgErr("42P01"), true},  // table dropped
+		{pgErr("42501"), true},  // permission denied
+		{pgErr("28P01"), true},  // password authentication failed
+		{pgErr("57P01"), false}, // admin shutdown
+		{pgErr("57P03"), false}, // cannot connect now (starting up, shutting down)
+		{pgErr("40001"), false}, // serialization failure
+		{pgErr("40P01"), false}, // deadlock
+		{pgErr("08006"), false}, // connection failure
+		{pgErr("53300"), false}, // too many connections
+		{pgErr("25006"), false}, // read-only transaction (a standby after a failover)
+		{pgErr("55P03"), false}, // lock not available
+		{context.DeadlineExceeded, false},
+		{io.ErrUnexpectedEOF, false},
+		{&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, false},
+		{fmt.Errorf("tls: %w", x509.UnknownAuthorityError{}), true},
+	}
+	for _, tt := range tests {
+		if got := IsPermanent(pgFailure(tt.err)); got != tt.permanent {
+			t.Errorf("%v: permanent = %v, want %v", tt.err, got, tt.permanent)
+		}
+	}
+}
