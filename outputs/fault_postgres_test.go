@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/eventum-generator/eventum-go/config"
+	"github.com/eventum-generator/eventum-go/outputs"
 	"github.com/eventum-generator/eventum-go/pipeline"
 )
 
@@ -219,16 +221,18 @@ func (c *pgCluster) connect(t *testing.T) *pgx.Conn {
 // attempt, and an outage lasts longer than that.
 const (
 	pgFaultEvents       = 200_000
+	pgFaultBatch        = 2000
 	pgFaultWriteTimeout = 2 * time.Second
 )
 
-// pgFaultRun runs a generator of pgFaultEvents events (id 1..n) into a new
-// table of c, and calls fault once the output wrote a first part of them,
-// while the run goes on. It returns the run's stats and the table's name.
-func pgFaultRun(t *testing.T, c *pgCluster, name string, delivery bool, fault func(g *pipeline.Generator) error) (pipeline.Snapshot, string) {
+// pgFaultRun runs a generator of events events (id 1..events) into a new
+// table schema.ev_<name> of the server at dsn, and calls fault (when not
+// nil) once the output wrote a first part of them, while the run goes on.
+// It returns the run's stats, the table's name and how many transactions
+// the output found committed by an earlier attempt.
+func pgFaultRun(t *testing.T, dsn string, conn *pgx.Conn, schema, name string, events int, delivery bool, fault func(g *pipeline.Generator) error) (pipeline.Snapshot, string, int64) {
 	t.Helper()
-	conn := c.connect(t)
-	table := "public.ev_" + name
+	table := schema + ".ev_" + name
 	key := "" // without delivery_table a batch may land twice: no key to refuse it
 	if delivery {
 		key = " PRIMARY KEY"
@@ -238,16 +242,16 @@ func pgFaultRun(t *testing.T, c *pgCluster, name string, delivery bool, fault fu
 	}
 	extra := ""
 	if delivery {
-		extra = "\n      delivery_table: public.delivered_" + name
+		extra = "\n      delivery_table: " + schema + ".delivered_" + name
 	}
 	// The events are replayed from a file (cheaper than rendering them,
 	// which matters under the race detector), the timestamp put in each.
 	dir := t.TempDir()
-	var events strings.Builder
-	for i := 1; i <= pgFaultEvents; i++ {
-		fmt.Fprintf(&events, `{"id": %d, "ts": "2024-01-01T00:00:00Z", "msg": "event %d of the fault run"}`+"\n", i, i)
+	var lines strings.Builder
+	for i := 1; i <= events; i++ {
+		fmt.Fprintf(&lines, `{"id": %d, "ts": "2024-01-01T00:00:00Z", "msg": "event %d of the fault run"}`+"\n", i, i)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "events.jsonl"), []byte(events.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "events.jsonl"), []byte(lines.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	src := fmt.Sprintf(`
@@ -260,7 +264,7 @@ output:
       dsn: %q
       table: %s%s
       retry: {initial: 0.05, max: 0.5}
-`, pgFaultEvents, c.dsn(), table, extra)
+`, events, dsn, table, extra)
 	doc, err := config.Parse(filepath.Join(dir, "generator.yml"), []byte(src), config.Vars{})
 	if err != nil {
 		t.Fatal(err)
@@ -271,25 +275,30 @@ output:
 	}
 	s := pipeline.DefaultSettings()
 	s.Live = false
-	s.BatchSize = 2000
+	s.BatchSize = pgFaultBatch
 	s.WriteTimeout = pgFaultWriteTimeout
 	s.StopTimeout = 10 * time.Second
-	logger := slog.New(slog.NewTextHandler(pgLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	lw := &pgLogWriter{t: t}
+	logger := slog.New(slog.NewTextHandler(lw, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	g, err := pipeline.Build(gc, pipeline.Options{ID: "pgfault", Settings: s, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	faultErr := make(chan error, 1)
-	go func() {
-		// The fault starts once a first part is written: early enough that
-		// a fast machine cannot finish the run before it takes effect.
-		if err := pgWaitFor(60*time.Second, func() bool { return g.Stats().Outputs[0].Written >= pgFaultEvents/20 }); err != nil {
-			faultErr <- fmt.Errorf("the output never wrote %d events: %v", pgFaultEvents/20, err)
-			return
-		}
-		faultErr <- fault(g)
-	}()
+	if fault == nil {
+		faultErr <- nil
+	} else {
+		go func() {
+			// The fault starts once a first part is written: early enough that
+			// a fast machine cannot finish the run before it takes effect.
+			if err := pgWaitFor(60*time.Second, func() bool { return g.Stats().Outputs[0].Written >= int64(events/20) }); err != nil {
+				faultErr <- fmt.Errorf("the output never wrote %d events: %v", events/20, err)
+				return
+			}
+			faultErr <- fault(g)
+		}()
+	}
 	start := time.Now()
 	if err := g.Run(context.Background(), nil); err != nil {
 		t.Fatalf("run: %v", err)
@@ -301,8 +310,8 @@ output:
 	st := g.Stats()
 	o := st.Outputs[0]
 	t.Logf("counters: %+v", o)
-	if st.Produced != pgFaultEvents || o.Written != pgFaultEvents || o.WriteFailed != 0 || o.FormatFailed != 0 || o.Dropped != 0 || st.Lost() != 0 {
-		t.Errorf("produced %d, counters %+v: want every one of %d written, none failed", st.Produced, o, pgFaultEvents)
+	if st.Produced != int64(events) || o.Written != int64(events) || o.WriteFailed != 0 || o.FormatFailed != 0 || o.Dropped != 0 || st.Lost() != 0 {
+		t.Errorf("produced %d, counters %+v: want every one of %d written, none failed", st.Produced, o, events)
 	}
 	if o.Written+o.WriteFailed != st.Produced {
 		t.Errorf("written %d + write_failed %d != produced %d", o.Written, o.WriteFailed, st.Produced)
@@ -310,34 +319,37 @@ output:
 	if o.Retries == 0 {
 		t.Errorf("no retries: the fault did not hit the run")
 	}
-	return st, table
+	if delivery {
+		t.Logf("transactions found committed by an earlier attempt: %d", lw.recognised.Load())
+	}
+	return st, table, lw.recognised.Load()
 }
 
-// pgCheckRows checks that table holds the ids 1..pgFaultEvents, each once
-// when exactly is set (at least once otherwise), and returns its row count.
-func pgCheckRows(t *testing.T, conn *pgx.Conn, table string, exactly bool) int {
+// pgCheckRows checks that table holds the ids 1..events, each once when
+// exactly is set (at least once otherwise), and returns its row count.
+func pgCheckRows(t *testing.T, conn *pgx.Conn, table string, events int, exactly bool) int {
 	t.Helper()
 	var n, distinct, minID, maxID int
 	err := conn.QueryRow(context.Background(), `SELECT count(*), count(DISTINCT id), min(id), max(id) FROM `+table).Scan(&n, &distinct, &minID, &maxID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if distinct != pgFaultEvents || minID != 1 || maxID != pgFaultEvents || n < pgFaultEvents || (exactly && n != pgFaultEvents) {
-		t.Fatalf("%s: %d rows, %d distinct ids from %d to %d; want ids 1..%d, each once (exactly: %v)", table, n, distinct, minID, maxID, pgFaultEvents, exactly)
+	if distinct != events || minID != 1 || maxID != events || n < events || (exactly && n != events) {
+		t.Fatalf("%s: %d rows, %d distinct ids from %d to %d; want ids 1..%d, each once (exactly: %v)", table, n, distinct, minID, maxID, events, exactly)
 	}
-	if n > pgFaultEvents {
-		t.Logf("%s: %d duplicate rows from commits whose answer was lost (at least once)", table, n-pgFaultEvents)
+	if n > events {
+		t.Logf("%s: %d duplicate rows from commits whose answer was lost (at least once)", table, n-events)
 	}
 	return n
 }
 
 // pgCheckDeliveries checks that the delivery table accounts for every row.
-func pgCheckDeliveries(t *testing.T, conn *pgx.Conn, name string) {
+func pgCheckDeliveries(t *testing.T, conn *pgx.Conn, schema, name string, events int) {
 	t.Helper()
 	var runs, rows int
-	err := conn.QueryRow(context.Background(), `SELECT count(DISTINCT run_id), sum(rows) FROM public.delivered_`+name).Scan(&runs, &rows)
-	if err != nil || runs != 1 || rows != pgFaultEvents {
-		t.Fatalf("delivered_%s: %d run ids, %d rows (err %v); want 1 and %d", name, runs, rows, err, pgFaultEvents)
+	err := conn.QueryRow(context.Background(), `SELECT count(DISTINCT run_id), sum(rows) FROM `+schema+`.delivered_`+name).Scan(&runs, &rows)
+	if err != nil || runs != 1 || rows != events {
+		t.Fatalf("delivered_%s: %d run ids, %d rows (err %v); want 1 and %d", name, runs, rows, err, events)
 	}
 }
 
@@ -354,6 +366,7 @@ func pgOutage(g *pipeline.Generator, since time.Time, d time.Duration, minRetrie
 // TestPostgresFaultRestart restarts the server mid-run and keeps it down
 // for longer than write_timeout: the batches are retried until it is back.
 func TestPostgresFaultRestart(t *testing.T) {
+	t.Parallel()
 	c := newPGCluster(t)
 	for _, delivery := range []bool{false, true} {
 		name := "restart"
@@ -362,7 +375,8 @@ func TestPostgresFaultRestart(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			var writtenAtStop int64
-			_, table := pgFaultRun(t, c, name, delivery, func(g *pipeline.Generator) error {
+			conn := c.connect(t)
+			_, table, _ := pgFaultRun(t, c.dsn(), conn, "public", name, pgFaultEvents, delivery, func(g *pipeline.Generator) error {
 				down := time.Now()
 				if err := c.stop(); err != nil {
 					return err
@@ -378,10 +392,10 @@ func TestPostgresFaultRestart(t *testing.T) {
 				return err
 			})
 			t.Logf("written when the server was down: %d", writtenAtStop)
-			conn := c.connect(t)
-			pgCheckRows(t, conn, table, delivery)
+			conn = c.connect(t) // the first one did not survive the restart
+			pgCheckRows(t, conn, table, pgFaultEvents, delivery)
 			if delivery {
-				pgCheckDeliveries(t, conn, name)
+				pgCheckDeliveries(t, conn, "public", name, pgFaultEvents)
 			}
 		})
 	}
@@ -392,6 +406,7 @@ func TestPostgresFaultRestart(t *testing.T) {
 // unknown, and the frozen backends may still commit what they had received.
 // Nothing is counted failed; with delivery_table nothing lands twice.
 func TestPostgresFaultFrozen(t *testing.T) {
+	t.Parallel()
 	c := newPGCluster(t)
 	for _, delivery := range []bool{false, true} {
 		name := "frozen"
@@ -399,7 +414,8 @@ func TestPostgresFaultFrozen(t *testing.T) {
 			name += "_delivery"
 		}
 		t.Run(name, func(t *testing.T) {
-			_, table := pgFaultRun(t, c, name, delivery, func(g *pipeline.Generator) error {
+			conn := c.connect(t)
+			_, table, _ := pgFaultRun(t, c.dsn(), conn, "public", name, pgFaultEvents, delivery, func(g *pipeline.Generator) error {
 				since := time.Now()
 				err := c.freeze()
 				if err == nil {
@@ -413,10 +429,50 @@ func TestPostgresFaultFrozen(t *testing.T) {
 				c.thaw()
 				return err
 			})
-			conn := c.connect(t)
-			pgCheckRows(t, conn, table, delivery)
+			conn = c.connect(t) // the first one may have timed out while frozen
+			pgCheckRows(t, conn, table, pgFaultEvents, delivery)
 			if delivery {
-				pgCheckDeliveries(t, conn, name)
+				pgCheckDeliveries(t, conn, "public", name, pgFaultEvents)
+			}
+		})
+	}
+}
+
+// TestPostgresFaultLostCommit runs a generator through a proxy that hides
+// the answers to three commits (the server commits, the output never hears
+// it): the pipeline retries those batches; without delivery_table they land
+// twice, with it the output finds them committed and writes them once. The
+// counters are exact either way.
+func TestPostgresFaultLostCommit(t *testing.T) {
+	t.Parallel()
+	conn, schema := outputs.PGSchema(t)
+	const events, every, cuts = 50_000, 7, 3 // 25 batches
+	pick := func(n int32) bool { return n%every == 0 && n <= every*cuts }
+	for _, delivery := range []bool{false, true} {
+		name := "lost"
+		cutAt := outputs.PGCopyDone // a COPY commits on its own
+		if delivery {
+			name += "_delivery"
+			cutAt = outputs.PGCommitQuery
+		}
+		t.Run(name, func(t *testing.T) {
+			x := outputs.NewPGCutProxy(t, "127.0.0.1:5432", cutAt, pick)
+			dsn := strings.Replace(outputs.PGTestDSN, "port=5432", fmt.Sprintf("port=%d", x.Port()), 1)
+			st, table, recognised := pgFaultRun(t, dsn, conn, schema, name, events, delivery, nil)
+			if x.Cuts() != cuts {
+				t.Fatalf("the proxy hid %d answers, want %d", x.Cuts(), cuts)
+			}
+			if o := st.Outputs[0]; o.Retries < cuts {
+				t.Errorf("retries %d, want at least %d", o.Retries, cuts)
+			}
+			n := pgCheckRows(t, conn, table, events, delivery)
+			if delivery {
+				pgCheckDeliveries(t, conn, schema, name, events)
+				if recognised < cuts {
+					t.Errorf("found %d transactions committed by an earlier attempt, want at least %d", recognised, cuts)
+				}
+			} else if n < events+cuts*pgFaultBatch {
+				t.Errorf("%d rows, want at least %d: the %d batches whose commit answer was lost land twice", n, events+cuts*pgFaultBatch, cuts)
 			}
 		})
 	}
@@ -434,10 +490,19 @@ func pgWaitFor(d time.Duration, cond func() bool) error {
 	return nil
 }
 
-// pgLogWriter sends the generator's log to the test's.
-type pgLogWriter struct{ t *testing.T }
+// pgLogWriter sends the generator's warnings to the test's log and counts
+// the transactions the output found committed by an earlier attempt.
+type pgLogWriter struct {
+	t          *testing.T
+	recognised atomic.Int64
+}
 
-func (w pgLogWriter) Write(b []byte) (int, error) {
-	w.t.Log(strings.TrimSuffix(string(b), "\n"))
+func (w *pgLogWriter) Write(b []byte) (int, error) {
+	switch line := string(b); {
+	case strings.Contains(line, "an earlier attempt committed this transaction"):
+		w.recognised.Add(1)
+	case !strings.Contains(line, "level=INFO"):
+		w.t.Log(strings.TrimSuffix(line, "\n"))
+	}
 	return len(b), nil
 }

@@ -791,6 +791,8 @@ func (p *Postgres) claim(ctx context.Context, pc *pgconn.PgConn, key pgKey) (boo
 	// Delivered already; a failed ROLLBACK leaves the connection inside the
 	// transaction, which Release then closes.
 	_, _ = pc.Exec(ctx, "ROLLBACK").ReadAll()
+	p.log.Info("postgres output: an earlier attempt committed this transaction; not writing it again",
+		"delivery_table", p.deliveryTable, "run_id", p.runID, "batch_seq", key.seq, "batch_offset", key.offset)
 	return false, nil
 }
 

@@ -14,19 +14,20 @@ import (
 	"time"
 )
 
-// pgCutProxy forwards TCP connections to PostgreSQL. Armed, it hides the
-// server's answer to a commit point from the client: it forwards the
-// message, lets the server finish (up to its ReadyForQuery), then closes
-// both sides without passing the answer on. The client is left with an
+// pgCutProxy forwards TCP connections to PostgreSQL. It hides the server's
+// answer to the commit points that pick selects (by their number, from 1,
+// over all connections) from the client: it forwards the message, lets the
+// server finish (up to its ReadyForQuery), then closes both sides without
+// passing the answer on. The client is left with an
 // unknown outcome, the server with a committed transaction (or, when the
 // commit point is a COPY inside a transaction block, an aborted one).
 type pgCutProxy struct {
 	ln     net.Listener
 	target string
-	// cutAt tells whether a client message (type, body) is the commit point.
+	// cutAt tells whether a client message (type, body) is a commit point.
 	cutAt func(typ byte, body []byte) bool
-	skip  atomic.Int32 // commit points to let through first
-	armed atomic.Int32 // commit points to cut after those
+	pick  func(n int32) bool
+	seen  atomic.Int32 // commit points so far
 	cuts  atomic.Int32 // answers hidden so far
 	mu    sync.Mutex
 	conns []net.Conn
@@ -45,13 +46,13 @@ func pgCommitQuery(typ byte, body []byte) bool {
 	return typ == 'Q' && strings.Contains(string(body), "COMMIT")
 }
 
-func newPGCutProxy(t *testing.T, target string, cutAt func(byte, []byte) bool) *pgCutProxy {
+func newPGCutProxy(t *testing.T, target string, cutAt func(byte, []byte) bool, pick func(n int32) bool) *pgCutProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := &pgCutProxy{ln: ln, target: target, cutAt: cutAt}
+	x := &pgCutProxy{ln: ln, target: target, cutAt: cutAt, pick: pick}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -83,25 +84,6 @@ func (x *pgCutProxy) track(c net.Conn) {
 	x.mu.Lock()
 	x.conns = append(x.conns, c)
 	x.mu.Unlock()
-}
-
-// take reports whether this commit point is to be cut.
-func (x *pgCutProxy) take() bool {
-	for {
-		if s := x.skip.Load(); s > 0 {
-			if x.skip.CompareAndSwap(s, s-1) {
-				return false
-			}
-			continue
-		}
-		a := x.armed.Load()
-		if a <= 0 {
-			return false
-		}
-		if x.armed.CompareAndSwap(a, a-1) {
-			return true
-		}
-	}
 }
 
 func (x *pgCutProxy) serve(c net.Conn) {
@@ -141,7 +123,7 @@ func (x *pgCutProxy) serve(c net.Conn) {
 		if err != nil {
 			return
 		}
-		if typed && x.cutAt(typ, msg[5:]) && x.take() {
+		if typed && x.cutAt(typ, msg[5:]) && x.pick(x.seen.Add(1)) {
 			hide.Store(true)
 		}
 		if _, err := s.Write(msg); err != nil {
@@ -215,11 +197,16 @@ func TestPostgresUnknownCommit(t *testing.T) {
 				key = " PRIMARY KEY"
 			}
 			mustExec(t, conn, `CREATE TABLE `+table+` (id int8`+key+`, msg text)`)
-			x := newPGCutProxy(t, "127.0.0.1:5432", tt.cutAt)
+			// Commit points count once armed, after Open's own queries.
+			var armed atomic.Bool
+			var from atomic.Int32
+			x := newPGCutProxy(t, "127.0.0.1:5432", tt.cutAt, func(n int32) bool { return armed.Load() && n == from.Load()+tt.skip+1 })
 			dt := fmt.Sprintf("%s.delivered%d", schema, i)
 			settings := strings.ReplaceAll(tt.settings, "{dt}", dt)
 			o := openPostgres(t, fmt.Sprintf(`{host: 127.0.0.1, port: %d, user: postgres, database: postgres, sslmode: disable, table: %s, %s}`,
 				x.port(), table, settings))
+			from.Store(x.seen.Load())
+			armed.Store(true)
 			count := func() int {
 				t.Helper()
 				var n int
@@ -229,8 +216,6 @@ func TestPostgresUnknownCommit(t *testing.T) {
 				return n
 			}
 
-			x.skip.Store(tt.skip)
-			x.armed.Store(1)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			n, err := o.Write(WithAttempt(ctx, Attempt{Batch: 7, Offset: 0, N: 1}), payloads)
