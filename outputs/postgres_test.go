@@ -408,10 +408,10 @@ func TestPostgresMillion(t *testing.T) {
 	}
 }
 
-func benchmarkPostgres(b *testing.B, mode string) {
+func benchmarkPostgres(b *testing.B, mode, extra string) {
 	conn, schema := pgSchema(b)
 	mustExec(b, conn, `CREATE TABLE `+schema+`.ev `+sixColumnTable)
-	o := openPostgres(b, fmt.Sprintf(`{dsn: %q, table: %s.ev, mode: %s}`, testPGDSN, schema, mode))
+	o := openPostgres(b, fmt.Sprintf(`{dsn: %q, table: %s.ev, mode: %s%s}`, testPGDSN, schema, mode, strings.ReplaceAll(extra, "{schema}", schema)))
 	const batch = 10_000
 	events := sixColumnEvents(batch*10, 0)
 	b.ReportAllocs()
@@ -432,8 +432,14 @@ func benchmarkPostgres(b *testing.B, mode string) {
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 }
 
-func BenchmarkPostgresCopy(b *testing.B)   { benchmarkPostgres(b, "copy") }
-func BenchmarkPostgresInsert(b *testing.B) { benchmarkPostgres(b, "insert") }
+func BenchmarkPostgresCopy(b *testing.B)   { benchmarkPostgres(b, "copy", "") }
+func BenchmarkPostgresInsert(b *testing.B) { benchmarkPostgres(b, "insert", "") }
+
+// BenchmarkPostgresCopyDeliveryTable: COPY inside a transaction that also
+// records it in delivery_table.
+func BenchmarkPostgresCopyDeliveryTable(b *testing.B) {
+	benchmarkPostgres(b, "copy", ", delivery_table: {schema}.delivered")
+}
 
 func TestPostgresFailureClasses(t *testing.T) {
 	t.Parallel()
