@@ -335,12 +335,15 @@ func TestPostgresBatchSizeAndRetry(t *testing.T) {
 
 func TestPostgresOpenErrors(t *testing.T) {
 	t.Parallel()
-	_, schema := pgSchema(t)
+	conn, schema := pgSchema(t)
+	// A delivery table without the unique key that recognises a transaction.
+	mustExec(t, conn, `CREATE TABLE `+schema+`.nokey (run_id text, batch_seq int8, batch_offset int8, rows int8)`)
 	tests := []struct{ src, want string }{
 		{`{table: ` + schema + `.missing}`, "does not exist (set create_table"},
 		{`{table: ` + schema + `.t, create_table: {a: int8}, columns: [b]}`, `has no column "b"`},
 		{`{table: ` + schema + `.p, create_table: {a: money}}`, `type money is not supported`},
 		{`{table: ` + schema + `.g, create_table: {a: int8, b: int8 GENERATED ALWAYS AS (a) STORED}, columns: [a, b]}`, `is generated`},
+		{`{table: ` + schema + `.d, create_table: {a: int8}, delivery_table: ` + schema + `.nokey}`, `delivery_table ` + schema + `.nokey does not fit`},
 	}
 	for _, tt := range tests {
 		out, err := buildOutput(t, "postgres", strings.Replace(tt.src, "{", fmt.Sprintf("{dsn: %q, ", testPGDSN), 1))
@@ -471,5 +474,26 @@ func TestPostgresFailureClasses(t *testing.T) {
 		if got := IsPermanent(pgFailure(tt.err)); got != tt.permanent {
 			t.Errorf("%v: permanent = %v, want %v", tt.err, got, tt.permanent)
 		}
+	}
+}
+
+// TestPostgresDeliveryTableDirectWrites: writes from outside the pipeline
+// (no batch number) get keys of their own, and repeating one writes it again.
+func TestPostgresDeliveryTableDirectWrites(t *testing.T) {
+	t.Parallel()
+	conn, schema := pgSchema(t)
+	o := openPostgres(t, fmt.Sprintf(`{dsn: %q, table: %s.ev, create_table: {id: int8}, delivery_table: %s.delivered}`, testPGDSN, schema, schema))
+	for i := 0; i < 2; i++ {
+		if n, err := write(t, o, []string{`{"id": 1}`, `{"id": 2}`}); n != 2 || err != nil {
+			t.Fatalf("write %d: %d, %v", i, n, err)
+		}
+	}
+	var rows, keys string
+	if err := conn.QueryRow(context.Background(), `SELECT string_agg(id::text, ',' ORDER BY id) FROM `+schema+`.ev`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	err := conn.QueryRow(context.Background(), `SELECT string_agg(batch_seq || ':' || batch_offset || ':' || rows, ' ' ORDER BY batch_seq DESC) FROM `+schema+`.delivered`).Scan(&keys)
+	if err != nil || rows != "1,1,2,2" || keys != "-1:0:2 -2:0:2" {
+		t.Fatalf("rows %q, deliveries %q (err %v)", rows, keys, err)
 	}
 }
