@@ -95,12 +95,7 @@ func newPGCluster(t *testing.T) *pgCluster {
 			unavailable("running as root, and runuser (to run initdb as postgres) is missing")
 		}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &pgCluster{bin: bin, dir: dir, port: ln.Addr().(*net.TCPAddr).Port}
-	ln.Close()
+	c := &pgCluster{bin: bin, dir: dir}
 	if err := c.run("initdb", "-D", c.data(), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"); err != nil {
 		t.Fatal(err)
 	}
@@ -110,10 +105,23 @@ func newPGCluster(t *testing.T) *pgCluster {
 			t.Errorf("stop the throwaway cluster: %v", err)
 		}
 	})
-	if err := c.start(); err != nil {
-		t.Fatal(err)
+	// A free port: another process may take it before the server does.
+	for try := 1; ; try++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.port = ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		err = c.start()
+		if err == nil {
+			return c
+		}
+		if try == 3 {
+			t.Fatal(err)
+		}
+		t.Logf("start on port %d: %v; trying another port", c.port, err)
 	}
-	return c
 }
 
 func (c *pgCluster) data() string { return filepath.Join(c.dir, "data") }
@@ -301,12 +309,13 @@ output:
 		}()
 	}
 	start := time.Now()
-	if err := g.Run(context.Background(), nil); err != nil {
-		t.Fatalf("run: %v", err)
-	}
+	runErr := g.Run(context.Background(), nil)
 	t.Logf("run: %v", time.Since(start).Round(time.Millisecond))
-	if err := <-faultErr; err != nil {
+	if err := <-faultErr; err != nil { // the fault is over, the server back
 		t.Fatal(err)
+	}
+	if runErr != nil {
+		t.Fatalf("run: %v", runErr)
 	}
 	st := g.Stats()
 	o := st.Outputs[0]
@@ -378,10 +387,10 @@ func TestPostgresFaultRestart(t *testing.T) {
 			var writtenAtStop int64
 			conn := c.connect(t)
 			_, table, _ := pgFaultRun(t, c.dsn(), conn, "public", name, pgFaultEvents, delivery, func(g *pipeline.Generator) error {
-				down := time.Now()
 				if err := c.stop(); err != nil {
 					return err
 				}
+				down := time.Now()
 				writtenAtStop = g.Stats().Outputs[0].Written
 				if writtenAtStop >= pgFaultEvents {
 					return fmt.Errorf("the run ended before the server was stopped: the outage did not hit it")
