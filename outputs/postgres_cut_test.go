@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -205,6 +206,9 @@ func TestPostgresUnknownCommit(t *testing.T) {
 			settings := strings.ReplaceAll(tt.settings, "{dt}", dt)
 			o := openPostgres(t, fmt.Sprintf(`{host: 127.0.0.1, port: %d, user: postgres, database: postgres, sslmode: disable, table: %s, %s}`,
 				x.port(), table, settings))
+			var logged strings.Builder // written by Write's goroutine only
+			o.rejects.log = slog.New(slog.NewTextHandler(&logged, nil))
+			rejectsLogged := func() int { return strings.Count(logged.String(), "payload rejected") }
 			from.Store(x.seen.Load())
 			armed.Store(true)
 			count := func() int {
@@ -228,6 +232,9 @@ func TestPostgresUnknownCommit(t *testing.T) {
 			if got := count(); got != tt.rows1 {
 				t.Fatalf("after the first attempt: %d rows, want %d", got, tt.rows1)
 			}
+			if rejectsLogged() != 0 { // the rejected payload is in the unsettled part
+				t.Fatalf("the first attempt logged a reject:\n%s", logged.String())
+			}
 
 			// The pipeline's retry: the rest of the batch, same batch number.
 			ctx2 := WithAttempt(ctx, Attempt{Batch: 7, Offset: n, N: 2})
@@ -237,6 +244,9 @@ func TestPostgresUnknownCommit(t *testing.T) {
 			}
 			if got := count(); got != tt.rows {
 				t.Fatalf("after the retry: %d rows, want %d", got, tt.rows)
+			}
+			if rejectsLogged() != 1 {
+				t.Fatalf("%d rejects logged, want 1:\n%s", rejectsLogged(), logged.String())
 			}
 			if dt == "" || !strings.Contains(settings, dt) {
 				return
