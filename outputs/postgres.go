@@ -2,13 +2,19 @@ package outputs
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -64,6 +70,10 @@ type PostgresConfig struct {
 	MaxConnections int `yaml:"max_connections"`
 	// ConnectTimeout bounds each connection attempt.
 	ConnectTimeout config.Duration `yaml:"connect_timeout"`
+	// DeliveryTable names a table (created when missing) where every
+	// transaction also records its run id and batch number, so that a
+	// transaction whose commit was not confirmed is not written twice.
+	DeliveryTable string `yaml:"delivery_table"`
 }
 
 // DefaultFormat makes events JSON unless a formatter is configured.
@@ -140,6 +150,9 @@ var tableNameRE = regexp.MustCompile(`^(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*
 func (c *PostgresConfig) Validate() error {
 	if !tableNameRE.MatchString(c.Table) {
 		return fmt.Errorf("table: %q is not a table name ([schema.]table, parts may be double-quoted)", c.Table)
+	}
+	if c.DeliveryTable != "" && !tableNameRE.MatchString(c.DeliveryTable) {
+		return fmt.Errorf("delivery_table: %q is not a table name ([schema.]table, parts may be double-quoted)", c.DeliveryTable)
 	}
 	if c.DSN != "" && c.SSLMode != "" {
 		return fmt.Errorf("sslmode: with dsn, put sslmode in the dsn")
@@ -246,6 +259,12 @@ func (c *PostgresConfig) poolConfig() (*pgxpool.Config, error) {
 type Postgres struct {
 	cfg     *PostgresConfig
 	rejects rejectLog
+	log     *slog.Logger
+	runID   string // names this output's transactions in delivery_table
+
+	// delivery_table as the server spells it; empty without one
+	deliveryTable string
+	directSeq     atomic.Int64 // keys of writes from outside the pipeline
 
 	pool    *pgxpool.Pool
 	table   string // as the server spells it (quoted where needed)
@@ -276,7 +295,14 @@ func newPostgres(cfg *PostgresConfig, env *plugin.Env) (Output, error) {
 	if _, err := cfg.poolConfig(); err != nil {
 		return nil, err
 	}
-	return &Postgres{cfg: cfg, rejects: rejectLog{output: "postgres output", log: env.Log()}}, nil
+	var id [8]byte
+	_, _ = rand.Read(id[:]) // never fails
+	return &Postgres{
+		cfg:     cfg,
+		rejects: rejectLog{output: "postgres output", log: env.Log()},
+		log:     env.Log(),
+		runID:   hex.EncodeToString(id[:]),
+	}, nil
 }
 
 // ConcurrentWrites is true: every Write takes its own pooled connection.
@@ -389,6 +415,41 @@ func (p *Postgres) open(ctx context.Context, pool *pgxpool.Pool) error {
 			p.insertTail = fmt.Sprintf(" ON CONFLICT (%s) DO UPDATE SET %s", quoteNames(p.cfg.ConflictKey), strings.Join(set, ", "))
 		}
 	}
+	if p.cfg.DeliveryTable != "" {
+		return p.openDeliveryTable(ctx, pool)
+	}
+	return nil
+}
+
+// deliveryTableColumns is how delivery_table is created.
+const deliveryTableColumns = `(run_id text NOT NULL, batch_seq int8 NOT NULL, batch_offset int8 NOT NULL, rows int8,
+	committed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (run_id, batch_seq, batch_offset))`
+
+// openDeliveryTable creates delivery_table when it does not exist and checks
+// that the statements of a transaction fit it.
+func (p *Postgres) openDeliveryTable(ctx context.Context, pool *pgxpool.Pool) error {
+	create := "CREATE TABLE IF NOT EXISTS " + p.cfg.DeliveryTable + " " + deliveryTableColumns
+	_, err := pool.Exec(ctx, create)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && (pe.Code == "23505" || pe.Code == "42P07") {
+		_, err = pool.Exec(ctx, create) // another output created it at the same moment
+	}
+	if err != nil {
+		return fmt.Errorf("delivery_table %s: create: %w", p.cfg.DeliveryTable, err)
+	}
+	var name string
+	if err := pool.QueryRow(ctx, `SELECT to_regclass($1)::text`, p.cfg.DeliveryTable).Scan(&name); err != nil {
+		return fmt.Errorf("delivery_table %s: %w", p.cfg.DeliveryTable, err)
+	}
+	p.deliveryTable = name
+	// EXPLAIN plans the statements without running them: the claim needs
+	// the primary key (or a unique index) on the first three columns.
+	for _, sql := range []string{p.claimSQL(pgKey{}), strings.TrimSuffix(p.commitSQL(pgKey{}, 0), "; COMMIT")} {
+		if _, err := pool.Exec(ctx, "EXPLAIN "+sql); err != nil {
+			return fmt.Errorf("delivery_table %s does not fit (it needs run_id text, batch_seq int8, batch_offset int8, rows int8, and a unique key on the first three): %w", name, err)
+		}
+	}
+	p.log.Info("postgres output: recording transactions", "delivery_table", name, "run_id", p.runID)
 	return nil
 }
 
@@ -487,10 +548,16 @@ ORDER BY a.attnum`
 	return name, cols, nil
 }
 
-// Write stores payloads as rows. Each transaction (the whole call, or
-// batch_size rows) lands whole or not at all; written counts the rows of
-// committed transactions. Payloads that cannot become a row are rejected
-// (reported through *RejectedError) without failing the others.
+// Write stores payloads as rows, in one attempt. Each transaction (the whole
+// call, or batch_size rows) lands whole or not at all; n counts the payloads
+// of the transactions whose COMMIT was confirmed (or, with delivery_table,
+// found committed by an earlier attempt). Payloads that cannot become a row
+// are rejected (a *RejectedError counting those of payloads[:n]) without
+// failing the others. A failure is returned as it is when another attempt
+// may succeed (a lost or refused connection, a restart, a timeout: when the
+// COMMIT was sent, the transaction may have landed all the same, which
+// delivery_table recognises on the next attempt), and Permanent when the
+// server refused the data (a constraint, a value) or the statement.
 func (p *Postgres) Write(ctx context.Context, payloads []string) (int, error) {
 	if p.pool == nil {
 		return 0, errors.New("postgres output: write before open")
@@ -499,34 +566,84 @@ func (p *Postgres) Write(ctx context.Context, payloads []string) (int, error) {
 	if p.cfg.BatchSize > 0 && p.cfg.BatchSize < chunk {
 		chunk = p.cfg.BatchSize
 	}
-	var written, rejected int
-	var firstReject error
+	key := p.deliveryKey(ctx)
+	done := 0
+	var rejected pgRejects
 	for start := 0; start < len(payloads); start += chunk {
 		part := payloads[start:min(start+chunk, len(payloads))]
-		var n, r int
-		var rerr, err error
+		key.offset = key.base + int64(start)
+		var r pgRejects
+		var err error
 		if p.cfg.Mode == "insert" {
-			n, r, rerr, err = p.insert(ctx, part)
+			r, err = p.insert(ctx, part, key)
 		} else {
-			n, r, rerr, err = p.copy(ctx, part)
-		}
-		written += n
-		rejected += r
-		if firstReject == nil {
-			firstReject = rerr
+			r, err = p.copy(ctx, part, key)
 		}
 		if err != nil {
-			err = fmt.Errorf("postgres output: write %d rows to %s: %w", len(part)-r, p.table, err)
-			if rejected > 0 {
-				err = errors.Join(err, &RejectedError{N: rejected, First: firstReject})
+			err = pgFailure(fmt.Errorf("postgres output: write %d events to %s: %w", len(part), p.table, err))
+			if rejected.n > 0 {
+				err = errors.Join(err, &RejectedError{N: rejected.n, First: rejected.first})
 			}
-			return written, err
+			return done, err
+		}
+		done += len(part)
+		r.log(&p.rejects)
+		rejected.n += r.n
+		if rejected.first == nil {
+			rejected.first = r.first
 		}
 	}
-	if rejected > 0 {
-		return written, &RejectedError{N: rejected, First: firstReject}
+	if rejected.n > 0 {
+		return done, &RejectedError{N: rejected.n, First: rejected.first}
 	}
-	return written, nil
+	return done, nil
+}
+
+// pgRejects are the payloads of one transaction that cannot become rows.
+// They are logged once the transaction is settled, so that the attempts of a
+// retried batch do not log them again.
+type pgRejects struct {
+	n     int
+	first error
+	notes []pgReject // the first few, to log
+}
+
+type pgReject struct {
+	payload string
+	err     error
+}
+
+func (r *pgRejects) add(payload string, err error) {
+	r.n++
+	if r.first == nil {
+		r.first = err
+	}
+	if len(r.notes) < maxLoggedRejects {
+		r.notes = append(r.notes, pgReject{payload, err})
+	}
+}
+
+func (r *pgRejects) log(l *rejectLog) {
+	for _, x := range r.notes {
+		l.reject(x.payload, x.err)
+	}
+}
+
+// pgKey names one transaction in delivery_table, the same on every attempt:
+// the pipeline's batch number and the offset of its first payload.
+type pgKey struct{ seq, base, offset int64 }
+
+func (p *Postgres) deliveryKey(ctx context.Context) pgKey {
+	if p.deliveryTable == "" {
+		return pgKey{}
+	}
+	a := AttemptFrom(ctx)
+	if a.Batch == 0 {
+		// A call from outside the pipeline is never retried as such: give it
+		// a key of its own, below the pipeline's.
+		return pgKey{seq: -p.directSeq.Add(1)}
+	}
+	return pgKey{seq: int64(a.Batch), base: int64(a.Offset)}
 }
 
 // Close closes the pool.
@@ -581,68 +698,143 @@ func (p *Postgres) encodeRow(st *pgState, payload string, buf []byte) ([]byte, e
 	return buf, nil
 }
 
-// retry runs fn until it succeeds, fails for good, or ctx ends.
-func (p *Postgres) retry(ctx context.Context, fn func() error) error {
-	backoff := 50 * time.Millisecond
-	for {
-		err := fn()
-		if err == nil || !pgTransient(err) || ctx.Err() != nil {
-			return err
-		}
-		p.rejects.log.Warn("postgres output: transient error, retrying", "table", p.table, "error", err.Error(), "backoff", backoff)
-		t := time.NewTimer(backoff)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-t.C:
-		}
-		backoff = min(backoff*2, 2*time.Second)
-	}
-}
-
-// pgTransient tells whether a failed transaction may succeed when retried:
-// lost connections, serialization failures, deadlocks, server restarts.
-func pgTransient(err error) bool {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
+// pgFailure marks err Permanent when another attempt cannot help: the
+// server refused the data or the statement (a constraint or data error, a
+// missing table or privilege, bad credentials) or its certificate was
+// rejected. Everything else is transient: a lost, reset or refused
+// connection, a server shutting down (57P01) or starting up (57P03), a
+// serialization failure or deadlock, too many connections, a timeout, no
+// connection to be had from the pool.
+func pgFailure(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		switch {
-		case pe.Code == "40001", pe.Code == "40P01", strings.HasPrefix(pe.Code, "08"),
-			pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03", pe.Code == "53300":
-			return true
+		if pgTransientCode(pe.Code) {
+			return err
 		}
-		return false
+		return Permanent(err)
 	}
-	// Anything else comes from the connection (refused, reset, closed).
-	return true
+	var (
+		verify    *tls.CertificateVerificationError
+		authority x509.UnknownAuthorityError
+		hostname  x509.HostnameError
+		invalid   x509.CertificateInvalidError
+	)
+	if errors.As(err, &verify) || errors.As(err, &authority) || errors.As(err, &hostname) || errors.As(err, &invalid) {
+		return Permanent(err)
+	}
+	return err
 }
 
-// copy writes part with one COPY statement (one transaction).
-func (p *Postgres) copy(ctx context.Context, part []string) (written, rejected int, firstReject, err error) {
-	var src *copySource
-	err = p.retry(ctx, func() error {
-		conn, err := p.pool.Acquire(ctx)
-		if err != nil {
-			return err
-		}
-		defer conn.Release()
-		src = &copySource{p: p, st: p.getState(), payloads: part}
-		tag, err := conn.Conn().PgConn().CopyFrom(ctx, src, p.copySQL)
-		if err != nil {
-			// The copy goroutine may still hold src: let it keep its state.
-			return err
-		}
-		written = int(tag.RowsAffected())
-		p.putState(src.st, src.buf)
-		return nil
-	})
-	if err != nil {
-		return 0, 0, nil, err
+// pgTransientCode tells the SQLSTATEs worth another attempt: connection
+// exceptions (08), transaction state (25: e.g. a standby's read-only
+// transaction during a failover), transaction rollback (40: serialization
+// failure, deadlock), insufficient resources (53: too many connections, disk
+// full), a lock not available (55P03) or object in use (55006), operator
+// intervention (57: shutdown, cannot connect now, query cancelled), system
+// errors (58) and snapshot too old (72).
+func pgTransientCode(code string) bool {
+	if len(code) != 5 {
+		return false
 	}
-	return written, src.rejected, src.firstReject, nil
+	switch code[:2] {
+	case "08", "25", "40", "53", "57", "58", "72":
+		return true
+	}
+	return code == "55P03" || code == "55006"
+}
+
+// copy writes part with one COPY: its own transaction, or, with
+// delivery_table, one that also records the delivery.
+func (p *Postgres) copy(ctx context.Context, part []string, key pgKey) (pgRejects, error) {
+	conn, err := p.pool.Acquire(ctx)
+	if err != nil {
+		return pgRejects{}, err
+	}
+	defer conn.Release() // destroyed, not pooled, when left closed or inside a transaction
+	pc := conn.Conn().PgConn()
+	if p.deliveryTable != "" {
+		claimed, err := p.claim(ctx, pc, key)
+		if err != nil {
+			return pgRejects{}, err
+		}
+		if !claimed {
+			return p.rejectsOf(part), nil
+		}
+	}
+	src := &copySource{p: p, st: p.getState(), payloads: part}
+	tag, err := pc.CopyFrom(ctx, src, p.copySQL)
+	if err != nil {
+		// The copy goroutine may still hold src: let it keep its state.
+		return pgRejects{}, err
+	}
+	if p.deliveryTable != "" {
+		if err := p.commit(ctx, pc, key, tag.RowsAffected()); err != nil {
+			return pgRejects{}, err
+		}
+	}
+	p.putState(src.st, src.buf)
+	return src.rej, nil
+}
+
+// claim opens a transaction and inserts its row into delivery_table. It
+// reports false, and rolls back, when the row is there already: an earlier
+// attempt whose outcome was unknown did commit. When that attempt's
+// transaction is still open on the server, the insert waits for its end.
+func (p *Postgres) claim(ctx context.Context, pc *pgconn.PgConn, key pgKey) (bool, error) {
+	res, err := pc.Exec(ctx, "BEGIN; "+p.claimSQL(key)).ReadAll()
+	if err != nil {
+		return false, err
+	}
+	if len(res) != 2 {
+		return false, fmt.Errorf("delivery_table: %d results to BEGIN and INSERT", len(res))
+	}
+	if res[1].CommandTag.RowsAffected() == 1 {
+		return true, nil
+	}
+	// Delivered already; a failed ROLLBACK leaves the connection inside the
+	// transaction, which Release then closes.
+	_, _ = pc.Exec(ctx, "ROLLBACK").ReadAll()
+	p.log.Info("postgres output: an earlier attempt committed this transaction; not writing it again",
+		"delivery_table", p.deliveryTable, "run_id", p.runID, "batch_seq", key.seq, "batch_offset", key.offset)
+	return false, nil
+}
+
+func (p *Postgres) claimSQL(key pgKey) string {
+	return fmt.Sprintf("INSERT INTO %s (run_id, batch_seq, batch_offset) VALUES ('%s', %d, %d) ON CONFLICT (run_id, batch_seq, batch_offset) DO NOTHING",
+		p.deliveryTable, p.runID, key.seq, key.offset)
+}
+
+// commit records the rows of the claimed transaction and commits it.
+func (p *Postgres) commit(ctx context.Context, pc *pgconn.PgConn, key pgKey, rows int64) error {
+	res, err := pc.Exec(ctx, p.commitSQL(key, rows)).ReadAll()
+	if err != nil {
+		return err
+	}
+	if len(res) != 2 || res[0].CommandTag.RowsAffected() != 1 || res[1].CommandTag.String() != "COMMIT" {
+		return fmt.Errorf("commit: unexpected answer to %q", p.commitSQL(key, rows))
+	}
+	return nil
+}
+
+func (p *Postgres) commitSQL(key pgKey, rows int64) string {
+	return fmt.Sprintf("UPDATE %s SET rows = %d WHERE run_id = '%s' AND batch_seq = %d AND batch_offset = %d; COMMIT",
+		p.deliveryTable, rows, p.runID, key.seq, key.offset)
+}
+
+// rejectsOf encodes part without sending it: the payloads an earlier,
+// committed attempt rejected.
+func (p *Postgres) rejectsOf(part []string) pgRejects {
+	st := p.getState()
+	var r pgRejects
+	buf := st.buf[:0]
+	for _, payload := range part {
+		var err error
+		if buf, err = p.encodeRow(st, payload, buf[:0]); err != nil {
+			r.add(payload, err)
+		}
+	}
+	p.putState(st, buf)
+	return r
 }
 
 func (p *Postgres) putState(st *pgState, buf []byte) {
@@ -655,16 +847,15 @@ func (p *Postgres) putState(st *pgState, buf []byte) {
 // copySource streams binary COPY data, encoding rows as the connection asks
 // for them.
 type copySource struct {
-	p           *Postgres
-	st          *pgState
-	payloads    []string
-	next        int
-	started     bool
-	done        bool
-	buf         []byte
-	off         int
-	rejected    int
-	firstReject error
+	p        *Postgres
+	st       *pgState
+	payloads []string
+	next     int
+	started  bool
+	done     bool
+	buf      []byte
+	off      int
+	rej      pgRejects
 }
 
 var pgCopyHeader = []byte("PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00")
@@ -698,11 +889,7 @@ func (s *copySource) fill(want int) {
 		var err error
 		buf, err = s.p.encodeRow(s.st, payload, buf)
 		if err != nil {
-			s.rejected++
-			if s.firstReject == nil {
-				s.firstReject = err
-			}
-			s.p.rejects.reject(payload, err)
+			s.rej.add(payload, err)
 		}
 	}
 	if s.next >= len(s.payloads) {
@@ -712,10 +899,12 @@ func (s *copySource) fill(want int) {
 	s.buf = buf
 }
 
-// insert writes part with multi-row INSERT statements in one transaction.
-func (p *Postgres) insert(ctx context.Context, part []string) (written, rejected int, firstReject, err error) {
+// insert writes part with multi-row INSERT statements in one transaction
+// (with delivery_table, one that also records the delivery).
+func (p *Postgres) insert(ctx context.Context, part []string, key pgKey) (pgRejects, error) {
 	st := p.getState()
 	// Encode every row once; rows are kept as tuples in st.buf.
+	var rej pgRejects
 	buf := st.buf[:0]
 	starts := make([]int, 0, len(part)+1)
 	for _, payload := range part {
@@ -723,11 +912,7 @@ func (p *Postgres) insert(ctx context.Context, part []string) (written, rejected
 		var rerr error
 		buf, rerr = p.encodeRow(st, payload, buf)
 		if rerr != nil {
-			rejected++
-			if firstReject == nil {
-				firstReject = rerr
-			}
-			p.rejects.reject(payload, rerr)
+			rej.add(payload, rerr)
 			continue
 		}
 		starts = append(starts, at)
@@ -736,7 +921,7 @@ func (p *Postgres) insert(ctx context.Context, part []string) (written, rejected
 	rows := len(starts) - 1
 	if rows == 0 {
 		p.putState(st, buf)
-		return 0, rejected, firstReject, nil
+		return rej, nil
 	}
 	ncol := len(p.cols)
 	oids := make([]uint32, 0, p.insertRows*ncol)
@@ -749,73 +934,94 @@ func (p *Postgres) insert(ctx context.Context, part []string) (written, rejected
 	}
 	params := make([][]byte, 0, p.insertRows*ncol)
 	var sql strings.Builder
-	err = p.retry(ctx, func() error {
-		conn, err := p.pool.Acquire(ctx)
+
+	conn, err := p.pool.Acquire(ctx)
+	if err != nil {
+		return pgRejects{}, err
+	}
+	defer conn.Release() // destroyed, not pooled, when left closed or inside a transaction
+	pc := conn.Conn().PgConn()
+	// One statement needs no transaction block of its own.
+	tx := rows > p.insertRows
+	switch {
+	case p.deliveryTable != "":
+		claimed, err := p.claim(ctx, pc, key)
 		if err != nil {
-			return err
+			return pgRejects{}, err
 		}
-		defer conn.Release()
-		tx, err := conn.Begin(ctx)
-		if err != nil {
-			return err
+		if !claimed {
+			p.putState(st, buf)
+			return rej, nil
 		}
-		defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after commit
-		pc := conn.Conn().PgConn()
-		for r := 0; r < rows; r += p.insertRows {
-			end := min(r+p.insertRows, rows)
-			params = params[:0]
-			var seen map[string]int
-			if len(p.keyCols) > 0 && p.cfg.OnConflict == "update" {
-				seen = map[string]int{}
-			}
-			n := 0
-			for i := r; i < end; i++ {
-				tuple := buf[starts[i]:starts[i+1]]
-				at := len(params)
-				params = appendTupleFields(params, tuple)
-				if seen != nil {
-					// DO UPDATE cannot touch a row twice in one statement: keep
-					// the last row of each key, like sequential upserts would.
-					if k, ok := p.conflictKey(params[at:]); ok {
-						if j, dup := seen[k]; dup {
-							copy(params[j*ncol:], params[at:])
-							params = params[:at]
-							continue
-						}
-						seen[k] = n
+	case tx:
+		if _, err := pc.Exec(ctx, "BEGIN").ReadAll(); err != nil {
+			return pgRejects{}, err
+		}
+	}
+	for r := 0; r < rows; r += p.insertRows {
+		end := min(r+p.insertRows, rows)
+		params = params[:0]
+		var seen map[string]int
+		if len(p.keyCols) > 0 && p.cfg.OnConflict == "update" {
+			seen = map[string]int{}
+		}
+		n := 0
+		for i := r; i < end; i++ {
+			tuple := buf[starts[i]:starts[i+1]]
+			at := len(params)
+			params = appendTupleFields(params, tuple)
+			if seen != nil {
+				// DO UPDATE cannot touch a row twice in one statement: keep
+				// the last row of each key, like sequential upserts would.
+				if k, ok := p.conflictKey(params[at:]); ok {
+					if j, dup := seen[k]; dup {
+						copy(params[j*ncol:], params[at:])
+						params = params[:at]
+						continue
 					}
+					seen[k] = n
 				}
-				n++
 			}
-			sql.Reset()
-			sql.WriteString(p.insertHead)
-			for i := 0; i < n; i++ {
-				if i > 0 {
+			n++
+		}
+		sql.Reset()
+		sql.WriteString(p.insertHead)
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				sql.WriteByte(',')
+			}
+			sql.WriteByte('(')
+			for j := 0; j < ncol; j++ {
+				if j > 0 {
 					sql.WriteByte(',')
 				}
-				sql.WriteByte('(')
-				for j := 0; j < ncol; j++ {
-					if j > 0 {
-						sql.WriteByte(',')
-					}
-					sql.WriteByte('$')
-					sql.WriteString(strconv.Itoa(i*ncol + j + 1))
-				}
-				sql.WriteByte(')')
+				sql.WriteByte('$')
+				sql.WriteString(strconv.Itoa(i*ncol + j + 1))
 			}
-			sql.WriteString(p.insertTail)
-			k := n * ncol
-			if _, err := pc.ExecParams(ctx, sql.String(), params, oids[:k], formats[:k], nil).Close(); err != nil {
-				return err
-			}
+			sql.WriteByte(')')
 		}
-		return tx.Commit(ctx)
-	})
-	if err != nil {
-		return 0, rejected, firstReject, err
+		sql.WriteString(p.insertTail)
+		k := n * ncol
+		if _, err := pc.ExecParams(ctx, sql.String(), params, oids[:k], formats[:k], nil).Close(); err != nil {
+			return pgRejects{}, err
+		}
+	}
+	switch {
+	case p.deliveryTable != "":
+		if err := p.commit(ctx, pc, key, int64(rows)); err != nil {
+			return pgRejects{}, err
+		}
+	case tx:
+		tag, err := pc.Exec(ctx, "COMMIT").ReadAll()
+		if err != nil {
+			return pgRejects{}, err
+		}
+		if len(tag) != 1 || tag[0].CommandTag.String() != "COMMIT" {
+			return pgRejects{}, errors.New("commit: the transaction was rolled back")
+		}
 	}
 	p.putState(st, buf)
-	return rows, rejected, firstReject, nil
+	return rej, nil
 }
 
 // conflictKey joins the encoded key fields of one row; ok is false when a key

@@ -2,14 +2,19 @@ package outputs
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"gopkg.in/yaml.v3"
 
 	"github.com/eventum-generator/eventum-go/config"
@@ -88,6 +93,37 @@ func write(tb testing.TB, o Output, payloads []string) (int, error) {
 	return o.Write(ctx, payloads)
 }
 
+// deliver hands payloads to o as the pipeline does with batch seq: attempts
+// resume after the settled prefix; a transient failure is retried (an
+// attempt that settles nothing at most 10 times), a permanent one ends it.
+// It returns the payloads settled, of which rejected, and the attempts made.
+func deliver(tb testing.TB, o Output, seq uint64, payloads []string) (settled, rejected, attempts int, err error) {
+	tb.Helper()
+	for idle := 0; settled < len(payloads) && idle < 10; {
+		attempts++
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		ctx = WithAttempt(ctx, Attempt{Batch: seq, Offset: settled, N: attempts})
+		var n int
+		n, err = o.Write(ctx, payloads[settled:])
+		cancel()
+		if n < 0 || n > len(payloads)-settled {
+			tb.Fatalf("attempt %d: n = %d of %d", attempts, n, len(payloads)-settled)
+		}
+		settled += n
+		rejected += min(Rejected(err), n)
+		if n == 0 {
+			idle++
+		}
+		if err != nil && IsPermanent(err) {
+			return
+		}
+		if err == nil && settled < len(payloads) {
+			tb.Fatalf("attempt %d: %d of %d settled without an error", attempts, settled, len(payloads))
+		}
+	}
+	return
+}
+
 func TestPostgresConfigErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ src, want string }{
@@ -106,6 +142,7 @@ func TestPostgresConfigErrors(t *testing.T) {
 		{`{table: t, max_connections: 0}`, `max_connections: must be at least 1`},
 		{`{table: t, dsn: "postgres://%zz"}`, `dsn:`},
 		{`{table: t, colums: [a]}`, `colums`},
+		{`{table: t, delivery_table: "a b"}`, `delivery_table: "a b" is not a table name`},
 	}
 	for _, tt := range tests {
 		_, err := buildOutput(t, "postgres", tt.src)
@@ -148,8 +185,8 @@ func TestPostgresCopyTypesAndRejects(t *testing.T) {
 			// whole batch: keep it out and check that separately below.
 			good := payloads[:len(payloads)-1]
 			n, err := write(t, o, good)
-			if n != 3 {
-				t.Fatalf("written = %d, want 3 (err %v)", n, err)
+			if n != len(good) { // settled: 3 rows written, 7 rejected
+				t.Fatalf("settled = %d, want %d (err %v)", n, len(good), err)
 			}
 			if got := Rejected(err); got != 7 {
 				t.Fatalf("rejected = %d, want 7 (err %v)", got, err)
@@ -214,10 +251,10 @@ func TestPostgresCopyTypesAndRejects(t *testing.T) {
 			}
 			check("lts amount", ltsText, "infinity 1000.00")
 
-			// A server-side error fails the whole batch: nothing lands.
+			// A server-side error fails the whole batch for good: nothing lands.
 			n, err = write(t, o, []string{`{"id": 9}`, payloads[len(payloads)-1]})
-			if n != 0 || err == nil || Rejected(err) != 0 {
-				t.Fatalf("bad enum: written %d, err %v; want 0 and a write error", n, err)
+			if n != 0 || !IsPermanent(err) || Rejected(err) != 0 {
+				t.Fatalf("bad enum: written %d, err %v; want 0 and a permanent write error", n, err)
 			}
 			var count int
 			if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM `+schema+`.ev`).Scan(&count); err != nil {
@@ -256,7 +293,7 @@ func TestPostgresInsertOnConflict(t *testing.T) {
 		t.Fatalf("after nothing: %s, want a=1,b=2", got)
 	}
 	u := openPostgres(t, fmt.Sprintf(src, "update"))
-	if n, err := write(t, u, []string{`{"key": "a", "value": 10}`, `{"key": "c", "value": 30}`, `{"key": "a", "value": 11}`, `{"key": null, "value": 0}`}); n != 3 || Rejected(err) != 1 {
+	if n, err := write(t, u, []string{`{"key": "a", "value": 10}`, `{"key": "c", "value": 30}`, `{"key": "a", "value": 11}`, `{"key": null, "value": 0}`}); n != 4 || Rejected(err) != 1 {
 		t.Fatalf("update: written %d, err %v; want 3 written, 1 rejected", n, err)
 	}
 	if got := rows(); got != "a=11,b=2,c=30" {
@@ -273,16 +310,19 @@ func TestPostgresBatchSizeAndRetry(t *testing.T) {
 	if n, err := write(t, o, []string{`{"id": 1, "Msg": "x"}`, `{"id": 2}`, `{"id": 3}`}); n != 3 || err != nil {
 		t.Fatalf("written %d, err %v", n, err)
 	}
-	// Kill the pool's connections: the next write must reconnect and succeed.
+	// Kill the pool's connections: an attempt may fail on a dead connection
+	// (transient, nothing settled); the next ones reconnect and succeed.
 	mustExec(t, conn, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '`+app+`'`)
-	if n, err := write(t, o, []string{`{"id": 4}`, `{"id": 5}`}); n != 2 || err != nil {
-		t.Fatalf("after terminate: written %d, err %v", n, err)
+	n, _, attempts, err := deliver(t, o, 1, []string{`{"id": 4}`, `{"id": 5}`})
+	if n != 2 || err != nil {
+		t.Fatalf("after terminate: written %d after %d attempts, err %v", n, attempts, err)
 	}
+	t.Logf("after terminate: delivered in %d attempt(s)", attempts)
 	// batch_size 2: the first transaction (ids 6, 7) commits, the second
-	// (ids 1, 8) violates the primary key and fails as a whole.
-	n, err := write(t, o, []string{`{"id": 6}`, `{"id": 7}`, `{"id": 1}`, `{"id": 8}`})
-	if n != 2 || err == nil {
-		t.Fatalf("duplicate: written %d, err %v; want 2 and an error", n, err)
+	// (ids 1, 8) violates the primary key and fails as a whole, for good.
+	n, err = write(t, o, []string{`{"id": 6}`, `{"id": 7}`, `{"id": 1}`, `{"id": 8}`})
+	if n != 2 || !IsPermanent(err) {
+		t.Fatalf("duplicate: written %d, err %v; want 2 and a permanent error", n, err)
 	}
 	var ids string
 	if err := conn.QueryRow(context.Background(), `SELECT string_agg(id::text, ',' ORDER BY id) FROM `+schema+`."Mixed Case"`).Scan(&ids); err != nil {
@@ -295,12 +335,15 @@ func TestPostgresBatchSizeAndRetry(t *testing.T) {
 
 func TestPostgresOpenErrors(t *testing.T) {
 	t.Parallel()
-	_, schema := pgSchema(t)
+	conn, schema := pgSchema(t)
+	// A delivery table without the unique key that recognises a transaction.
+	mustExec(t, conn, `CREATE TABLE `+schema+`.nokey (run_id text, batch_seq int8, batch_offset int8, rows int8)`)
 	tests := []struct{ src, want string }{
 		{`{table: ` + schema + `.missing}`, "does not exist (set create_table"},
 		{`{table: ` + schema + `.t, create_table: {a: int8}, columns: [b]}`, `has no column "b"`},
 		{`{table: ` + schema + `.p, create_table: {a: money}}`, `type money is not supported`},
 		{`{table: ` + schema + `.g, create_table: {a: int8, b: int8 GENERATED ALWAYS AS (a) STORED}, columns: [a, b]}`, `is generated`},
+		{`{table: ` + schema + `.d, create_table: {a: int8}, delivery_table: ` + schema + `.nokey}`, `delivery_table ` + schema + `.nokey does not fit`},
 	}
 	for _, tt := range tests {
 		out, err := buildOutput(t, "postgres", strings.Replace(tt.src, "{", fmt.Sprintf("{dsn: %q, ", testPGDSN), 1))
@@ -368,10 +411,10 @@ func TestPostgresMillion(t *testing.T) {
 	}
 }
 
-func benchmarkPostgres(b *testing.B, mode string) {
+func benchmarkPostgres(b *testing.B, mode, extra string) {
 	conn, schema := pgSchema(b)
 	mustExec(b, conn, `CREATE TABLE `+schema+`.ev `+sixColumnTable)
-	o := openPostgres(b, fmt.Sprintf(`{dsn: %q, table: %s.ev, mode: %s}`, testPGDSN, schema, mode))
+	o := openPostgres(b, fmt.Sprintf(`{dsn: %q, table: %s.ev, mode: %s%s}`, testPGDSN, schema, mode, strings.ReplaceAll(extra, "{schema}", schema)))
 	const batch = 10_000
 	events := sixColumnEvents(batch*10, 0)
 	b.ReportAllocs()
@@ -392,5 +435,65 @@ func benchmarkPostgres(b *testing.B, mode string) {
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 }
 
-func BenchmarkPostgresCopy(b *testing.B)   { benchmarkPostgres(b, "copy") }
-func BenchmarkPostgresInsert(b *testing.B) { benchmarkPostgres(b, "insert") }
+func BenchmarkPostgresCopy(b *testing.B)   { benchmarkPostgres(b, "copy", "") }
+func BenchmarkPostgresInsert(b *testing.B) { benchmarkPostgres(b, "insert", "") }
+
+// BenchmarkPostgresCopyDeliveryTable: COPY inside a transaction that also
+// records it in delivery_table.
+func BenchmarkPostgresCopyDeliveryTable(b *testing.B) {
+	benchmarkPostgres(b, "copy", ", delivery_table: {schema}.delivered")
+}
+
+func TestPostgresFailureClasses(t *testing.T) {
+	t.Parallel()
+	pgErr := func(code string) error { return fmt.Errorf("write: %w", &pgconn.PgError{Code: code}) }
+	tests := []struct {
+		err       error
+		permanent bool
+	}{
+		{pgErr("23505"), true},  // unique violation
+		{pgErr("23503"), true},  // foreign key
+		{pgErr("22P02"), true},  // invalid text representation (an enum label)
+		{pgErr("42P01"), true},  // table dropped
+		{pgErr("42501"), true},  // permission denied
+		{pgErr("28P01"), true},  // password authentication failed
+		{pgErr("57P01"), false}, // admin shutdown
+		{pgErr("57P03"), false}, // cannot connect now (starting up, shutting down)
+		{pgErr("40001"), false}, // serialization failure
+		{pgErr("40P01"), false}, // deadlock
+		{pgErr("08006"), false}, // connection failure
+		{pgErr("53300"), false}, // too many connections
+		{pgErr("25006"), false}, // read-only transaction (a standby after a failover)
+		{pgErr("55P03"), false}, // lock not available
+		{context.DeadlineExceeded, false},
+		{io.ErrUnexpectedEOF, false},
+		{&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, false},
+		{fmt.Errorf("tls: %w", x509.UnknownAuthorityError{}), true},
+	}
+	for _, tt := range tests {
+		if got := IsPermanent(pgFailure(tt.err)); got != tt.permanent {
+			t.Errorf("%v: permanent = %v, want %v", tt.err, got, tt.permanent)
+		}
+	}
+}
+
+// TestPostgresDeliveryTableDirectWrites: writes from outside the pipeline
+// (no batch number) get keys of their own, and repeating one writes it again.
+func TestPostgresDeliveryTableDirectWrites(t *testing.T) {
+	t.Parallel()
+	conn, schema := pgSchema(t)
+	o := openPostgres(t, fmt.Sprintf(`{dsn: %q, table: %s.ev, create_table: {id: int8}, delivery_table: %s.delivered}`, testPGDSN, schema, schema))
+	for i := 0; i < 2; i++ {
+		if n, err := write(t, o, []string{`{"id": 1}`, `{"id": 2}`}); n != 2 || err != nil {
+			t.Fatalf("write %d: %d, %v", i, n, err)
+		}
+	}
+	var rows, keys string
+	if err := conn.QueryRow(context.Background(), `SELECT string_agg(id::text, ',' ORDER BY id) FROM `+schema+`.ev`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	err := conn.QueryRow(context.Background(), `SELECT string_agg(batch_seq || ':' || batch_offset || ':' || rows, ' ' ORDER BY batch_seq DESC) FROM `+schema+`.delivered`).Scan(&keys)
+	if err != nil || rows != "1,1,2,2" || keys != "-1:0:2 -2:0:2" {
+		t.Fatalf("rows %q, deliveries %q (err %v)", rows, keys, err)
+	}
+}
