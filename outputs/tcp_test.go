@@ -239,8 +239,8 @@ func TestTCPUDPRejectPayload(t *testing.T) {
 		mustOpen(t, o)
 		t.Cleanup(func() { o.Close(context.Background()) }) // before the sink's cleanup waits for the connection
 		n, err := o.Write(context.Background(), []string{"ok", "euro €", "later"})
-		if n != 2 || Rejected(err) != 1 || !strings.Contains(err.Error(), "payload 1") {
-			t.Fatalf("Write = %d, %v; want 2 and one rejected payload", n, err)
+		if n != 3 || Rejected(err) != 1 || !strings.Contains(err.Error(), "payload 1") {
+			t.Fatalf("Write = %d, %v; want 3 settled, one of them rejected", n, err)
 		}
 		sink.received(t, "ok\nlater\n")
 	})
