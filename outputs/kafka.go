@@ -455,18 +455,21 @@ func (k *Kafka) Write(ctx context.Context, payloads []string) (int, error) {
 	default:
 		err = nil // every message has an outcome
 	}
-	if !stopped {
-		k.putWrite(w) // kafka-go is done with every message
-	}
 	if rejected > 0 {
 		rerr := &RejectedError{N: rejected, First: firstReject}
-		if firstReject == nil {
+		if firstReject == nil { // refused by the broker
+			w.mu.Lock()
 			rerr.First = w.err
+			w.mu.Unlock()
 		}
 		if err != nil {
-			return n, errors.Join(err, rerr)
+			err = errors.Join(err, rerr)
+		} else {
+			err = rerr
 		}
-		return n, rerr
+	}
+	if !stopped {
+		k.putWrite(w) // kafka-go is done with every message
 	}
 	return n, err
 }

@@ -453,6 +453,37 @@ func BenchmarkKafkaWrite(b *testing.B) {
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 }
 
+// The broker's refusals: messages it refuses as too large are settled as
+// rejected (format_failed), an authorization failure fails the write for
+// good, a storage error is transient.
+func TestKafkaBrokerRefusals(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		err       *kerr.Error
+		settled   int
+		rejected  int
+		permanent bool
+	}{
+		{kerr.MessageTooLarge, 3, 3, false},
+		{kerr.TopicAuthorizationFailed, 0, 0, true},
+		{kerr.KafkaStorageError, 0, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.err.Message, func(t *testing.T) {
+			t.Parallel()
+			port := freePort(t)
+			c := startKafka(t, port, "events")
+			k := openKafka(t, fmt.Sprintf(`{bootstrap_servers: ["127.0.0.1:%d"], topic: events, retries: 0}`, port))
+			c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: "events", Err: tt.err, Count: -1})
+			n, err := k.Write(context.Background(), []string{`{"a": 1}`, `{"a": 2}`, `{"a": 3}`})
+			if n != tt.settled || Rejected(err) != tt.rejected || IsPermanent(err) != tt.permanent || err == nil {
+				t.Fatalf("settled %d, rejected %d, permanent %v (err %v); want %d, %d, %v",
+					n, Rejected(err), IsPermanent(err), err, tt.settled, tt.rejected, tt.permanent)
+			}
+		})
+	}
+}
+
 // TestKafkaHardStop: a write to a frozen broker returns as soon as its
 // context is cancelled (a hard stop), with nothing settled, and Close gives
 // up waiting for kafka-go at its context's deadline.
