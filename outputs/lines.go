@@ -49,6 +49,9 @@ type lineWriter struct {
 // one, which was cut back if it could be).
 func (l *lineWriter) reset(w io.Writer, rollback func(int64) error) {
 	l.w, l.rollback = w, rollback
+	if l.buf == nil {
+		l.buf = make([]byte, 0, bufferSize+bufferSize/4)
+	}
 	for i := range l.ends {
 		l.ends[i] -= l.whole
 	}
@@ -93,8 +96,10 @@ func (l *lineWriter) write(payloads []string, sep string, enc *encoding.Encoder,
 		l.buf = append(l.buf, sep...)
 		l.ends = append(l.ends, l.whole+int64(len(l.buf)))
 		l.idx = append(l.idx, i)
-		if len(l.buf) >= bufferSize {
-			if err = l.writeOut(); err != nil {
+		if len(l.buf)-l.sent >= bufferSize {
+			// A full buffer goes out in a chunk of exactly bufferSize (as
+			// bufio does): the file's pages are written whole.
+			if err = l.writeOutTo(l.sent + bufferSize); err != nil {
 				break
 			}
 		}
@@ -167,12 +172,16 @@ func (l *lineWriter) dropUnsettled() int {
 
 // writeOut hands the buffer to the writer. On failure the bytes it did not
 // take stay buffered; a torn payload is cut back when it can be.
-func (l *lineWriter) writeOut() error {
-	if len(l.buf) == l.sent {
+func (l *lineWriter) writeOut() error { return l.writeOutTo(len(l.buf)) }
+
+// writeOutTo hands the buffer up to buf[:to] to the writer: a payload may
+// end up partly written (sent), with no error.
+func (l *lineWriter) writeOutTo(to int) error {
+	if to == l.sent {
 		return nil
 	}
-	n, err := l.w.Write(l.buf[l.sent:])
-	if err == nil && n < len(l.buf)-l.sent {
+	n, err := l.w.Write(l.buf[l.sent:to])
+	if err == nil && n < to-l.sent {
 		err = io.ErrShortWrite
 	}
 	l.sent += n
@@ -197,7 +206,9 @@ func (l *lineWriter) writeOut() error {
 		}
 		return err
 	}
-	l.err = nil
+	if to == len(l.buf) {
+		l.err = nil
+	}
 	return nil
 }
 
