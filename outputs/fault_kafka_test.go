@@ -240,7 +240,8 @@ func TestFaultKafkaFrozenLongerThanARequest(t *testing.T) {
 // through the eventum command (a child process, so that its peak memory is
 // its own): a live run paced over a while, the broker frozen for most of it;
 // every event arrives exactly once, the summary counts them all as written,
-// the exit code is 0 and the peak RSS stays under 250 MB. By default a
+// the exit code is 0 and the peak RSS stays under 250 MB (not checked under
+// the race detector, which multiplies memory use). By default a
 // shorter run (20,000 events over 8 s, frozen 4 s with write_timeout 1 s);
 // EVENTUM_KAFKA_ACCEPTANCE=1 runs the full one: 100,000 events over 20 s,
 // frozen 15 s, default write_timeout (10 s).
@@ -289,7 +290,7 @@ output:
 	if want := fmt.Sprintf("kafka: written %d, write_failed 0, format_failed 0", events); !strings.Contains(out, want) || strings.Contains(out, "retries") {
 		t.Errorf("summary does not say %q (without retries)", want)
 	}
-	if rss >= 250<<20 {
+	if rss >= 250<<20 && !raceBuild {
 		t.Errorf("peak RSS %.1f MB, want under 250 MB", float64(rss)/(1<<20))
 	}
 	ids := readKafkaIDs(t, addr, "events", events)
