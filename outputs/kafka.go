@@ -191,10 +191,19 @@ type Kafka struct {
 	rejects   rejectLog
 	writes    sync.Pool // *kafkaWrite
 	acked     kafkaAcks
+	inFlight  chan struct{} // a token per write handed to kafka-go
 }
 
+// kafkaMaxInFlight bounds the writes whose messages kafka-go holds at once.
+// kafka-go sends the batches of a partition one at a time, so more writes
+// only wait in its queues, each with batches it allocates at max_batch_size
+// capacity: the pipeline's max_concurrency writes (100) would hold about a
+// gigabyte against a frozen broker. The others wait here, with their
+// payloads only.
+const kafkaMaxInFlight = 4
+
 func newKafka(cfg *KafkaConfig, env *plugin.Env) (Output, error) {
-	k := &Kafka{cfg: cfg, rejects: rejectLog{output: "kafka output", log: env.Log()}}
+	k := &Kafka{cfg: cfg, rejects: rejectLog{output: "kafka output", log: env.Log()}, inFlight: make(chan struct{}, kafkaMaxInFlight)}
 	t := &kafka.Transport{
 		ClientID:       cfg.ClientID,
 		DialTimeout:    time.Duration(cfg.RequestTimeoutMS) * time.Millisecond,
@@ -395,6 +404,12 @@ func kafkaCompleted(msgs []kafka.Message, err error) {
 // again: a message is only ever sent twice by kafka-go's own retry of a
 // request whose acknowledgement was lost.
 func (k *Kafka) Write(ctx context.Context, payloads []string) (int, error) {
+	select {
+	case k.inFlight <- struct{}{}:
+		defer func() { <-k.inFlight }()
+	case <-ctx.Done():
+		return 0, fmt.Errorf("kafka output: the run stopped before %d messages to %s were sent: %w", len(payloads), k.cfg.Topic, ctx.Err())
+	}
 	a := AttemptFrom(ctx)
 	before := k.acked.take(a.Batch)
 	w := k.newWrite(len(payloads))

@@ -484,6 +484,27 @@ func TestKafkaBrokerRefusals(t *testing.T) {
 	}
 }
 
+// BenchmarkKafkaWriteConcurrent: 16 writers at once, as the pipeline's
+// concurrent writes of a fast generator.
+func BenchmarkKafkaWriteConcurrent(b *testing.B) {
+	port := freePort(b)
+	startKafka(b, port, "events")
+	k := openKafka(b, fmt.Sprintf(`{bootstrap_servers: ["127.0.0.1:%d"], topic: events}`, port))
+	const batch = 10_000
+	events := sixColumnEvents(batch, 0)
+	b.ReportAllocs()
+	b.SetParallelism(8) // 16 goroutines on 2 CPUs
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if w, err := k.Write(context.Background(), events); w != batch || err != nil {
+				b.Errorf("written %d, err %v", w, err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
+}
+
 // TestKafkaHardStop: a write to a frozen broker returns as soon as its
 // context is cancelled (a hard stop), with nothing settled, and Close gives
 // up waiting for kafka-go at its context's deadline.
