@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/eventum-generator/eventum-go/config"
@@ -107,6 +109,12 @@ func init() {
 // and closes the file after cleanup_interval without writes. Before each
 // write the path is checked: a file deleted or renamed away (log rotation)
 // is flushed, closed and recreated at the path.
+//
+// A failed write (disk full, I/O error) loses nothing: a line it tore is
+// cut off the file (truncated back to the end of the last whole payload),
+// the payloads of the write that did not reach the file are left to the
+// pipeline's retry, and payloads buffered by earlier writes stay in the
+// buffer until a later flush gets them out.
 type File struct {
 	path       string
 	target     *plugin.OutputFile // every file operation goes through it (confinement)
@@ -117,9 +125,14 @@ type File struct {
 	flushEvery time.Duration
 	idle       time.Duration
 
+	// newWriter, when set (tests), wraps the open file: a fault-injecting writer.
+	newWriter func(*os.File) fileWriter
+
 	mu        sync.Mutex // guards everything below: writes, flushes and reopens never interleave
 	f         *os.File
+	w         fileWriter  // f, or what newWriter made of it
 	info      fs.FileInfo // of f, to notice the path now naming another file
+	start     int64       // size of f when it was opened: where the lines' offset 0 is
 	lines     lineWriter
 	dirty     bool
 	lastWrite time.Time
@@ -152,72 +165,106 @@ func (o *File) open(truncate bool) error {
 	}
 	f, err := o.target.OpenFile(flags, o.perm)
 	if err != nil {
-		return fmt.Errorf("file output: open %s: %w", o.path, err)
+		return fileError(fmt.Errorf("file output: open %s: %w", o.path, err))
 	}
 	info, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return fmt.Errorf("file output: stat %s: %w", o.path, err)
+		return fileError(fmt.Errorf("file output: stat %s: %w", o.path, err))
 	}
-	o.f, o.info = f, info
-	o.lines.reset(f)
+	o.f, o.w, o.info, o.start = f, f, info, info.Size()
+	if o.newWriter != nil {
+		o.w = o.newWriter(f)
+	}
+	o.lines.reset(o.w, o.cut)
 	return nil
 }
 
-// closeFile flushes and closes the open file (o.mu held).
+// fileWriter is what the file output writes to: the open file.
+type fileWriter interface {
+	io.Writer
+	Truncate(size int64) error
+}
+
+// cut truncates the open file to size bytes of what this output wrote to
+// it (o.mu held): it removes a payload a failed write tore.
+func (o *File) cut(size int64) error {
+	if err := o.w.Truncate(o.start + size); err != nil {
+		return err
+	}
+	// Without O_APPEND (write_mode: overwrite) the next write goes where
+	// the file offset is: back it up too, or the cut would leave a hole.
+	_, err := o.f.Seek(o.start+size, io.SeekStart)
+	return err
+}
+
+// flush writes the buffer out (o.mu held).
+func (o *File) flush() error {
+	if err := o.lines.flush(); err != nil {
+		return fileError(fmt.Errorf("file output: write %s: %w", o.path, err))
+	}
+	o.dirty = false
+	return nil
+}
+
+// closeFile syncs and closes the open file (o.mu held); the buffer must
+// have been flushed or discarded.
 func (o *File) closeFile(sync bool) error {
 	if o.f == nil {
 		return nil
 	}
-	err := o.lines.flush()
+	var err error
 	if sync {
-		err = errors.Join(err, o.f.Sync())
+		err = o.f.Sync()
 	}
 	err = errors.Join(err, o.f.Close())
-	o.f, o.info, o.dirty = nil, nil, false
+	o.f, o.w, o.info, o.dirty = nil, nil, nil, false
 	if err != nil {
 		return fmt.Errorf("file output: close %s: %w", o.path, err)
 	}
 	return nil
 }
 
-// tick is the background work: flush, and close the file when idle.
+// tick is the background work: flush, and close the file when idle. A
+// failed flush keeps the buffer (and the file open) for the next try.
 func (o *File) tick() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.f == nil {
 		return
 	}
-	if time.Since(o.lastWrite) >= o.idle {
-		o.closeFile(false) // lost payloads are counted in LateFailed
-		return
-	}
-	if o.dirty && o.flushEvery > 0 {
-		if o.lines.flush() == nil {
-			o.dirty = false
+	if (o.dirty && o.flushEvery > 0) || o.lines.pending() {
+		if o.flush() != nil {
+			return
 		}
+	}
+	if time.Since(o.lastWrite) >= o.idle {
+		o.closeFile(false)
 	}
 }
 
 // ensureOpen (re)opens the file if it was closed for idleness or if the
-// path no longer names the open file (o.mu held).
+// path no longer names the open file (o.mu held). What is buffered goes to
+// the old file if it can, else to the new one.
 func (o *File) ensureOpen() error {
 	if o.f != nil {
 		info, err := o.target.Stat()
 		if err == nil && os.SameFile(info, o.info) {
 			return nil
 		}
+		_ = o.flush() // a failure keeps the buffer: it goes to the new file
 		if err := o.closeFile(false); err != nil {
 			return err
 		}
 	}
 	if err := o.target.MkdirParents(0o755); err != nil {
-		return fmt.Errorf("file output: create directory for %s: %w", o.path, err)
+		return fileError(fmt.Errorf("file output: create directory for %s: %w", o.path, err))
 	}
 	return o.open(false)
 }
 
-// Write implements Output.
+// Write implements Output. After a failure the payloads it did not settle
+// are retried by the pipeline; payloads it buffered are counted written.
 func (o *File) Write(_ context.Context, payloads []string) (int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -226,23 +273,61 @@ func (o *File) Write(_ context.Context, payloads []string) (int, error) {
 	}
 	o.lastWrite = time.Now()
 	n, err := o.lines.write(payloads, o.sep, o.enc, o.flushEvery == 0)
-	o.dirty = o.flushEvery > 0
+	o.dirty = o.flushEvery > 0 && o.lines.pending()
 	if err != nil {
-		return n, fmt.Errorf("file output: write %s: %w", o.path, err)
+		return n, fileError(fmt.Errorf("file output: write %s: %w", o.path, err))
 	}
 	return n, nil
 }
 
-// Close implements Output: it stops the background goroutine, then flushes,
-// syncs and closes the file.
-func (o *File) Close(context.Context) error {
+// Close implements Output: it stops the background goroutine, flushes
+// (retrying a failed flush until ctx is done), syncs and closes the file.
+// Payloads it cannot flush are counted in LateFailed.
+func (o *File) Close(ctx context.Context) error {
 	o.ticker.Stop()
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.closeFile(true)
+	if o.f == nil {
+		return nil
+	}
+	err := retryFlush(ctx, o.flush)
+	if err != nil {
+		o.lines.discard()
+	}
+	return errors.Join(err, o.closeFile(true))
 }
 
-// LateFailed implements LateFailer: payloads a Write counted that were lost
-// when a later flush failed (at the background flush, an idle close, a
-// reopen after rotation or Close).
+// retryFlush calls flush until it succeeds, fails for good, or ctx is done.
+func retryFlush(ctx context.Context, flush func() error) error {
+	wait := 50 * time.Millisecond
+	for {
+		err := flush()
+		if err == nil || IsPermanent(err) {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait = min(2*wait, time.Second)
+	}
+}
+
+// fileError marks the errors of file writes that retrying cannot fix as
+// Permanent; a full disk, an I/O error and the like are retried.
+func fileError(err error) error {
+	for _, e := range []error{syscall.EFBIG, syscall.EBADF, syscall.EINVAL, syscall.EISDIR, syscall.EROFS,
+		syscall.EACCES, syscall.EPERM, syscall.ENAMETOOLONG, syscall.ENOTDIR, syscall.EPIPE} {
+		if errors.Is(err, e) {
+			return Permanent(err)
+		}
+	}
+	return err
+}
+
+// LateFailed implements LateFailer: payloads a Write counted (buffered)
+// that could not be written by Close.
 func (o *File) LateFailed() int64 { return o.lines.LateFailed() }

@@ -168,8 +168,8 @@ func TestFileEncodingError(t *testing.T) {
 	// The payload latin_1 cannot hold is rejected (format_failed); the
 	// others are written.
 	n, err := o.Write(context.Background(), []string{"ok", "euro €", "later"})
-	if n != 2 || Rejected(err) != 1 || !strings.Contains(err.Error(), "payload 1") {
-		t.Fatalf("Write = %d, %v; want 2 and one rejected payload", n, err)
+	if n != 3 || Rejected(err) != 1 || !strings.Contains(err.Error(), "payload 1") {
+		t.Fatalf("Write = %d, %v; want 3 settled, one of them rejected", n, err)
 	}
 	mustClose(t, o)
 	if got := readFile(t, filepath.Join(dir, "e.log")); got != "ok\nlater\n" {

@@ -6,12 +6,15 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
 	"github.com/segmentio/kafka-go"
+	metadataAPI "github.com/segmentio/kafka-go/protocol/metadata"
 	"github.com/segmentio/kafka-go/sasl"
 	"github.com/segmentio/kafka-go/sasl/plain"
 	"github.com/segmentio/kafka-go/sasl/scram"
@@ -47,7 +50,11 @@ type KafkaConfig struct {
 	MetadataMaxAgeMS     int    `yaml:"metadata_max_age_ms"`
 	ConnectionsMaxIdleMS int    `yaml:"connections_max_idle_ms"`
 	RetryBackoffMS       int    `yaml:"retry_backoff_ms"`
-	AutoCreateTopic      bool   `yaml:"auto_create_topic"`
+	// Retries is how many times kafka-go re-sends a produce request that
+	// failed for a transient reason before the write fails (and the
+	// pipeline's retry policy takes over).
+	Retries         int  `yaml:"retries"`
+	AutoCreateTopic bool `yaml:"auto_create_topic"`
 
 	SecurityProtocol  string `yaml:"security_protocol"`
 	SASLMechanism     string `yaml:"sasl_mechanism"`
@@ -73,6 +80,7 @@ func defaultKafkaConfig() *KafkaConfig {
 		MetadataMaxAgeMS:     300000,
 		ConnectionsMaxIdleMS: 540000,
 		RetryBackoffMS:       100,
+		Retries:              2,
 		SecurityProtocol:     "PLAINTEXT",
 	}
 }
@@ -112,7 +120,7 @@ func (c *KafkaConfig) Validate() error {
 		{"max_batch_size", c.MaxBatchSize, 1}, {"max_request_size", c.MaxRequestSize, 1},
 		{"linger_ms", c.LingerMS, 0}, {"request_timeout_ms", c.RequestTimeoutMS, 1},
 		{"metadata_max_age_ms", c.MetadataMaxAgeMS, 0}, {"connections_max_idle_ms", c.ConnectionsMaxIdleMS, 0},
-		{"retry_backoff_ms", c.RetryBackoffMS, 0},
+		{"retry_backoff_ms", c.RetryBackoffMS, 0}, {"retries", c.Retries, 0},
 	} {
 		if v.val < v.min {
 			return fmt.Errorf("%s: must be at least %d, got %d", v.key, v.min, v.val)
@@ -180,11 +188,21 @@ type Kafka struct {
 	keySlots  map[string]int // key_field → 0
 	headers   []kafka.Header
 	rejects   rejectLog
-	msgs      sync.Pool // *[]kafka.Message
+	writes    sync.Pool // *kafkaWrite
+	acked     kafkaAcks
+	inFlight  chan struct{} // a token per write handed to kafka-go
 }
 
+// kafkaMaxInFlight bounds the writes whose messages kafka-go holds at once.
+// kafka-go sends the batches of a partition one at a time, so more writes
+// only wait in its queues, each with batches it allocates at max_batch_size
+// capacity: the pipeline's max_concurrency writes (100) would hold about a
+// gigabyte against a frozen broker. The others wait here, with their
+// payloads only.
+const kafkaMaxInFlight = 4
+
 func newKafka(cfg *KafkaConfig, env *plugin.Env) (Output, error) {
-	k := &Kafka{cfg: cfg, rejects: rejectLog{output: "kafka output", log: env.Log()}}
+	k := &Kafka{cfg: cfg, rejects: rejectLog{output: "kafka output", log: env.Log()}, inFlight: make(chan struct{}, kafkaMaxInFlight)}
 	t := &kafka.Transport{
 		ClientID:       cfg.ClientID,
 		DialTimeout:    time.Duration(cfg.RequestTimeoutMS) * time.Millisecond,
@@ -215,6 +233,7 @@ func newKafka(cfg *KafkaConfig, env *plugin.Env) (Output, error) {
 		Balancer:               &kafka.Murmur2Balancer{},
 		WriteBackoffMin:        time.Duration(max(cfg.RetryBackoffMS, 1)) * time.Millisecond,
 		WriteBackoffMax:        max(time.Second, time.Duration(cfg.RetryBackoffMS)*time.Millisecond),
+		MaxAttempts:            cfg.Retries + 1,
 		BatchSize:              cfg.MaxBatchSize,
 		BatchBytes:             int64(cfg.MaxRequestSize),
 		BatchTimeout:           max(time.Duration(cfg.LingerMS)*time.Millisecond, time.Microsecond),
@@ -224,6 +243,7 @@ func newKafka(cfg *KafkaConfig, env *plugin.Env) (Output, error) {
 		Compression:            compression,
 		Transport:              t,
 		AllowAutoTopicCreation: cfg.AutoCreateTopic,
+		Completion:             kafkaCompleted,
 	}
 	if cfg.Key != "" {
 		k.key = []byte(cfg.Key)
@@ -275,6 +295,13 @@ func kafkaSASL(cfg *KafkaConfig) (sasl.Mechanism, error) {
 // and concurrent writes share its batches.
 func (k *Kafka) ConcurrentWrites() bool { return true }
 
+// SelfTimed is true: kafka-go keeps the messages of a WriteMessages call
+// whose context is cancelled and still sends them later, so a write must not
+// be cut short by write_timeout (its messages would be in flight twice once
+// the pipeline retried them). A write is bounded by kafka-go itself: every
+// produce request by request_timeout_ms, a batch by retries+1 requests.
+func (k *Kafka) SelfTimed() bool { return true }
+
 // Open checks that a broker answers and that the topic exists (unless
 // auto_create_topic is set).
 func (k *Kafka) Open(ctx context.Context) error {
@@ -302,31 +329,108 @@ func (k *Kafka) Open(ctx context.Context) error {
 // keys and values.
 func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
-// Write produces one message per payload and waits for the acknowledgments
-// (acks). written counts the acknowledged messages; with acks: 0 every sent
-// message counts.
-func (k *Kafka) Write(ctx context.Context, payloads []string) (int, error) {
-	mp, _ := k.msgs.Get().(*[]kafka.Message)
-	if mp == nil {
-		mp = new([]kafka.Message)
+// What became of one message of a Write.
+const (
+	slotPending  uint32 = iota // handed to kafka-go, no outcome yet
+	slotAcked                  // acknowledged by the broker (acks), or sent with acks: 0
+	slotFailed                 // kafka-go gave up on its batch
+	slotRejected               // refused before sending (size, key_field) or by the broker as too large
+)
+
+// kafkaSlot is the fate of one payload of a Write. Its message carries a
+// pointer to it (Message.WriterData), so the writer's Completion callback,
+// which runs on kafka-go's partition goroutines, can record the outcome.
+type kafkaSlot struct {
+	state atomic.Uint32
+	i     int // index of the payload
+	w     *kafkaWrite
+}
+
+// kafkaWrite is the state of one Write: a slot per payload and the messages
+// handed to kafka-go. It is reused once every message has an outcome.
+type kafkaWrite struct {
+	slots []kafkaSlot
+	msgs  []kafka.Message
+	mu    sync.Mutex
+	err   error // the first delivery failure
+}
+
+func (w *kafkaWrite) fail(err error) {
+	w.mu.Lock()
+	if w.err == nil {
+		w.err = err
 	}
-	msgs := (*mp)[:0]
-	var rejected int
+	w.mu.Unlock()
+}
+
+// kafkaCompleted is the Writer's Completion callback: kafka-go calls it
+// once per batch, after its last attempt.
+func kafkaCompleted(msgs []kafka.Message, err error) {
+	var tooLarge bool
+	if err != nil {
+		tooLarge = errors.Is(err, kafka.MessageSizeTooLarge) || errors.Is(err, kafka.RecordListTooLarge)
+	}
+	for i := range msgs {
+		s, ok := msgs[i].WriterData.(*kafkaSlot)
+		if !ok {
+			continue
+		}
+		switch {
+		case err == nil:
+			s.state.Store(slotAcked)
+		case tooLarge:
+			// The broker refuses the batch whatever we do: unusable, not
+			// worth a retry (counted as format_failed).
+			s.w.fail(err)
+			s.state.Store(slotRejected)
+		default:
+			s.w.fail(err)
+			s.state.Store(slotFailed)
+		}
+	}
+}
+
+// Write produces one message per payload with one WriteMessages call and
+// waits until kafka-go is done with every one of them: acknowledged, or given
+// up after retries+1 produce requests of request_timeout_ms each. It never
+// leaves messages with kafka-go, except at a hard stop (ctx cancelled),
+// when it returns at once and what was not acknowledged yet is counted as
+// undelivered (kafka-go may still deliver it while the process exits).
+//
+// The settled prefix is the payloads up to the first one that failed;
+// payloads after it that were acknowledged are remembered, and the
+// pipeline's retry of the batch (same Attempt.Batch) does not send them
+// again: a message is only ever sent twice by kafka-go's own retry of a
+// request whose acknowledgement was lost.
+func (k *Kafka) Write(ctx context.Context, payloads []string) (int, error) {
+	select {
+	case k.inFlight <- struct{}{}:
+		defer func() { <-k.inFlight }()
+	case <-ctx.Done():
+		return 0, fmt.Errorf("kafka output: the run stopped before %d messages to %s were sent: %w", len(payloads), k.cfg.Topic, ctx.Err())
+	}
+	a := AttemptFrom(ctx)
+	before := k.acked.take(a.Batch)
+	w := k.newWrite(len(payloads))
 	var firstReject error
-	reject := func(p string, err error) {
-		rejected++
+	reject := func(i int, err error) {
+		w.slots[i].state.Store(slotRejected)
 		if firstReject == nil {
 			firstReject = err
 		}
-		k.rejects.reject(p, err)
+		k.rejects.reject(payloads[i], err)
 	}
 	var vals [1]jsonValue
-	for _, p := range payloads {
-		m := kafka.Message{Value: bytesOf(p), Key: k.key, Headers: k.headers}
+	for i, p := range payloads {
+		if before.has(a.Offset + i) {
+			w.slots[i].state.Store(slotAcked)
+			continue
+		}
+		m := kafka.Message{Value: bytesOf(p), Key: k.key, Headers: k.headers, WriterData: &w.slots[i]}
 		if k.keySlots != nil {
 			vals[0] = jsonValue{}
 			if err := scanJSONObject(p, k.keySlots, vals[:]); err != nil {
-				reject(p, fmt.Errorf("key_field %s: %w", k.cfg.KeyField, err))
+				reject(i, fmt.Errorf("key_field %s: %w", k.cfg.KeyField, err))
 				continue
 			}
 			if v := vals[0]; v.kind != jsonAbsent && v.kind != jsonNull {
@@ -334,65 +438,252 @@ func (k *Kafka) Write(ctx context.Context, payloads []string) (int, error) {
 			}
 		}
 		if len(m.Value)+len(m.Key) > k.cfg.MaxRequestSize {
-			reject(p, fmt.Errorf("message of %d bytes is over max_request_size %d", len(m.Value)+len(m.Key), k.cfg.MaxRequestSize))
+			reject(i, fmt.Errorf("message of %d bytes is over max_request_size %d", len(m.Value)+len(m.Key), k.cfg.MaxRequestSize))
 			continue
 		}
-		msgs = append(msgs, m)
+		w.msgs = append(w.msgs, m)
 	}
-	written, err := k.produce(ctx, msgs, reject)
-	if err == nil {
-		clear(msgs) // drop references to payloads before pooling
-		*mp = msgs[:0]
-		k.msgs.Put(mp)
+	err := k.produce(ctx, w, func(m kafka.Message, err error) {
+		reject(m.WriterData.(*kafkaSlot).i, err)
+	})
+
+	// The settled prefix: acknowledged or rejected payloads.
+	n, rejected := 0, 0
+	for ; n < len(payloads); n++ {
+		st := w.slots[n].state.Load()
+		if st == slotRejected {
+			rejected++
+		} else if st != slotAcked {
+			break
+		}
 	}
-	// On error kafka-go may still hold msgs: leave them to the GC.
+	if n < len(payloads) {
+		k.acked.keep(a, n, w.slots)
+	}
+	stopped := ctx.Err() != nil && err != nil
+	switch {
+	case n < len(payloads) && stopped:
+		err = fmt.Errorf("kafka output: the run stopped with %d messages to %s unacknowledged: %w", k.pending(w), k.cfg.Topic, ctx.Err())
+	case n < len(payloads):
+		err = k.writeError(w, err, len(payloads)-n)
+	default:
+		err = nil // every message has an outcome
+	}
 	if rejected > 0 {
 		rerr := &RejectedError{N: rejected, First: firstReject}
-		if err != nil {
-			return written, errors.Join(err, rerr)
+		if firstReject == nil { // refused by the broker
+			w.mu.Lock()
+			rerr.First = w.err
+			w.mu.Unlock()
 		}
-		return written, rerr
+		if err != nil {
+			err = errors.Join(err, rerr)
+		} else {
+			err = rerr
+		}
 	}
-	return written, err
+	if !stopped {
+		k.putWrite(w) // kafka-go is done with every message
+	}
+	return n, err
 }
 
-// produce writes msgs and returns how many were acknowledged.
-func (k *Kafka) produce(ctx context.Context, msgs []kafka.Message, reject func(string, error)) (int, error) {
+// pending counts the messages of w without an outcome.
+func (k *Kafka) pending(w *kafkaWrite) int {
+	n := 0
+	for i := range w.slots {
+		if w.slots[i].state.Load() == slotPending {
+			n++
+		}
+	}
+	return n
+}
+
+// writeError describes why the payloads after the settled prefix were not
+// delivered; it is Permanent when retrying cannot help.
+func (k *Kafka) writeError(w *kafkaWrite, err error, unsettled int) error {
+	w.mu.Lock()
+	cause := w.err
+	w.mu.Unlock()
+	var werrs kafka.WriteErrors
+	if cause == nil || !errors.As(err, &werrs) {
+		cause = err // failed before any message was queued (metadata, closed writer)
+	}
+	if cause == nil {
+		cause = errors.New("no outcome reported for some messages")
+	}
+	err = fmt.Errorf("kafka output: %d messages to %s not delivered: %w", unsettled, k.cfg.Topic, cause)
+	if kafkaPermanent(cause) {
+		return Permanent(err)
+	}
+	return err
+}
+
+// kafkaPermanent reports errors that a retry cannot fix: the writer is
+// closed, the topic or the cluster refuses us, the request is malformed.
+func kafkaPermanent(err error) bool {
+	if errors.Is(err, io.ErrClosedPipe) {
+		return true
+	}
+	var ke kafka.Error
+	if !errors.As(err, &ke) {
+		return false
+	}
+	switch ke {
+	case kafka.TopicAuthorizationFailed, kafka.ClusterAuthorizationFailed, kafka.InvalidTopic,
+		kafka.InvalidRequiredAcks, kafka.UnsupportedCompressionType, kafka.UnsupportedVersion,
+		kafka.SASLAuthenticationFailed, kafka.InvalidRecord:
+		return true
+	}
+	return false
+}
+
+// produce hands w's messages to kafka-go with one WriteMessages call and
+// waits for it. kafka-go checks every message's size before it queues any:
+// a message over the limit (with framing, which the check in Write does not
+// count) is rejected and the others are handed over again.
+func (k *Kafka) produce(ctx context.Context, w *kafkaWrite, reject func(kafka.Message, error)) error {
+	msgs := w.msgs
+	if k.cfg.AutoCreateTopic {
+		// WriteMessages asks the broker about a topic it does not know yet
+		// with ctx (without a deadline for a SelfTimed output): ask first,
+		// bounded, so a frozen broker cannot hold a write past its timeout
+		// before its messages are even queued.
+		if err := k.checkTopic(ctx); err != nil {
+			return err
+		}
+	}
 	for len(msgs) > 0 {
 		err := k.writer.WriteMessages(ctx, msgs...)
 		var tooLarge kafka.MessageTooLargeError
-		var werrs kafka.WriteErrors
-		switch {
-		case err == nil:
-			return len(msgs), nil
-		case errors.As(err, &tooLarge):
-			// Framing overhead pushed it over the limit: reject it, send the rest.
-			reject(string(tooLarge.Message.Value), err)
+		if errors.As(err, &tooLarge) {
+			reject(tooLarge.Message, err)
 			msgs = tooLarge.Remaining
-		case errors.As(err, &werrs):
-			failed := werrs.Count()
-			var first error
-			for _, e := range werrs {
-				if e != nil {
-					first = e
-					break
-				}
-			}
-			return len(msgs) - failed, fmt.Errorf("kafka output: %d of %d messages to %s failed: %w", failed, len(msgs), k.cfg.Topic, first)
-		default:
-			return 0, fmt.Errorf("kafka output: produce %d messages to %s: %w", len(msgs), k.cfg.Topic, err)
+			continue
 		}
+		return err
 	}
-	return 0, nil
+	return nil
+}
+
+// checkTopic fetches the topic's metadata (from the transport's cache once
+// it knows the topic), within request_timeout_ms.
+func (k *Kafka) checkTopic(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, k.writer.ReadTimeout)
+	defer cancel()
+	_, err := k.transport.RoundTrip(ctx, k.writer.Addr, &metadataAPI.Request{
+		TopicNames: []string{k.cfg.Topic}, AllowAutoTopicCreation: true,
+	})
+	return err
+}
+
+func (k *Kafka) newWrite(n int) *kafkaWrite {
+	w, _ := k.writes.Get().(*kafkaWrite)
+	if w == nil {
+		w = &kafkaWrite{}
+	}
+	if cap(w.slots) < n {
+		w.slots = make([]kafkaSlot, n)
+	}
+	w.slots = w.slots[:n]
+	for i := range w.slots {
+		w.slots[i].state.Store(slotPending)
+		w.slots[i].i, w.slots[i].w = i, w
+	}
+	w.msgs = w.msgs[:0]
+	w.err = nil
+	return w
+}
+
+// putWrite recycles w; kafka-go must hold none of its messages.
+func (k *Kafka) putWrite(w *kafkaWrite) {
+	clear(w.msgs) // drop references to payloads
+	w.msgs = w.msgs[:0]
+	w.err = nil
+	k.writes.Put(w)
+}
+
+// kafkaAcks remembers, for batches whose Write ended with a failed message
+// followed by acknowledged ones, which of those were acknowledged, so that
+// the pipeline's retry of the rest of the batch skips them. Entries go when
+// the retry comes; a batch the pipeline gave up on leaves its entry until
+// maxKafkaAcks newer ones push it out (then a retry would re-send, at least
+// once, as without this).
+type kafkaAcks struct {
+	mu sync.Mutex
+	m  map[uint64]*ackedSet
+}
+
+const maxKafkaAcks = 256
+
+// ackedSet: acked[i] tells whether the payload at offset base+i of the
+// batch (as first formatted) was acknowledged.
+type ackedSet struct {
+	base  int
+	acked []bool
+}
+
+func (s *ackedSet) has(off int) bool {
+	if s == nil {
+		return false
+	}
+	i := off - s.base
+	return i >= 0 && i < len(s.acked) && s.acked[i]
+}
+
+// take removes and returns what is remembered for batch (nil: nothing).
+func (a *kafkaAcks) take(batch uint64) *ackedSet {
+	if batch == 0 {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := a.m[batch]
+	if s != nil {
+		delete(a.m, batch)
+	}
+	return s
+}
+
+// keep remembers which of slots[n:] (payloads from offset at.Offset+n of
+// batch at.Batch) were acknowledged, if any was.
+func (a *kafkaAcks) keep(at Attempt, n int, slots []kafkaSlot) {
+	if at.Batch == 0 {
+		return
+	}
+	var s *ackedSet
+	for i := n; i < len(slots); i++ {
+		if slots[i].state.Load() != slotAcked {
+			continue
+		}
+		if s == nil {
+			s = &ackedSet{base: at.Offset + n, acked: make([]bool, len(slots)-n)}
+		}
+		s.acked[i-n] = true
+	}
+	if s == nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.m == nil {
+		a.m = map[uint64]*ackedSet{}
+	}
+	if len(a.m) >= maxKafkaAcks {
+		oldest := at.Batch
+		for b := range a.m {
+			oldest = min(oldest, b)
+		}
+		delete(a.m, oldest)
+	}
+	a.m[at.Batch] = s
 }
 
 // Close closes the writer and its connections, waiting at most until ctx is
-// done. Writes are synchronous, so nothing unacknowledged is pending here but
-// batches whose Write already gave up (and were counted as failed): kafka-go
-// keeps retrying those and its Close waits for them, which with the broker
-// gone is MaxAttempts backoffs per queued batch. Past ctx's deadline Close
-// stops waiting and leaves them to finish on their own (they may still land:
-// delivery is at least once).
+// done. Writes wait for kafka-go, so nothing is pending here after a normal
+// end; after a hard stop kafka-go may still hold messages of the writes it
+// interrupted (counted as undelivered), and its Close waits for their
+// attempts: past ctx's deadline Close stops waiting.
 func (k *Kafka) Close(ctx context.Context) error {
 	done := make(chan error, 1)
 	go func() { done <- k.writer.Close() }()
@@ -402,7 +693,7 @@ func (k *Kafka) Close(ctx context.Context) error {
 			return fmt.Errorf("kafka output: close: %w", err)
 		}
 	case <-ctx.Done():
-		k.rejects.log.Warn("kafka output: close: stopped waiting for kafka-go to retry messages already counted as failed",
+		k.rejects.log.Warn("kafka output: close: stopped waiting for kafka-go to finish messages of interrupted writes",
 			"topic", k.cfg.Topic, "reason", ctx.Err().Error())
 	}
 	return nil

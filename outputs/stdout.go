@@ -2,9 +2,12 @@ package outputs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/eventum-generator/eventum-go/config"
@@ -51,6 +54,9 @@ func init() {
 
 // stream writes payloads to an io.Writer through a buffer flushed every
 // interval (or after every Write when the interval is 0). It backs stdout.
+// A failed write is retried (the next Write or flush writes what is left
+// first; a line torn by the failure is completed, never written twice);
+// a closed pipe (EPIPE) fails for good.
 type stream struct {
 	dst      io.Writer
 	sep      string
@@ -76,40 +82,54 @@ func newStream(dst io.Writer, sep string, interval time.Duration, encName string
 // Open implements Output.
 func (s *stream) Open(context.Context) error {
 	s.mu.Lock()
-	s.lines.reset(s.dst)
+	s.lines.reset(s.dst, nil)
 	s.mu.Unlock()
 	if s.interval > 0 {
 		s.ticker = startTicker(s.interval, func() {
 			s.mu.Lock()
 			defer s.mu.Unlock()
-			s.lines.flush() // a failure shows in the next Write and in LateFailed
+			s.lines.flush() // a failure keeps the buffer: the next Write or flush retries
 		})
 	}
 	return nil
 }
 
-// Write implements Output.
+// Write implements Output: payloads count when they are written to the
+// stream, or (with a flush interval) buffered.
 func (s *stream) Write(_ context.Context, payloads []string) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n, err := s.lines.write(payloads, s.sep, s.enc, s.interval == 0)
 	if err != nil {
-		return n, fmt.Errorf("stdout output: %w", err)
+		return n, streamError(fmt.Errorf("stdout output: %w", err))
 	}
 	return n, nil
 }
 
-// Close implements Output: it stops the flusher and flushes.
-func (s *stream) Close(context.Context) error {
+// Close implements Output: it stops the flusher and flushes, retrying a
+// failed flush until ctx is done; payloads it cannot write are counted in
+// LateFailed.
+func (s *stream) Close(ctx context.Context) error {
 	s.ticker.Stop()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.lines.flush(); err != nil {
+	err := retryFlush(ctx, func() error { return streamError(s.lines.flush()) })
+	if err != nil {
+		s.lines.discard()
 		return fmt.Errorf("stdout output: flush: %w", err)
 	}
 	return nil
 }
 
-// LateFailed implements LateFailer: payloads a Write counted that were lost
-// when a later flush failed.
+// streamError marks a stream nobody reads any more (EPIPE) as a permanent
+// failure.
+func streamError(err error) error {
+	if errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.EBADF) || errors.Is(err, os.ErrClosed) {
+		return Permanent(err)
+	}
+	return err
+}
+
+// LateFailed implements LateFailer: payloads a Write counted (buffered)
+// that could not be written by Close.
 func (s *stream) LateFailed() int64 { return s.lines.LateFailed() }

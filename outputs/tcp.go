@@ -94,10 +94,15 @@ func init() {
 }
 
 // TCP streams payloads, each followed by the separator, over one connection,
-// in chunks of at least 64 KiB. Before each write it checks that the server
-// has not closed the connection; a broken connection is redialled (with
-// backoff, within the write's deadline) and the chunk that failed is sent
-// again, so delivery is at least once.
+// in chunks of at least 64 KiB. There is no acknowledgement in the protocol:
+// a payload counts as written once the kernel took all of its bytes. A
+// write makes one attempt: a broken connection (closed or reset by the
+// server, noticed before the write or by it) is redialled once; when that
+// or the write fails, the payloads the kernel took whole are settled and the
+// others are left to the pipeline's retry. Bytes the kernel took before a
+// reset may never arrive: they are not sent again (no duplicates), so they
+// are lost (documented). A write is bounded by its deadline (write_timeout)
+// and returns at once at a hard stop, even to a server that never reads.
 type TCP struct {
 	addr   string
 	dialer *net.Dialer
@@ -105,9 +110,17 @@ type TCP struct {
 	sep    string
 	enc    *encoding.Encoder
 
-	mu    sync.Mutex
-	conn  *watchedConn
-	chunk []byte
+	mu       sync.Mutex
+	conn     *watchedConn
+	chunk    []byte
+	ends     []tcpEnd
+	rejected []int
+}
+
+// tcpEnd is where a payload of the current chunk ends.
+type tcpEnd struct {
+	payload int // index in the write's payloads
+	end     int // offset in the chunk after its separator
 }
 
 // chunkSize is how much the tcp output gathers before a write system call.
@@ -158,48 +171,20 @@ func watch(c net.Conn) *watchedConn {
 	return w
 }
 
-// Close closes the connection and waits for its reader to end.
+// Close closes the connection and waits for its reader to end. A TLS
+// connection sends its closing alert within the write deadline set before.
 func (w *watchedConn) Close() error {
 	err := w.Conn.Close()
 	<-w.done
 	return err
 }
 
-// reconnect replaces a broken connection (o.mu held).
-func (o *TCP) reconnect(ctx context.Context) error {
+// drop closes the connection after a failed write (o.mu held).
+func (o *TCP) drop() {
 	if o.conn != nil {
+		o.conn.SetWriteDeadline(time.Now()) // a TLS close alert must not wait on a stuck server
 		o.conn.Close()
 		o.conn = nil
-	}
-	return retry(ctx, func(ctx context.Context) error {
-		conn, err := o.dial(ctx)
-		if err == nil {
-			o.conn = watch(conn)
-		}
-		return err
-	})
-}
-
-// send writes one chunk; on a broken connection it reconnects and sends
-// the chunk once more.
-func (o *TCP) send(ctx context.Context, b []byte) error {
-	deadline, _ := ctx.Deadline()
-	for attempt := 0; ; attempt++ {
-		if o.conn == nil || o.conn.dead.Load() {
-			if err := o.reconnect(ctx); err != nil {
-				return fmt.Errorf("reconnect %s: %w", o.addr, err)
-			}
-		}
-		o.conn.SetWriteDeadline(deadline)
-		_, err := o.conn.Write(b)
-		if err == nil {
-			return nil
-		}
-		o.conn.Close()
-		o.conn = nil
-		if attempt > 0 || ctx.Err() != nil {
-			return fmt.Errorf("write to %s: %w", o.addr, err)
-		}
 	}
 }
 
@@ -208,62 +193,105 @@ func (o *TCP) send(ctx context.Context, b []byte) error {
 func (o *TCP) Write(ctx context.Context, payloads []string) (int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	sent, inChunk := 0, 0 // payloads delivered, payloads in the current chunk
-	var rej *RejectedError
-	fail := func(err error) (int, error) {
-		if rej != nil {
-			return sent, fmt.Errorf("%w; %w", err, rej)
-		}
-		return sent, err
-	}
-	o.chunk = o.chunk[:0]
-	for i, p := range payloads {
-		p, err := encodeString(o.enc, p)
+	if o.conn == nil || o.conn.dead.Load() {
+		o.drop()
+		conn, err := o.dial(ctx)
 		if err != nil {
-			if rej == nil {
-				rej = &RejectedError{First: fmt.Errorf("payload %d: %w", i, err)}
+			return 0, fmt.Errorf("tcp output: reconnect %s: %w", o.addr, err)
+		}
+		o.conn = watch(conn)
+	}
+	conn := o.conn
+	deadline, _ := ctx.Deadline()
+	conn.SetWriteDeadline(deadline)
+	// A hard stop (or the deadline's cancellation) ends a write the server
+	// does not read at once.
+	stop := context.AfterFunc(ctx, func() { conn.SetWriteDeadline(time.Now()) })
+	defer stop()
+
+	var firstReject error
+	rejected := o.rejected[:0] // indices of the payloads the encoding refused
+	unsent := -1               // the first payload the kernel did not take whole
+	o.chunk, o.ends = o.chunk[:0], o.ends[:0]
+	var err error
+	for i, p := range payloads {
+		p, eerr := encodeString(o.enc, p)
+		if eerr != nil {
+			if firstReject == nil {
+				firstReject = fmt.Errorf("payload %d: %w", i, eerr)
 			}
-			rej.N++
+			rejected = append(rejected, i)
 			continue
 		}
 		o.chunk = append(o.chunk, p...)
 		o.chunk = append(o.chunk, o.sep...)
-		inChunk++
+		o.ends = append(o.ends, tcpEnd{i, len(o.chunk)})
 		if len(o.chunk) >= chunkSize {
-			if err := o.flush(ctx); err != nil {
-				return fail(err)
+			if unsent, err = o.send(conn); err != nil {
+				break
 			}
-			sent, inChunk = sent+inChunk, 0
 		}
 	}
-	if err := o.flush(ctx); err != nil {
-		return fail(err)
+	if err == nil {
+		unsent, err = o.send(conn)
 	}
-	sent += inChunk
-	if rej != nil {
-		return sent, fmt.Errorf("tcp output: %w", rej)
-	}
-	return sent, nil
-}
-
-func (o *TCP) flush(ctx context.Context) error {
-	if len(o.chunk) == 0 {
-		return nil
-	}
-	err := o.send(ctx, o.chunk)
-	o.chunk = o.chunk[:0]
+	o.rejected = rejected
+	n := len(payloads)
 	if err != nil {
-		return fmt.Errorf("tcp output: %w", err)
+		n = unsent
+		if ctx.Err() != nil {
+			err = fmt.Errorf("%w (%w)", err, ctx.Err())
+		}
+		err = fmt.Errorf("tcp output: write to %s: %w", o.addr, err)
+		o.drop() // the stream may hold a torn payload: the rest goes on a new connection
 	}
-	return nil
+	// Only the payloads rejected within the settled prefix count.
+	nrej := 0
+	for _, i := range rejected {
+		if i < n {
+			nrej++
+		}
+	}
+	if nrej > 0 {
+		rej := &RejectedError{N: nrej, First: firstReject}
+		if err != nil {
+			return n, fmt.Errorf("%w; %w", err, rej)
+		}
+		return n, fmt.Errorf("tcp output: %w", rej)
+	}
+	return n, err
 }
 
-// Close implements Output.
-func (o *TCP) Close(context.Context) error {
+// send writes the chunk; on failure it returns the index of the first
+// payload whose bytes the kernel did not all take.
+func (o *TCP) send(conn net.Conn) (int, error) {
+	if len(o.chunk) == 0 {
+		return 0, nil
+	}
+	k, err := conn.Write(o.chunk)
+	if err != nil {
+		for _, e := range o.ends {
+			if e.end > k {
+				return e.payload, err
+			}
+		}
+		// Every byte was taken (and the error came after): all are sent.
+		err = nil
+	}
+	o.chunk, o.ends = o.chunk[:0], o.ends[:0]
+	return 0, err
+}
+
+// Close implements Output. The connection's close (a TLS closing alert)
+// waits at most until ctx is done.
+func (o *TCP) Close(ctx context.Context) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.conn == nil {
 		return nil
+	}
+	if d, ok := ctx.Deadline(); ok {
+		o.conn.SetWriteDeadline(d)
 	}
 	err := o.conn.Close()
 	o.conn = nil

@@ -239,8 +239,8 @@ func TestTCPUDPRejectPayload(t *testing.T) {
 		mustOpen(t, o)
 		t.Cleanup(func() { o.Close(context.Background()) }) // before the sink's cleanup waits for the connection
 		n, err := o.Write(context.Background(), []string{"ok", "euro €", "later"})
-		if n != 2 || Rejected(err) != 1 || !strings.Contains(err.Error(), "payload 1") {
-			t.Fatalf("Write = %d, %v; want 2 and one rejected payload", n, err)
+		if n != 3 || Rejected(err) != 1 || !strings.Contains(err.Error(), "payload 1") {
+			t.Fatalf("Write = %d, %v; want 3 settled, one of them rejected", n, err)
 		}
 		sink.received(t, "ok\nlater\n")
 	})
@@ -272,5 +272,50 @@ func TestTCPUDPRejectPayload(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A server that accepts but never reads: a write returns at its deadline
+// (or at once when its context is cancelled: a hard stop) with the payloads
+// the kernel took settled and a transient error; the next write goes on a
+// new connection.
+func TestTCPNeverReadingServer(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	sink := newTCPSink(t, nil, func(_ *tcpSink, _ int, c net.Conn) bool {
+		<-release // held open, never read
+		return true
+	})
+	t.Cleanup(func() { close(release) }) // runs before the sink's cleanup waits for its connections
+	o := mustBuild(t, "tcp", fmt.Sprintf("{host: 127.0.0.1, port: %d}", sink.port()), "")
+	mustOpen(t, o)
+	defer o.Close(context.Background())
+	payloads := make([]string, 200_000) // 20 MB: more than the socket buffers hold
+	for i := range payloads {
+		payloads[i] = strings.Repeat("z", 99)
+	}
+	for _, stop := range []string{"deadline", "cancel"} {
+		var ctx context.Context
+		var cancel context.CancelFunc
+		if stop == "deadline" {
+			ctx, cancel = context.WithTimeout(context.Background(), 500*time.Millisecond)
+		} else {
+			ctx, cancel = context.WithCancel(context.Background())
+			time.AfterFunc(500*time.Millisecond, cancel)
+		}
+		start := time.Now()
+		n, err := o.Write(ctx, payloads)
+		took := time.Since(start)
+		cancel()
+		if n == 0 || n == len(payloads) || err == nil || IsPermanent(err) {
+			t.Fatalf("%s: Write = %d of %d, %v; want part of them and a transient error", stop, n, len(payloads), err)
+		}
+		if took > 5*time.Second {
+			t.Fatalf("%s: Write took %v", stop, took)
+		}
+		if took < 400*time.Millisecond {
+			t.Fatalf("%s: Write returned after %v, before its deadline: %v", stop, took, err)
+		}
+		t.Logf("%s: the kernel took %d payloads in %v", stop, n, took)
 	}
 }
