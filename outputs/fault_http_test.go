@@ -271,7 +271,8 @@ type httpSink struct {
 	closeListener bool
 	holdFirst     int
 	dedup         bool
-	status        int // the success status (default 200)
+	status        int                        // the success status (default 200)
+	keyOf         func(*http.Request) string // the request's idempotency key (default: the Idempotency-Key header)
 	server        *reopenable
 
 	mu          sync.Mutex
@@ -298,6 +299,9 @@ func (s *httpSink) handle(w http.ResponseWriter, r *http.Request) {
 		return // the client went away
 	}
 	key := r.Header.Get("Idempotency-Key")
+	if s.keyOf != nil {
+		key = s.keyOf(r)
+	}
 	s.mu.Lock()
 	s.requests++
 	if !s.outageStart.IsZero() && s.outageEnd.IsZero() && !s.closeListener {
@@ -310,7 +314,7 @@ func (s *httpSink) handle(w http.ResponseWriter, r *http.Request) {
 		s.outageEnd = time.Now()
 	}
 	if key == "" {
-		s.problems = append(s.problems, fmt.Sprintf("request %d has no Idempotency-Key", s.requests))
+		s.problems = append(s.problems, fmt.Sprintf("request %d has no idempotency key", s.requests))
 	}
 	seen := s.keys[key]
 	if s.dedup && seen {
