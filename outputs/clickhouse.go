@@ -247,7 +247,7 @@ func (o *ClickHouse) insert(ctx context.Context, body []byte, token string) erro
 	}
 	defer resp.Body.Close()
 	text := readPrefix(resp.Body)
-	if resp.StatusCode == http.StatusOK {
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
 	}
 	err = fmt.Errorf("status %d: %s", resp.StatusCode, strings.TrimSpace(text))

@@ -170,7 +170,7 @@ func TestFaultClickHouseUnknownOutcome(t *testing.T) {
 		keyOf: func(r *http.Request) string { return r.URL.Query().Get("insert_deduplication_token") }})
 	u, _ := url.Parse(sink.server.URL())
 	g, _ := faultGenerator(t, total, fmt.Sprintf("clickhouse: {host: %s, port: %s, table: ev, retry: {initial: 0.05, max: 0.2}}", u.Hostname(), u.Port()),
-		func(s *pipeline.Settings) { s.BatchSize = 1000; s.WriteTimeout = 300 * time.Millisecond })
+		func(s *pipeline.Settings) { s.BatchSize = 1000; s.WriteTimeout = time.Second })
 	if err := g.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
