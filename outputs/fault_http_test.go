@@ -8,6 +8,7 @@ package outputs_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -53,12 +54,25 @@ func (l *faultLog) String() string {
 	return l.b.String()
 }
 
+// faultPaddedScript produces the events {"n": i, "pad": "xxx…"} of about 250 bytes.
+const faultPaddedScript = `
+def produce(params):
+    n = shared.get("n", 0) + 1
+    shared.set("n", n)
+    return '{"n": %d, "pad": "%s"}' % (n, "x" * 230)
+`
+
 // faultDir writes the generator file (static input of count timestamps,
 // faultScript, the given output list) into a new directory and returns its path.
 func faultDir(t *testing.T, count int, output string) string {
+	return faultDirScript(t, count, output, faultScript)
+}
+
+// faultDirScript is faultDir with another script.
+func faultDirScript(t *testing.T, count int, output, script string) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "produce.star"), []byte(faultScript), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "produce.star"), []byte(script), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	src := fmt.Sprintf("input:\n  - static: {count: %d}\nevent:\n  script: {path: produce.star}\noutput:\n  - %s\n", count, output)
@@ -74,7 +88,13 @@ func faultDir(t *testing.T, count int, output string) string {
 // adjusts the settings. Its log (warnings and up) goes to the returned buffer.
 func faultGenerator(t *testing.T, count int, output string, tweak func(*pipeline.Settings)) (*pipeline.Generator, *faultLog) {
 	t.Helper()
-	path := faultDir(t, count, output)
+	return faultGeneratorScript(t, count, output, faultScript, tweak)
+}
+
+// faultGeneratorScript is faultGenerator with another script.
+func faultGeneratorScript(t *testing.T, count int, output, script string, tweak func(*pipeline.Settings)) (*pipeline.Generator, *faultLog) {
+	t.Helper()
+	path := faultDirScript(t, count, output, script)
 	src, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -271,6 +291,8 @@ type httpSink struct {
 	closeListener bool
 	holdFirst     int
 	dedup         bool
+	failFirst     int                        // the first requests are answered 503 (nothing stored)
+	noKeys        bool                       // the client sends no idempotency key (baseplate)
 	status        int                        // the success status (default 200)
 	keyOf         func(*http.Request) string // the request's idempotency key (default: the Idempotency-Key header)
 	server        *reopenable
@@ -295,7 +317,16 @@ func newHTTPSink(t *testing.T, s *httpSink) *httpSink {
 }
 
 func (s *httpSink) handle(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
+	var src io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		src = zr
+	}
+	body, err := io.ReadAll(src)
 	if err != nil {
 		return // the client went away
 	}
@@ -305,6 +336,12 @@ func (s *httpSink) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.requests++
+	if s.requests <= s.failFirst {
+		s.failed++
+		s.mu.Unlock()
+		http.Error(w, "collector unavailable", http.StatusServiceUnavailable)
+		return
+	}
 	if !s.outageStart.IsZero() && s.outageEnd.IsZero() && !s.closeListener {
 		if time.Since(s.outageStart) < s.outageFor {
 			s.failed++
@@ -314,7 +351,7 @@ func (s *httpSink) handle(w http.ResponseWriter, r *http.Request) {
 		}
 		s.outageEnd = time.Now()
 	}
-	if key == "" {
+	if key == "" && !s.noKeys {
 		s.problems = append(s.problems, fmt.Sprintf("request %d has no idempotency key", s.requests))
 	}
 	seen := s.keys[key]
