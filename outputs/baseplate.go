@@ -197,6 +197,7 @@ type Baseplate struct {
 	lastErr atomic.Pointer[error]
 
 	sent, failed, rejected, requests atomic.Int64
+	abandoned                        atomic.Int64 // of failed: given up at close (the run stopped)
 
 	// The publisher goroutine's own state.
 	items   []byte // the batch's events joined by ','
@@ -362,8 +363,11 @@ func rejectedBefore(bad []int, i int, rej *RejectedError) *RejectedError {
 
 // Close implements Output: it stops accepting events, publishes the queue
 // and waits for it within ctx; when ctx ends first, retries are abandoned
-// and what is left counts as failed. It reports events that could not be
-// published during the output's life.
+// and what is left counts as failed. Events that could not be published
+// during the output's life are logged here and counted by LateFailed (the
+// pipeline reports them as write_failed, and the run's exit code says
+// events were lost): they are not an error of Close, which would make the
+// run look like it failed to run.
 func (o *Baseplate) Close(ctx context.Context) error {
 	o.mu.Lock()
 	if !o.opened || o.closed {
@@ -383,11 +387,15 @@ func (o *Baseplate) Close(ctx context.Context) error {
 	o.abort()
 	o.client.CloseIdleConnections()
 	if n := o.failed.Load(); n > 0 {
-		var last error
-		if p := o.lastErr.Load(); p != nil {
-			last = *p
-		}
-		return fmt.Errorf("baseplate output: %d event(s) could not be published; last error: %w", n, last)
+		o.log.Error("baseplate output: events could not be published", "events", n, "last_error", o.lastError())
+	}
+	return nil
+}
+
+// lastError is the error of the last batch given up (nil when none was).
+func (o *Baseplate) lastError() error {
+	if p := o.lastErr.Load(); p != nil {
+		return *p
 	}
 	return nil
 }
@@ -470,6 +478,9 @@ func (o *Baseplate) flush() {
 	o.gz.Close()
 	o.items, o.n = o.items[:0], 0
 	if err := o.send(o.zbuf.Bytes(), sig); err != nil {
+		if errors.Is(err, errPublishAborted) {
+			o.abandoned.Add(int64(n))
+		}
 		o.failed.Add(int64(n))
 		o.lastErr.Store(&err)
 		o.log.Error("baseplate output: batch dropped", "events", n, "error", err)
@@ -510,7 +521,7 @@ func (o *Baseplate) send(body []byte, sig string) error {
 			return perm.err
 		}
 		if o.runCtx.Err() != nil {
-			return fmt.Errorf("%w (aborted at close after %d attempts)", err, attempt)
+			return fmt.Errorf("%w (%w after %d attempts)", err, errPublishAborted, attempt)
 		}
 		wait, probe := retryWait(o.policy, attempt, err)
 		if b := o.policy.Budget; b > 0 && time.Since(start)+wait > b {
@@ -521,10 +532,14 @@ func (o *Baseplate) send(body []byte, sig string) error {
 			o.log.Warn("baseplate output: publish failed, retrying", "attempt", attempt, "in", wait.Round(time.Millisecond), "error", err)
 		}
 		if !o.wait(wait, probe) {
-			return fmt.Errorf("%w (aborted at close after %d attempts)", err, attempt)
+			return fmt.Errorf("%w (%w after %d attempts)", err, errPublishAborted, attempt)
 		}
 	}
 }
+
+// errPublishAborted marks a batch given up because Close ran out of time
+// (the run stopped).
+var errPublishAborted = errors.New("aborted at close")
 
 // retryWait is how long the publisher waits before attempt+1 after err,
 // and the address to probe meanwhile ("" for none).
@@ -615,3 +630,7 @@ func (o *Baseplate) post(body []byte, sig string) error {
 // LateFailed is how many accepted events were given up after Write returned
 // (the pipeline moves them from written to write_failed).
 func (o *Baseplate) LateFailed() int64 { return o.failed.Load() }
+
+// LateUndelivered is how many of LateFailed were given up because Close ran
+// out of time (the run stopped): the pipeline counts them as undelivered.
+func (o *Baseplate) LateUndelivered() int64 { return o.abandoned.Load() }

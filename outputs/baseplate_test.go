@@ -383,21 +383,22 @@ func TestBaseplateFailures(t *testing.T) {
 			o := mustBuild(t, "baseplate", c.config(tc.extra), "")
 			mustOpen(t, o)
 			mustWrite(t, o, `{"a": 1}`, `{"b": 2}`)
-			err := o.Close(context.Background())
+			mustClose(t, o) // events given up are counted (LateFailed), not a Close error
 			c.checkClean(t)
 			requests, got, _ := c.snapshot()
-			st := o.(*Baseplate).Stats()
+			b := o.(*Baseplate)
+			st, err := b.Stats(), b.lastError()
 			if tc.requests > 0 && requests != tc.requests {
 				t.Errorf("%d requests, want %d", requests, tc.requests)
 			}
 			if tc.delivered {
-				if err != nil || len(got) != 2 || st.Sent != 2 || st.Failed != 0 {
-					t.Errorf("Close: %v; got %q; stats %+v", err, got, st)
+				if err != nil || len(got) != 2 || st.Sent != 2 || st.Failed != 0 || b.LateFailed() != 0 {
+					t.Errorf("last error %v; got %q; stats %+v", err, got, st)
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), "2 event(s) could not be published") || len(got) != 0 || st.Failed != 2 {
-				t.Errorf("Close: %v; got %q; stats %+v", err, got, st)
+			if err == nil || len(got) != 0 || st.Failed != 2 || b.LateFailed() != 2 || b.LateUndelivered() != 0 {
+				t.Errorf("last error %v; got %q; stats %+v", err, got, st)
 			}
 			if tc.name == "budget spent" && (requests < 3 || !strings.Contains(err.Error(), "gave up")) {
 				t.Errorf("budget: %d requests, %v", requests, err)
@@ -446,11 +447,13 @@ func TestBaseplateCloseAbandonsRetries(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := o.Close(ctx)
-	if time.Since(start) > 2*time.Second || err == nil || !strings.Contains(err.Error(), "aborted at close") {
+	if err := o.Close(ctx); err != nil || time.Since(start) > 2*time.Second {
 		t.Fatalf("Close after %v: %v", time.Since(start), err)
 	}
-	if st := o.(*Baseplate).Stats(); st.Failed != 1 || st.Sent != 0 {
+	if err := o.(*Baseplate).lastError(); err == nil || !strings.Contains(err.Error(), "aborted at close") {
+		t.Fatalf("last error %v", err)
+	}
+	if st := o.(*Baseplate).Stats(); st.Failed != 1 || st.Sent != 0 || o.(*Baseplate).LateFailed() != 1 || o.(*Baseplate).LateUndelivered() != 1 {
 		t.Fatalf("stats %+v", st)
 	}
 	if _, err := o.Write(context.Background(), []string{`{}`}); err == nil {

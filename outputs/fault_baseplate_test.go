@@ -114,3 +114,39 @@ func TestFaultBaseplateCollectorDown(t *testing.T) {
 }
 
 var _ outputs.SelfTimed = (*outputs.Baseplate)(nil)
+
+// A live run publishing to a dead collector, stopped: the writes waiting
+// for room in the full queue return at the hard stop, the publisher's
+// retries are abandoned, and every event counts as write_failed and
+// undelivered (none as written).
+func TestFaultBaseplateStopWithDeadCollector(t *testing.T) {
+	t.Parallel()
+	const total = 5000
+	sink := newHTTPSink(t, &httpSink{noKeys: true})
+	sink.server.outage(time.Hour)
+	g, _ := faultGenerator(t, total, baseplateOutput(sink, ", queue_size: 1000"),
+		func(s *pipeline.Settings) {
+			s.Live = true
+			s.BatchSize = 500
+			s.WriteTimeout = time.Second
+			s.StopTimeout = time.Second
+		})
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- g.Run(ctx, nil) }()
+	faultWait(t, "the queue is full", func() bool { return g.Stats().Outputs[0].Written >= 1000 })
+	stop()
+	select {
+	case err := <-done:
+		if err != pipeline.ErrStopTimeout {
+			t.Fatalf("Run = %v, want ErrStopTimeout", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("still running 60 s after the stop")
+	}
+	st := g.Stats()
+	o := st.Outputs[0]
+	if st.Produced != total || o.Written != 0 || o.WriteFailed != total || o.Undelivered != total || st.Lost() != total {
+		t.Fatalf("produced %d, counters %+v; want every event write_failed and undelivered", st.Produced, o)
+	}
+}
