@@ -359,9 +359,10 @@ func (o *OpenSearch) bulk(ctx context.Context, payloads []string, send []int, ou
 	return nil
 }
 
+// hostOf names the node of a bulk URL in messages (its password hidden).
 func hostOf(bulkURL string) string {
 	h, _, _ := strings.Cut(bulkURL, "/_bulk")
-	return h
+	return redactURL(h)
 }
 
 // Close implements Output.

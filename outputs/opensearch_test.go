@@ -192,6 +192,14 @@ func TestOpenSearchFailover(t *testing.T) {
 		t.Fatalf("healthy node got %d documents", docs)
 	}
 
+	// Messages hide a password given in a host's URL.
+	pwURL := strings.Replace(dead.URL, "http://", "http://admin:s3cr3t@", 1)
+	o = mustBuild(t, "opensearch", fmt.Sprintf("{hosts: [%q], index: logs}", pwURL), "")
+	mustOpen(t, o)
+	if _, err := o.Write(ctx, []string{`{}`}); err == nil || strings.Contains(err.Error(), "s3cr3t") || !strings.Contains(err.Error(), "admin:xxxxx@") {
+		t.Fatalf("error %v", err)
+	}
+
 	// A node that refuses the credentials fails the whole write for good.
 	o = mustBuild(t, "opensearch", fmt.Sprintf("{hosts: [%s], index: logs, username: admin, password: nope}", upURL), "")
 	mustOpen(t, o)
