@@ -195,16 +195,21 @@ func (o *HTTP) ConcurrentWrites() bool { return true }
 // request each, and the first that is not acknowledged ends the write.
 func (o *HTTP) Write(ctx context.Context, payloads []string) (int, error) {
 	a := AttemptFrom(ctx)
-	batch := "b" + strconv.FormatUint(a.Batch, 10)
-	if a.Batch == 0 {
-		batch = "d" + strconv.FormatUint(o.direct.Add(1), 10)
+	var kb [64]byte
+	key := append(kb[:0], o.runID...) // run-b<batch>-<index>, or run-d<n>-<index> outside the pipeline
+	if a.Batch != 0 {
+		key = strconv.AppendUint(append(key, "-b"...), a.Batch, 10)
+	} else {
+		key = strconv.AppendUint(append(key, "-d"...), o.direct.Add(1), 10)
 	}
+	key = append(key, '-')
+	prefix := len(key)
 	for i, p := range payloads {
-		key := ""
+		var k string
 		if o.keyHeader != "" {
-			key = o.runID + "-" + batch + "-" + strconv.Itoa(a.Offset+i)
+			k = string(strconv.AppendInt(key[:prefix], int64(a.Offset+i), 10))
 		}
-		if err := o.send(ctx, p, key); err != nil {
+		if err := o.send(ctx, p, k); err != nil {
 			return i, fmt.Errorf("http output: %s %s: %w", o.cfg.Method, o.url, err)
 		}
 	}
