@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"hash"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -63,12 +64,24 @@ type BaseplateConfig struct {
 	MaxBatchAge config.Duration `yaml:"max_batch_age"`
 	// Timeout bounds one request (default 3 s).
 	Timeout config.Duration `yaml:"timeout"`
-	// RetryBackoff is the first wait before a retry, doubled after each
-	// failed attempt (default 2 s); RetryBudget is the time after which a
-	// batch is given up (default 300 s).
-	RetryBackoff config.Duration `yaml:"retry_backoff"`
-	RetryBudget  config.Duration `yaml:"retry_budget"`
+	// RetryBackoff and RetryBudget are the older names of retry.initial and
+	// retry.budget (aliases; set one name of each, not both).
+	RetryBackoff config.Duration  `yaml:"retry_backoff"`
+	RetryBudget  *config.Duration `yaml:"retry_budget"`
 	TLSConfig
+}
+
+// Delivery implements HasDelivery: the retry policy with the aliases
+// retry_backoff and retry_budget applied.
+func (c *BaseplateConfig) Delivery() DeliverySettings {
+	d := c.Common.Delivery()
+	if c.RetryBackoff > 0 {
+		d.Retry.Initial = c.RetryBackoff
+	}
+	if c.RetryBudget != nil {
+		d.Retry.Budget = c.RetryBudget
+	}
+	return d
 }
 
 // Validate checks the settings.
@@ -93,8 +106,17 @@ func (c *BaseplateConfig) Validate() error {
 	if c.QueueSize < 1 {
 		return fmt.Errorf("queue_size: must be at least 1, got %d", c.QueueSize)
 	}
-	if c.MaxBatchAge <= 0 || c.Timeout <= 0 || c.RetryBackoff <= 0 {
-		return fmt.Errorf("max_batch_age, timeout and retry_backoff must be positive")
+	if c.MaxBatchAge <= 0 || c.Timeout <= 0 {
+		return fmt.Errorf("max_batch_age and timeout must be positive")
+	}
+	if c.RetryBackoff < 0 || (c.RetryBudget != nil && *c.RetryBudget < 0) {
+		return fmt.Errorf("retry_backoff and retry_budget must not be negative")
+	}
+	if c.RetryBackoff > 0 && c.Retry.Initial > 0 {
+		return fmt.Errorf("retry_backoff is the older name of retry.initial: set one of them")
+	}
+	if c.RetryBudget != nil && c.Retry.Budget != nil {
+		return fmt.Errorf("retry_budget is the older name of retry.budget: set one of them")
 	}
 	if c.Scheme == "http" && (c.CACert != "" || c.ClientCert != "") {
 		return fmt.Errorf("ca_cert and client_cert need scheme: https")
@@ -124,11 +146,9 @@ func init() {
 		func() *BaseplateConfig {
 			return &BaseplateConfig{
 				Scheme: "https", Version: "2j", QueueSize: 10000,
-				MaxBatchAge:  config.Duration(time.Second),
-				Timeout:      config.Duration(3 * time.Second),
-				RetryBackoff: config.Duration(2 * time.Second),
-				RetryBudget:  config.Duration(300 * time.Second),
-				TLSConfig:    TLSConfig{Verify: true},
+				MaxBatchAge: config.Duration(time.Second),
+				Timeout:     config.Duration(3 * time.Second),
+				TLSConfig:   TLSConfig{Verify: true},
 			}
 		},
 		newBaseplate)
@@ -143,25 +163,28 @@ type BaseplateStats struct {
 }
 
 // Baseplate publishes events to a Baseplate event collector. Write puts
-// the events in a bounded queue (blocking while it is full) and returns; a
-// goroutine started by Open batches them — a batch goes out when its first
-// event is max_batch_age old or when the next event would take its body
-// over 500 KiB — and POSTs each batch gzipped and signed, retrying 5xx, 422
-// and network errors with exponential backoff within retry_budget. Other
-// 4xx answers drop the batch. Close publishes what is queued.
+// the events in a bounded queue, waiting while it is full (backpressure:
+// the generator waits too), and returns; a goroutine started by Open
+// batches them — a batch goes out when its first event is max_batch_age
+// old or when the next event would take its body over 500 KiB — and POSTs
+// each batch gzipped and signed. 5xx, 408, 422, 429 and network errors are
+// retried with the output's retry policy (the shared `retry:` setting) for
+// as long as its budget allows; other 4xx answers drop the batch. Close
+// publishes what is queued.
 //
 // Events dropped after Write accepted them are counted in Stats, logged,
-// and reported by Close's error.
+// reported by LateFailed (the pipeline moves them from written to
+// write_failed) and by Close's error.
 type Baseplate struct {
-	url             string
-	keyName         string
-	secret          []byte
-	v2              bool // Thrift-JSON framing
-	client          *http.Client
-	maxAge          time.Duration
-	backoff, budget time.Duration
-	log             *slog.Logger
-	rejects         rejectLog
+	url     string
+	keyName string
+	secret  []byte
+	v2      bool // Thrift-JSON framing
+	client  *http.Client
+	maxAge  time.Duration
+	policy  Policy
+	log     *slog.Logger
+	rejects rejectLog
 
 	mu      sync.RWMutex // Write holds it shared; Close exclusively to stop writes
 	opened  bool
@@ -174,13 +197,15 @@ type Baseplate struct {
 	lastErr atomic.Pointer[error]
 
 	sent, failed, rejected, requests atomic.Int64
+	abandoned                        atomic.Int64 // of failed: given up at close (the run stopped)
 
 	// The publisher goroutine's own state.
-	items []byte // the batch's events joined by ','
-	n     int    // events in items
-	mac   hash.Hash
-	zbuf  bytes.Buffer
-	gz    *gzip.Writer
+	items   []byte // the batch's events joined by ','
+	n       int    // events in items
+	mac     hash.Hash
+	zbuf    bytes.Buffer
+	gz      *gzip.Writer
+	lastLog time.Time // of the last "retrying" message
 }
 
 func newBaseplate(c *BaseplateConfig, env *plugin.Env) (Output, error) {
@@ -202,7 +227,7 @@ func newBaseplate(c *BaseplateConfig, env *plugin.Env) (Output, error) {
 	log := envLog(env)
 	return &Baseplate{
 		url: u.String(), keyName: c.KeyName, secret: secret, v2: c.Version == "2",
-		client: client, maxAge: c.MaxBatchAge.D(), backoff: c.RetryBackoff.D(), budget: c.RetryBudget.D(),
+		client: client, maxAge: c.MaxBatchAge.D(), policy: c.Delivery().Retry.Policy(env != nil && env.Live),
 		log: log, rejects: rejectLog{output: "baseplate output", log: log},
 		queue: make(chan string, c.QueueSize),
 		mac:   hmac.New(sha256.New, secret),
@@ -235,6 +260,11 @@ func (o *Baseplate) Open(context.Context) error {
 // ConcurrentWrites implements Concurrent: writes only feed the queue.
 func (o *Baseplate) ConcurrentWrites() bool { return true }
 
+// SelfTimed implements SelfTimed: a Write waits for room in the queue as
+// long as the publisher needs (the retry policy bounds that), not for
+// write_timeout; it returns early only when its ctx is cancelled (a hard stop).
+func (o *Baseplate) SelfTimed() bool { return true }
+
 // Stats returns the output's counters.
 func (o *Baseplate) Stats() BaseplateStats {
 	return BaseplateStats{Sent: o.sent.Load(), Failed: o.failed.Load(), Rejected: o.rejected.Load(), Requests: o.requests.Load()}
@@ -253,7 +283,8 @@ func checkEvent(p string) error {
 
 // Write implements Output: it queues the events, waiting while the queue
 // is full. Events over 100 KiB or not JSON are rejected (RejectedError).
-// With ctx done before every event is queued, it returns how many were.
+// With ctx cancelled (a hard stop) before every event is queued, it returns
+// how many were: the settled prefix holds the queued and rejected ones.
 func (o *Baseplate) Write(ctx context.Context, payloads []string) (int, error) {
 	o.mu.RLock()
 	defer o.mu.RUnlock()
@@ -281,7 +312,7 @@ func (o *Baseplate) Write(ctx context.Context, payloads []string) (int, error) {
 		o.rejected.Add(int64(rej.N))
 	}
 	block := make([]byte, 0, total)
-	queued := 0
+	bad0 := bad
 	for i, p := range payloads {
 		if len(bad) > 0 && bad[0] == i {
 			bad = bad[1:]
@@ -299,25 +330,44 @@ func (o *Baseplate) Write(ctx context.Context, payloads []string) (int, error) {
 			select {
 			case o.queue <- s:
 			case <-ctx.Done():
-				err := fmt.Errorf("baseplate output: queue full: %w", ctx.Err())
+				// The prefix settled so far: the queued events and the
+				// rejected ones before the first event not queued.
+				n := i
+				rej = rejectedBefore(bad0, i, rej)
+				err := fmt.Errorf("baseplate output: stopped while waiting for room in the queue: %w", ctx.Err())
 				if rej != nil {
 					err = errors.Join(err, rej)
 				}
-				return queued, err
+				return n, err
 			}
 		}
-		queued++
 	}
 	if rej != nil {
-		return queued, fmt.Errorf("baseplate output: %w", rej)
+		return len(payloads), fmt.Errorf("baseplate output: %w", rej)
 	}
-	return queued, nil
+	return len(payloads), nil
+}
+
+// rejectedBefore narrows rej to the rejected payloads (indexes bad,
+// ascending) before index i.
+func rejectedBefore(bad []int, i int, rej *RejectedError) *RejectedError {
+	k := 0
+	for k < len(bad) && bad[k] < i {
+		k++
+	}
+	if k == 0 {
+		return nil
+	}
+	return &RejectedError{N: k, First: rej.First}
 }
 
 // Close implements Output: it stops accepting events, publishes the queue
 // and waits for it within ctx; when ctx ends first, retries are abandoned
-// and what is left counts as failed. It reports events that could not be
-// published during the output's life.
+// and what is left counts as failed. Events that could not be published
+// during the output's life are logged here and counted by LateFailed (the
+// pipeline reports them as write_failed, and the run's exit code says
+// events were lost): they are not an error of Close, which would make the
+// run look like it failed to run.
 func (o *Baseplate) Close(ctx context.Context) error {
 	o.mu.Lock()
 	if !o.opened || o.closed {
@@ -337,11 +387,15 @@ func (o *Baseplate) Close(ctx context.Context) error {
 	o.abort()
 	o.client.CloseIdleConnections()
 	if n := o.failed.Load(); n > 0 {
-		var last error
-		if p := o.lastErr.Load(); p != nil {
-			last = *p
-		}
-		return fmt.Errorf("baseplate output: %d event(s) could not be published; last error: %w", n, last)
+		o.log.Error("baseplate output: events could not be published", "events", n, "last_error", o.lastError())
+	}
+	return nil
+}
+
+// lastError is the error of the last batch given up (nil when none was).
+func (o *Baseplate) lastError() error {
+	if p := o.lastErr.Load(); p != nil {
+		return *p
 	}
 	return nil
 }
@@ -424,6 +478,9 @@ func (o *Baseplate) flush() {
 	o.gz.Close()
 	o.items, o.n = o.items[:0], 0
 	if err := o.send(o.zbuf.Bytes(), sig); err != nil {
+		if errors.Is(err, errPublishAborted) {
+			o.abandoned.Add(int64(n))
+		}
 		o.failed.Add(int64(n))
 		o.lastErr.Store(&err)
 		o.log.Error("baseplate output: batch dropped", "events", n, "error", err)
@@ -432,14 +489,31 @@ func (o *Baseplate) flush() {
 	o.sent.Add(int64(n))
 }
 
+// maxAnsweredWait caps the wait before retrying a collector that answered
+// with an error (it is up, so retrying is cheap for it): the publisher
+// notices within that time that it answers again.
+const maxAnsweredWait = 5 * time.Second
+
+// probeEvery is how often a publisher waiting after a refused connection
+// checks whether the collector listens again (a TCP connect, no request).
+const probeEvery = 250 * time.Millisecond
+
+// retryLogEvery spaces the "retrying" messages.
+const retryLogEvery = 5 * time.Second
+
 // send POSTs a batch until it is accepted, refused for good, the retry
-// budget is spent or the output is aborted.
+// budget is spent or the output is aborted. Between attempts it waits with
+// the retry policy's backoff, and wakes early when the collector is back:
+// after a refused connection as soon as a connection succeeds, after an
+// error answer within maxAnsweredWait.
 func (o *Baseplate) send(body []byte, sig string) error {
 	start := time.Now()
-	wait := o.backoff
 	for attempt := 1; ; attempt++ {
 		err := o.post(body, sig)
 		if err == nil {
+			if attempt > 1 {
+				o.log.Info("baseplate output: published after retrying", "attempts", attempt)
+			}
 			return nil
 		}
 		var perm permanentError
@@ -447,26 +521,84 @@ func (o *Baseplate) send(body []byte, sig string) error {
 			return perm.err
 		}
 		if o.runCtx.Err() != nil {
-			return fmt.Errorf("%w (aborted at close after %d attempts)", err, attempt)
+			return fmt.Errorf("%w (%w after %d attempts)", err, errPublishAborted, attempt)
 		}
-		left := o.budget - time.Since(start)
-		if left <= 0 {
-			return fmt.Errorf("%w (gave up after %d attempts in %v)", err, attempt, time.Since(start).Round(time.Millisecond))
+		wait, probe := retryWait(o.policy, attempt, err)
+		if b := o.policy.Budget; b > 0 && time.Since(start)+wait > b {
+			return fmt.Errorf("%w (gave up after %d attempts in %v: retry budget %v)", err, attempt, time.Since(start).Round(time.Millisecond), b)
 		}
-		o.log.Warn("baseplate output: publish failed, retrying", "attempt", attempt, "in", min(wait, left), "error", err)
-		t := time.NewTimer(min(wait, left))
-		select {
-		case <-t.C:
-		case <-o.runCtx.Done():
-			t.Stop()
-			return fmt.Errorf("%w (aborted at close after %d attempts)", err, attempt)
+		if time.Since(o.lastLog) >= retryLogEvery {
+			o.lastLog = time.Now()
+			o.log.Warn("baseplate output: publish failed, retrying", "attempt", attempt, "in", wait.Round(time.Millisecond), "error", err)
 		}
-		wait *= 2
+		if !o.wait(wait, probe) {
+			return fmt.Errorf("%w (%w after %d attempts)", err, errPublishAborted, attempt)
+		}
 	}
 }
 
+// errPublishAborted marks a batch given up because Close ran out of time
+// (the run stopped).
+var errPublishAborted = errors.New("aborted at close")
+
+// retryWait is how long the publisher waits before attempt+1 after err,
+// and the address to probe meanwhile ("" for none).
+func retryWait(p Policy, attempt int, err error) (wait time.Duration, probe string) {
+	wait = p.Backoff(attempt)
+	var answer *baseplateStatusError
+	var op *net.OpError
+	switch {
+	case errors.As(err, &answer):
+		wait = min(wait, max(p.Initial, maxAnsweredWait))
+	case errors.As(err, &op) && op.Op == "dial" && op.Addr != nil:
+		probe = op.Addr.String()
+	}
+	return wait, probe
+}
+
+// wait sleeps d, or less when probe (an address whose connection was
+// refused) accepts a connection again. It returns false when the output is
+// aborted.
+func (o *Baseplate) wait(d time.Duration, probe string) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	var tick <-chan time.Time
+	if probe != "" && d > probeEvery {
+		tk := time.NewTicker(probeEvery)
+		defer tk.Stop()
+		tick = tk.C
+	}
+	for {
+		select {
+		case <-t.C:
+			return true
+		case <-o.runCtx.Done():
+			return false
+		case <-tick:
+			ctx, cancel := context.WithTimeout(o.runCtx, probeEvery)
+			conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", probe)
+			cancel()
+			if err == nil {
+				conn.Close()
+				return true
+			}
+		}
+	}
+}
+
+// baseplateStatusError is an error answer of the collector.
+type baseplateStatusError struct {
+	url    string
+	status int
+	text   string
+}
+
+func (e *baseplateStatusError) Error() string {
+	return fmt.Sprintf("POST %s: status %d: %s", e.url, e.status, e.text)
+}
+
 // post makes one request; the error is permanent for answers retrying
-// cannot change (4xx other than 422).
+// cannot change (4xx other than 408, 422 and 429).
 func (o *Baseplate) post(body []byte, sig string) error {
 	o.requests.Add(1)
 	req, err := http.NewRequestWithContext(o.runCtx, http.MethodPost, o.url, bytes.NewReader(body))
@@ -488,8 +620,8 @@ func (o *Baseplate) post(body []byte, sig string) error {
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
 	}
-	err = fmt.Errorf("POST %s: status %d: %s", o.url, resp.StatusCode, strings.TrimSpace(text))
-	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusUnprocessableEntity {
+	err = &baseplateStatusError{url: o.url, status: resp.StatusCode, text: strings.TrimSpace(text)}
+	if retryableStatus(resp.StatusCode) || resp.StatusCode == http.StatusUnprocessableEntity {
 		return err
 	}
 	return permanent(err)
@@ -498,3 +630,7 @@ func (o *Baseplate) post(body []byte, sig string) error {
 // LateFailed is how many accepted events were given up after Write returned
 // (the pipeline moves them from written to write_failed).
 func (o *Baseplate) LateFailed() int64 { return o.failed.Load() }
+
+// LateUndelivered is how many of LateFailed were given up because Close ran
+// out of time (the run stopped): the pipeline counts them as undelivered.
+func (o *Baseplate) LateUndelivered() int64 { return o.abandoned.Load() }

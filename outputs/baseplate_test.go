@@ -11,12 +11,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/eventum-generator/eventum-go/config"
+	"github.com/eventum-generator/eventum-go/plugin"
 )
 
 // collector is a Baseplate event collector on 127.0.0.1 that checks every
@@ -204,7 +210,10 @@ func baseplateEvents(n int) []string {
 func TestBaseplateAcceptance(t *testing.T) {
 	t.Parallel()
 	c := newCollector(t, "1", 3, http.StatusServiceUnavailable)
-	o := mustBuild(t, "baseplate", c.config(""), "")
+	// A request that times out may have been published: its batch would be
+	// sent again (at least once). The collector's checks are slow on a
+	// loaded machine with -race: give it time, exactly once is the point here.
+	o := mustBuild(t, "baseplate", c.config(", timeout: 30"), "")
 	mustOpen(t, o)
 	events := baseplateEvents(100_000)
 	for start := 0; start < len(events); start += 1000 { // the pipeline's batches
@@ -263,8 +272,8 @@ func TestBaseplateRejects(t *testing.T) {
 	biggest := `"` + strings.Repeat("y", BaseplateMaxEventSize-2) + `"`
 	tooBig := `"` + strings.Repeat("z", BaseplateMaxEventSize-1) + `"`
 	n, err := o.Write(context.Background(), []string{`{"ok": 1}`, tooBig, `{"broken": `, biggest, "", `{"ok": 2}`})
-	if n != 3 || Rejected(err) != 3 || !strings.Contains(err.Error(), "102401 bytes is over the collector's 102400-byte limit") {
-		t.Fatalf("Write = %d, %v; want 3 written, 3 rejected", n, err)
+	if n != 6 || Rejected(err) != 3 || !strings.Contains(err.Error(), "102401 bytes is over the collector's 102400-byte limit") {
+		t.Fatalf("Write = %d, %v; want 6 settled, 3 of them rejected", n, err)
 	}
 	mustClose(t, o)
 	c.checkClean(t)
@@ -374,21 +383,22 @@ func TestBaseplateFailures(t *testing.T) {
 			o := mustBuild(t, "baseplate", c.config(tc.extra), "")
 			mustOpen(t, o)
 			mustWrite(t, o, `{"a": 1}`, `{"b": 2}`)
-			err := o.Close(context.Background())
+			mustClose(t, o) // events given up are counted (LateFailed), not a Close error
 			c.checkClean(t)
 			requests, got, _ := c.snapshot()
-			st := o.(*Baseplate).Stats()
+			b := o.(*Baseplate)
+			st, err := b.Stats(), b.lastError()
 			if tc.requests > 0 && requests != tc.requests {
 				t.Errorf("%d requests, want %d", requests, tc.requests)
 			}
 			if tc.delivered {
-				if err != nil || len(got) != 2 || st.Sent != 2 || st.Failed != 0 {
-					t.Errorf("Close: %v; got %q; stats %+v", err, got, st)
+				if err != nil || len(got) != 2 || st.Sent != 2 || st.Failed != 0 || b.LateFailed() != 0 {
+					t.Errorf("last error %v; got %q; stats %+v", err, got, st)
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), "2 event(s) could not be published") || len(got) != 0 || st.Failed != 2 {
-				t.Errorf("Close: %v; got %q; stats %+v", err, got, st)
+			if err == nil || len(got) != 0 || st.Failed != 2 || b.LateFailed() != 2 || b.LateUndelivered() != 0 {
+				t.Errorf("last error %v; got %q; stats %+v", err, got, st)
 			}
 			if tc.name == "budget spent" && (requests < 3 || !strings.Contains(err.Error(), "gave up")) {
 				t.Errorf("budget: %d requests, %v", requests, err)
@@ -398,8 +408,9 @@ func TestBaseplateFailures(t *testing.T) {
 }
 
 // TestBaseplateBackpressure: with the collector stalled, the queue fills
-// and Write waits; at its deadline it reports how many it queued, and
-// exactly those are delivered once the collector answers again.
+// and Write waits (it is SelfTimed: write_timeout does not cut it); when its
+// ctx is cancelled (a hard stop) it reports how many it queued, and exactly
+// those are delivered once the collector answers again.
 func TestBaseplateBackpressure(t *testing.T) {
 	t.Parallel()
 	c := newCollector(t, "1", 0, 0)
@@ -412,6 +423,9 @@ func TestBaseplateBackpressure(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	n, err := o.Write(ctx, events[1:])
 	cancel()
+	if st, ok := o.(SelfTimed); !ok || !st.SelfTimed() {
+		t.Fatal("baseplate is not SelfTimed")
+	}
 	if !errors.Is(err, context.DeadlineExceeded) || n < 10 || n > 12 {
 		t.Fatalf("Write against a full queue = %d, %v", n, err)
 	}
@@ -433,11 +447,13 @@ func TestBaseplateCloseAbandonsRetries(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := o.Close(ctx)
-	if time.Since(start) > 2*time.Second || err == nil || !strings.Contains(err.Error(), "aborted at close") {
+	if err := o.Close(ctx); err != nil || time.Since(start) > 2*time.Second {
 		t.Fatalf("Close after %v: %v", time.Since(start), err)
 	}
-	if st := o.(*Baseplate).Stats(); st.Failed != 1 || st.Sent != 0 {
+	if err := o.(*Baseplate).lastError(); err == nil || !strings.Contains(err.Error(), "aborted at close") {
+		t.Fatalf("last error %v", err)
+	}
+	if st := o.(*Baseplate).Stats(); st.Failed != 1 || st.Sent != 0 || o.(*Baseplate).LateFailed() != 1 || o.(*Baseplate).LateUndelivered() != 1 {
 		t.Fatalf("stats %+v", st)
 	}
 	if _, err := o.Write(context.Background(), []string{`{}`}); err == nil {
@@ -457,6 +473,9 @@ func TestBaseplateConfig(t *testing.T) {
 		{"{collector: c, key_name: k, key_secret: 'not base64!'}", "key_secret: not valid base64"},
 		{"{" + base + ", queue_size: 0}", "queue_size: must be at least 1"},
 		{"{" + base + ", max_batch_age: 0}", "must be positive"},
+		{"{" + base + ", retry_backoff: -1}", "must not be negative"},
+		{"{" + base + ", retry_backoff: 1, retry: {initial: 2}}", "retry_backoff is the older name of retry.initial"},
+		{"{" + base + ", retry_budget: 1, retry: {budget: 2}}", "retry_budget is the older name of retry.budget"},
 		{"{" + base + ", scheme: http, ca_cert: x.pem}", "need scheme: https"},
 		{"{" + base + ", batch_size: 3}", `unknown key "batch_size"`},
 	} {
@@ -477,6 +496,102 @@ func TestBaseplateConfig(t *testing.T) {
 	if o, _ := build(t, "baseplate", "{"+base+"}", ""); o.(*Baseplate).url != "https://c.example.com/v2j" {
 		t.Errorf("default url %s", o.(*Baseplate).url)
 	}
+}
+
+// The retry policy is the shared one (retry:), with retry_backoff and
+// retry_budget as aliases; its budget is unlimited in sample mode and 300 s
+// in live mode unless set.
+func TestBaseplateRetryPolicy(t *testing.T) {
+	t.Parallel()
+	const base = "collector: c.example.com, key_name: k, key_secret: aHVudGVyMg=="
+	for _, tc := range []struct {
+		cfg  string
+		live bool
+		want Policy
+	}{
+		{"{" + base + "}", false, Policy{Initial: DefaultRetryInitial, Max: DefaultRetryMax}},
+		{"{" + base + "}", true, Policy{Initial: DefaultRetryInitial, Max: DefaultRetryMax, Budget: DefaultLiveRetryBudget}},
+		{"{" + base + ", retry_backoff: 0.01, retry_budget: 7}", true, Policy{Initial: 10 * time.Millisecond, Max: DefaultRetryMax, Budget: 7 * time.Second}},
+		{"{" + base + ", retry: {initial: 2, max: 8, budget: 0}}", true, Policy{Initial: 2 * time.Second, Max: 8 * time.Second}},
+	} {
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte(tc.cfg), &n); err != nil {
+			t.Fatal(err)
+		}
+		p := config.Plugin{Name: "baseplate", File: "t.yml", Path: "output[0].baseplate", Node: n.Content[0]}
+		out, cfg, err := Registry.Build(p, &plugin.Env{Live: tc.live})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.cfg, err)
+		}
+		if got := out.(*Baseplate).policy; got != tc.want {
+			t.Errorf("%s (live %v): policy %+v, want %+v", tc.cfg, tc.live, got, tc.want)
+		}
+		// The pipeline retries with the same policy.
+		if got := cfg.(HasDelivery).Delivery().Retry.Policy(tc.live); got != tc.want {
+			t.Errorf("%s (live %v): pipeline policy %+v, want %+v", tc.cfg, tc.live, got, tc.want)
+		}
+	}
+}
+
+// After an error answer the publisher waits at most maxAnsweredWait (it
+// notices soon that the collector answers again); after a refused
+// connection it waits the policy's backoff but probes the address.
+func TestBaseplateRetryWait(t *testing.T) {
+	t.Parallel()
+	p := Policy{Initial: 500 * time.Millisecond, Max: 30 * time.Second}
+	answered := &baseplateStatusError{status: 503}
+	for attempt := 1; attempt <= 10; attempt++ {
+		if w, probe := retryWait(p, attempt, answered); w > maxAnsweredWait || w < p.Backoff(attempt)/2 && w < maxAnsweredWait/2 || probe != "" {
+			t.Fatalf("attempt %d after a 503: wait %v, probe %q", attempt, w, probe)
+		}
+	}
+	// A large initial wait is the user's choice: it is kept.
+	if w, _ := retryWait(Policy{Initial: 20 * time.Second, Max: 20 * time.Second}, 1, answered); w < 10*time.Second {
+		t.Fatalf("wait %v below retry.initial's range", w)
+	}
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close()
+	_, err := http.Post(dead.URL, "text/plain", nil)
+	w, probe := retryWait(p, 8, err)
+	if probe != strings.TrimPrefix(dead.URL, "http://") || w < 15*time.Second {
+		t.Fatalf("after %v: wait %v, probe %q", err, w, probe)
+	}
+}
+
+// A publisher waiting out a long backoff after a refused connection wakes
+// as soon as the collector listens again, not when the backoff ends.
+func TestBaseplateWakesWhenCollectorIsBack(t *testing.T) {
+	t.Parallel()
+	c := newCollector(t, "1", 0, 0)
+	addr := c.srv.Listener.Addr().String()
+	c.srv.Close() // down: connections refused
+	o := mustBuild(t, "baseplate", fmt.Sprintf("{collector: %q, scheme: http, version: 1, key_name: %s, key_secret: %s, max_batch_age: 0.01, retry: {initial: 60, max: 60}}",
+		addr, c.keyName, base64.StdEncoding.EncodeToString(c.secret)), "")
+	mustOpen(t, o)
+	mustWrite(t, o, `{"a": 1}`)
+	for o.(*Baseplate).Stats().Requests < 1 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(c.handle)}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	back := time.Now()
+	for {
+		if _, got, _ := c.snapshot(); len(got) == 1 {
+			break
+		}
+		if time.Since(back) > 20*time.Second {
+			t.Fatal("not published 20 s after the collector came back (the backoff is 30-60 s)")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	mustClose(t, o)
+	c.checkClean(t)
+	t.Logf("published %v after the collector came back", time.Since(back).Round(time.Millisecond))
 }
 
 func BenchmarkBaseplate(b *testing.B) {

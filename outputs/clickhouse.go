@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -12,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/eventum-generator/eventum-go/config"
@@ -49,6 +52,10 @@ type ClickHouseConfig struct {
 	Header    string `yaml:"header"`
 	Footer    string `yaml:"footer"`
 	Separator string `yaml:"separator"`
+	// DeduplicationToken sends every insert with the query setting
+	// insert_deduplication_token, the same on each re-send of a batch
+	// (default true; dropped by itself for servers that do not know it).
+	DeduplicationToken bool `yaml:"deduplication_token"`
 	TLSConfig
 }
 
@@ -83,7 +90,7 @@ func init() {
 			return &ClickHouseConfig{
 				Port: 8123, Protocol: "http", Database: "default", Username: "default",
 				ConnectTimeout: config.Duration(10 * time.Second), RequestTimeout: config.Duration(300 * time.Second),
-				InputFormat: "JSONEachRow", Separator: "\n", TLSConfig: TLSConfig{Verify: true},
+				InputFormat: "JSONEachRow", Separator: "\n", DeduplicationToken: true, TLSConfig: TLSConfig{Verify: true},
 			}
 		},
 		newClickHouse)
@@ -96,15 +103,30 @@ func quoteIdent(s string) string {
 
 // ClickHouse inserts each write as one `INSERT INTO db.table FORMAT X`
 // through the HTTP interface, the body being header + payloads joined by
-// separator + footer. An insert is all or nothing: 5xx answers and network
-// errors are retried within the write's deadline, anything else fails the
-// whole write.
+// separator + footer. An insert is all or nothing and a Write is one
+// attempt: network errors, timeouts, the transient server exceptions
+// (transientClickHouseCodes) and, without an exception code, 5xx, 408 and
+// 429 leave the whole write to the pipeline's retry; anything else is
+// Permanent.
+//
+// Each insert carries insert_deduplication_token = run id, batch number
+// and offset, the same on every re-send of the batch, so that tables that
+// deduplicate inserts (replicated ones, or with
+// non_replicated_deduplication_window) keep one copy of a batch whose
+// first insert landed but whose answer was lost. A server that does not
+// know the setting (before 22.2) refuses it with exception 115
+// (UNKNOWN_SETTING): the output then stops sending it, logs that once and
+// sends the insert again without it.
 type ClickHouse struct {
-	cfg    *ClickHouseConfig
-	url    string
-	agent  string
-	client *http.Client
-	bufs   sync.Pool
+	cfg     *ClickHouseConfig
+	url     string
+	agent   string
+	client  *http.Client
+	bufs    sync.Pool
+	runID   string
+	noToken atomic.Bool // the server does not know insert_deduplication_token
+	direct  atomic.Uint64
+	log     *slog.Logger
 }
 
 func newClickHouse(c *ClickHouseConfig, env *plugin.Env) (Output, error) {
@@ -131,7 +153,7 @@ func newClickHouse(c *ClickHouseConfig, env *plugin.Env) (Output, error) {
 	if c.ClientName != "" {
 		agent = c.ClientName + " " + agent
 	}
-	return &ClickHouse{cfg: c, url: u.String(), agent: agent, client: client}, nil
+	return &ClickHouse{cfg: c, url: u.String(), agent: agent, client: client, runID: newRunID(), log: envLog(env)}, nil
 }
 
 // Open implements Output. No connection is made until the first write.
@@ -159,15 +181,54 @@ func (o *ClickHouse) Write(ctx context.Context, payloads []string) (int, error) 
 	}
 	buf.WriteString(o.cfg.Footer)
 	body := buf.Bytes()
-	err := retry(ctx, func(ctx context.Context) error { return o.insert(ctx, body) })
+	token := ""
+	if o.cfg.DeduplicationToken && !o.noToken.Load() {
+		token = o.token(AttemptFrom(ctx), len(payloads))
+	}
+	err := o.insert(ctx, body, token)
+	if token != "" && unknownTokenSetting(err) {
+		if o.noToken.CompareAndSwap(false, true) {
+			o.log.Warn("clickhouse output: the server does not know insert_deduplication_token (ClickHouse before 22.2): inserts go without it, a batch whose answer was lost may be inserted twice")
+		}
+		err = o.insert(ctx, body, "") // the refused insert inserted nothing
+	}
 	if err != nil {
 		return 0, fmt.Errorf("clickhouse output: insert into %s.%s: %w", o.cfg.Database, o.cfg.Table, err)
 	}
 	return len(payloads), nil
 }
 
-func (o *ClickHouse) insert(ctx context.Context, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.url, bytes.NewReader(body))
+// token is the insert_deduplication_token of a write of n payloads: the same
+// for every attempt of the write, different for every other write.
+func (o *ClickHouse) token(a Attempt, n int) string {
+	batch := "b" + strconv.FormatUint(a.Batch, 10)
+	if a.Batch == 0 { // a write outside the pipeline
+		batch = "d" + strconv.FormatUint(o.direct.Add(1), 10)
+	}
+	return o.runID + "-" + batch + "-" + strconv.Itoa(a.Offset) + "-" + strconv.Itoa(n)
+}
+
+// unknownTokenSetting reports whether err is the server refusing the
+// insert_deduplication_token setting (exception 115, UNKNOWN_SETTING).
+func unknownTokenSetting(err error) bool {
+	var ce *clickHouseError
+	return errors.As(err, &ce) && ce.code == 115 && strings.Contains(ce.text, "insert_deduplication_token")
+}
+
+// clickHouseError is an exception the server answered with.
+type clickHouseError struct {
+	status, code int
+	text         string
+}
+
+func (e *clickHouseError) Error() string { return fmt.Sprintf("status %d: %s", e.status, e.text) }
+
+func (o *ClickHouse) insert(ctx context.Context, body []byte, token string) error {
+	u := o.url
+	if token != "" {
+		u += "&insert_deduplication_token=" + token // base 36, digits and '-': nothing to escape
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
 		return permanent(err)
 	}
@@ -178,15 +239,20 @@ func (o *ClickHouse) insert(ctx context.Context, body []byte) error {
 	req.Header.Set("User-Agent", o.agent)
 	resp, err := o.client.Do(req)
 	if err != nil {
+		var ue *url.Error // it repeats the URL: the caller names the table
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return classify(err)
 	}
 	defer resp.Body.Close()
 	text := readPrefix(resp.Body)
-	if resp.StatusCode == http.StatusOK {
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
 	}
 	err = fmt.Errorf("status %d: %s", resp.StatusCode, strings.TrimSpace(text))
 	if code, ok := clickHouseExceptionCode(resp.Header, text); ok {
+		err = &clickHouseError{status: resp.StatusCode, code: code, text: strings.TrimSpace(text)}
 		if transientClickHouseCodes[code] {
 			return err
 		}

@@ -226,12 +226,12 @@ func TestClickHouseServerRejects(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	n, err := o.Write(ctx, []string{`{"id": 1, "user": "a"}`, `{"id": "not a number", "user": "b"}`, `{"id": 3, "user": "c"}`})
-	if n != 0 || err == nil || !strings.Contains(err.Error(), "Code: ") {
+	if n != 0 || !IsPermanent(err) || !strings.Contains(err.Error(), "Code: ") {
 		t.Fatalf("bad row: written %d, err %v", n, err)
 	}
 	missing := mustBuild(t, "clickhouse", "{"+conn+", table: nosuch}", "")
 	mustOpen(t, missing)
-	if n, err := missing.Write(ctx, []string{`{"id": 1}`}); n != 0 || err == nil || !strings.Contains(err.Error(), "Code: 60") {
+	if n, err := missing.Write(ctx, []string{`{"id": 1}`}); n != 0 || !IsPermanent(err) || !strings.Contains(err.Error(), "Code: 60") {
 		t.Fatalf("unknown table: written %d, err %v", n, err)
 	}
 	if d := time.Since(start); d > 5*time.Second {
@@ -241,5 +241,41 @@ func TestClickHouseServerRejects(t *testing.T) {
 	mustClose(t, o)
 	if got := chJSON(t, "SELECT count() AS c, sum(id) AS s FROM "+db+".ev"); fmt.Sprint(got) != "[map[c:1 s:4]]" {
 		t.Fatalf("rows after the failed insert: %v", got)
+	}
+}
+
+// TestClickHouseServerDeduplicationToken re-sends a batch as the pipeline
+// does after an unknown outcome (same batch, same offset). A server that
+// knows insert_deduplication_token (22.2 and later) keeps one copy in a
+// table with a deduplication window; an older one (the 18.16 of .ci) refuses
+// the setting, and the output goes on without it: both copies land.
+func TestClickHouseServerDeduplicationToken(t *testing.T) {
+	t.Parallel()
+	db, conn := chDatabase(t)
+	known := strings.TrimSpace(chQuery(t, "SELECT count() FROM system.settings WHERE name = 'insert_deduplication_token'")) == "1"
+	engine := "MergeTree() ORDER BY id"
+	if known {
+		engine += " SETTINGS non_replicated_deduplication_window = 100"
+	}
+	chQuery(t, "CREATE TABLE "+db+".ev (id UInt64) ENGINE = "+engine)
+	o := mustBuild(t, "clickhouse", "{"+conn+", table: ev}", "")
+	mustOpen(t, o)
+	batch := []string{`{"id": 1}`, `{"id": 2}`}
+	for attempt := 1; attempt <= 2; attempt++ {
+		ctx := WithAttempt(context.Background(), Attempt{Batch: 1, N: attempt})
+		if n, err := o.Write(ctx, batch); n != 2 || err != nil {
+			t.Fatalf("attempt %d: Write = %d, %v", attempt, n, err)
+		}
+	}
+	mustClose(t, o)
+	want := "[map[c:4]]"
+	if known {
+		want = "[map[c:2]]"
+	}
+	if got := chJSON(t, "SELECT count() AS c FROM "+db+".ev"); fmt.Sprint(got) != want {
+		t.Fatalf("rows after a re-sent batch: %v, want %s (server knows the token: %v)", got, want, known)
+	}
+	if ch := o.(*ClickHouse); ch.noToken.Load() == known {
+		t.Fatalf("server knows insert_deduplication_token: %v, output stopped sending it: %v", known, ch.noToken.Load())
 	}
 }

@@ -20,8 +20,10 @@ type fakeClickHouse struct {
 	mu      sync.Mutex
 	fail    []int
 	queries []string
+	tokens  []string // insert_deduplication_token of each request
 	rows    []string
 	agent   string
+	old     bool // refuses insert_deduplication_token as ClickHouse before 22.2 does
 }
 
 func (f *fakeClickHouse) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -29,6 +31,13 @@ func (f *fakeClickHouse) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.agent = r.Header.Get("User-Agent")
+	token := r.URL.Query().Get("insert_deduplication_token")
+	f.tokens = append(f.tokens, token)
+	if f.old && r.URL.Query().Has("insert_deduplication_token") {
+		w.WriteHeader(404)
+		io.WriteString(w, "Code: 115, e.displayText() = DB::Exception: Unknown setting insert_deduplication_token, e.what() = DB::Exception\n")
+		return
+	}
 	if r.Header.Get("X-ClickHouse-User") != "writer" || r.Header.Get("X-ClickHouse-Key") != "s3cret" {
 		w.Header().Set("X-ClickHouse-Exception-Code", "516")
 		w.WriteHeader(401)
@@ -60,22 +69,61 @@ func startClickHouse(t *testing.T, fail ...int) (*fakeClickHouse, string) {
 
 func TestClickHouseInsert(t *testing.T) {
 	t.Parallel()
-	f, conn := startClickHouse(t, 202) // TOO_MANY_SIMULTANEOUS_QUERIES once: retried
+	f, conn := startClickHouse(t, 202) // TOO_MANY_SIMULTANEOUS_QUERIES once: transient
 	o := mustBuild(t, "clickhouse", "{"+conn+", database: logs, client_name: gen1, footer: \"\\n\"}", "")
 	mustOpen(t, o)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if n, err := o.Write(ctx, []string{`{"a":1}`, `{"a":2}`}); n != 2 || err != nil {
+	payloads := []string{`{"a":1}`, `{"a":2}`}
+	// One attempt per Write: the pipeline retries the same batch.
+	if n, err := o.Write(WithAttempt(ctx, Attempt{Batch: 7, N: 1}), payloads); n != 0 || err == nil || IsPermanent(err) {
+		t.Fatalf("Write = %d, %v; want a transient error", n, err)
+	}
+	if n, err := o.Write(WithAttempt(ctx, Attempt{Batch: 7, N: 2}), payloads); n != 2 || err != nil {
+		t.Fatalf("Write = %d, %v", n, err)
+	}
+	if n, err := o.Write(WithAttempt(ctx, Attempt{Batch: 8, N: 1}), payloads[:1]); n != 1 || err != nil {
 		t.Fatalf("Write = %d, %v", n, err)
 	}
 	mustClose(t, o)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if len(f.queries) != 1 || f.queries[0] != "INSERT INTO `logs`.`events` FORMAT JSONEachRow" {
+	if len(f.queries) != 2 || f.queries[0] != "INSERT INTO `logs`.`events` FORMAT JSONEachRow" {
 		t.Fatalf("queries %q", f.queries)
 	}
-	if strings.Join(f.rows, "|") != `{"a":1}|{"a":2}` || !strings.HasPrefix(f.agent, "gen1 ") {
+	if strings.Join(f.rows, "|") != `{"a":1}|{"a":2}|{"a":1}` || !strings.HasPrefix(f.agent, "gen1 ") {
 		t.Fatalf("rows %q, agent %q", f.rows, f.agent)
+	}
+	// The re-sent batch kept its token; another batch has another.
+	if len(f.tokens) != 3 || f.tokens[0] == "" || f.tokens[0] != f.tokens[1] || f.tokens[2] == f.tokens[0] {
+		t.Fatalf("tokens %q", f.tokens)
+	}
+}
+
+// A server that does not know insert_deduplication_token (ClickHouse before
+// 22.2, like the 18.16 of the server tests) refuses it: the output sends the
+// insert again without it, and no token from then on.
+func TestClickHouseWithoutDeduplicationToken(t *testing.T) {
+	t.Parallel()
+	f, conn := startClickHouse(t)
+	f.old = true
+	o := mustBuild(t, "clickhouse", "{"+conn+"}", "")
+	mustOpen(t, o)
+	mustWrite(t, o, `{"a":1}`)
+	mustWrite(t, o, `{"a":2}`)
+	off, conn2 := startClickHouse(t)
+	o2 := mustBuild(t, "clickhouse", "{"+conn2+", deduplication_token: false}", "")
+	mustOpen(t, o2)
+	mustWrite(t, o2, `{"a":3}`)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if strings.Join(f.rows, "|") != `{"a":1}|{"a":2}` || len(f.tokens) != 3 || f.tokens[0] == "" || f.tokens[1] != "" || f.tokens[2] != "" {
+		t.Fatalf("rows %q, tokens %q", f.rows, f.tokens)
+	}
+	off.mu.Lock()
+	defer off.mu.Unlock()
+	if len(off.tokens) != 1 || off.tokens[0] != "" {
+		t.Fatalf("deduplication_token: false sent %q", off.tokens)
 	}
 }
 
@@ -85,12 +133,12 @@ func TestClickHouseFailures(t *testing.T) {
 	o := mustBuild(t, "clickhouse", "{"+conn+"}", "")
 	mustOpen(t, o)
 	n, err := o.Write(context.Background(), []string{`{"a":`})
-	if n != 0 || err == nil || !strings.Contains(err.Error(), "Code: 27") {
+	if n != 0 || !IsPermanent(err) || !strings.Contains(err.Error(), "Code: 27") {
 		t.Fatalf("Write = %d, %v", n, err)
 	}
 	o = mustBuild(t, "clickhouse", "{"+strings.Replace(conn, "s3cret", "wrong", 1)+"}", "")
 	mustOpen(t, o)
-	if n, err := o.Write(context.Background(), []string{`{}`}); n != 0 || err == nil || !strings.Contains(err.Error(), "Authentication failed") {
+	if n, err := o.Write(context.Background(), []string{`{}`}); n != 0 || !IsPermanent(err) || !strings.Contains(err.Error(), "Authentication failed") {
 		t.Fatalf("Write with a bad password = %d, %v", n, err)
 	}
 	f.mu.Lock()

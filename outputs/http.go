@@ -2,11 +2,18 @@ package outputs
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/eventum-generator/eventum-go/config"
 	"github.com/eventum-generator/eventum-go/plugin"
@@ -19,11 +26,15 @@ type HTTPConfig struct {
 	URL string `yaml:"url" required:"true"`
 	// Method is the HTTP method (default POST).
 	Method string `yaml:"method"`
-	// SuccessCode is the status that means delivered (default 201); any
-	// other status is a failure.
-	SuccessCode int `yaml:"success_code"`
+	// SuccessCode narrows which statuses mean delivered: one code or a
+	// list. Unset: any 2xx.
+	SuccessCode StatusCodes `yaml:"success_code"`
 	// Headers are added to every request.
 	Headers map[string]string `yaml:"headers"`
+	// IdempotencyHeader names the header that carries a key identifying the
+	// payload, the same on every re-send of it (default Idempotency-Key;
+	// "" sends none).
+	IdempotencyHeader string `yaml:"idempotency_header"`
 	// Username and Password enable HTTP basic authentication.
 	Username string `yaml:"username"`
 	Password string `yaml:"password"`
@@ -34,6 +45,46 @@ type HTTPConfig struct {
 	// ProxyURL sends the requests through an HTTP(S) proxy.
 	ProxyURL string `yaml:"proxy_url"`
 	TLSConfig
+}
+
+// StatusCodes is a setting holding HTTP statuses: one code or a list.
+type StatusCodes []int
+
+// UnmarshalYAML accepts `201` as well as `[200, 201]`.
+func (s *StatusCodes) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		var c int
+		if err := n.Decode(&c); err != nil {
+			return fmt.Errorf("expected an HTTP status or a list of them, got %q", n.Value)
+		}
+		*s = StatusCodes{c}
+		return nil
+	}
+	var cs []int
+	if err := n.Decode(&cs); err != nil {
+		return errors.New("expected an HTTP status or a list of them")
+	}
+	*s = cs
+	return nil
+}
+
+// ok reports whether status means delivered: one of s, or any 2xx when s is empty.
+func (s StatusCodes) ok(status int) bool {
+	if len(s) == 0 {
+		return status >= 200 && status < 300
+	}
+	return slices.Contains(s, status)
+}
+
+func (s StatusCodes) String() string {
+	if len(s) == 0 {
+		return "2xx"
+	}
+	parts := make([]string, len(s))
+	for i, c := range s {
+		parts[i] = strconv.Itoa(c)
+	}
+	return strings.Join(parts, " or ")
 }
 
 var httpMethods = []string{"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"}
@@ -47,13 +98,28 @@ func (c *HTTPConfig) Validate() error {
 	if !slices.Contains(httpMethods, c.Method) {
 		return fmt.Errorf("method: must be one of %s, got %q", strings.Join(httpMethods, ", "), c.Method)
 	}
-	if c.SuccessCode < 100 || c.SuccessCode > 599 {
-		return fmt.Errorf("success_code: must be an HTTP status (100-599), got %d", c.SuccessCode)
+	for _, code := range c.SuccessCode {
+		if code < 100 || code > 599 {
+			return fmt.Errorf("success_code: must be an HTTP status (100-599), got %d", code)
+		}
+	}
+	if c.IdempotencyHeader != "" && !validHeaderName(c.IdempotencyHeader) {
+		return fmt.Errorf("idempotency_header: %q is not a valid header name", c.IdempotencyHeader)
 	}
 	if c.ConnectTimeout <= 0 || c.RequestTimeout <= 0 {
 		return fmt.Errorf("connect_timeout and request_timeout must be positive")
 	}
 	return c.check()
+}
+
+// validHeaderName reports whether s is an HTTP token (RFC 9110).
+func validHeaderName(s string) bool {
+	for _, r := range s {
+		if r > 0x7e || r <= ' ' || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // DefaultFormat implements DefaultFormatter: one JSON array per batch.
@@ -63,7 +129,7 @@ func init() {
 	plugin.Register(Registry, "http",
 		func() *HTTPConfig {
 			return &HTTPConfig{
-				Method: "POST", SuccessCode: 201,
+				Method: "POST", IdempotencyHeader: "Idempotency-Key",
 				ConnectTimeout: config.Duration(10 * time.Second), RequestTimeout: config.Duration(300 * time.Second),
 			}
 		},
@@ -72,13 +138,24 @@ func init() {
 
 // HTTP sends each payload as the body of one request. With the default
 // json-batch formatter that is one request per batch; with a per-event
-// formatter (plain, json) it is one request per event. 5xx, 408, 429 and
-// network errors are retried with exponential backoff within the write's
-// deadline; any other status than success_code fails the payload.
+// formatter (plain, json) it is one request per event.
+//
+// A Write is one attempt: the payloads go out in order and the first one
+// not acknowledged ends it. 5xx, 408, 429 and network errors (a timeout
+// included: the payload may have landed) are transient, the pipeline
+// re-sends from that payload on; other statuses are Permanent. Every
+// request carries an idempotency key derived from the output's run id and
+// the payload's place in its batch, so a re-sent payload has the key it
+// had the first time.
 type HTTP struct {
 	cfg    *HTTPConfig
+	url    string // redacted, for messages
 	header http.Header
 	client *http.Client
+	// keyHeader is the idempotency header's canonical name ("": none).
+	keyHeader string
+	runID     string
+	direct    atomic.Uint64 // numbers writes made outside the pipeline (no Attempt)
 }
 
 func newHTTP(c *HTTPConfig, env *plugin.Env) (Output, error) {
@@ -94,7 +171,18 @@ func newHTTP(c *HTTPConfig, env *plugin.Env) (Output, error) {
 	for k, v := range c.Headers {
 		h.Set(k, v)
 	}
-	return &HTTP{cfg: c, header: h, client: client}, nil
+	if c.Username != "" || c.Password != "" {
+		r := http.Request{Header: h}
+		r.SetBasicAuth(c.Username, c.Password)
+	}
+	return &HTTP{cfg: c, url: redactURL(c.URL), header: h, client: client,
+		keyHeader: http.CanonicalHeaderKey(c.IdempotencyHeader), runID: newRunID()}, nil
+}
+
+// newRunID returns a random id naming one run of an output: the prefix of
+// its idempotency keys, so that keys of different runs never collide.
+func newRunID() string {
+	return strconv.FormatUint(rand.Uint64(), 36)
 }
 
 // Open implements Output. No connection is made until the first write.
@@ -103,42 +191,65 @@ func (o *HTTP) Open(context.Context) error { return nil }
 // ConcurrentWrites implements Concurrent.
 func (o *HTTP) ConcurrentWrites() bool { return true }
 
-// Write implements Output: payloads are sent in order, one request each;
-// the first payload that cannot be delivered ends the write.
+// Write implements Output: one attempt; payloads are sent in order, one
+// request each, and the first that is not acknowledged ends the write.
 func (o *HTTP) Write(ctx context.Context, payloads []string) (int, error) {
+	a := AttemptFrom(ctx)
+	var kb [64]byte
+	key := append(kb[:0], o.runID...) // run-b<batch>-<index>, or run-d<n>-<index> outside the pipeline
+	if a.Batch != 0 {
+		key = strconv.AppendUint(append(key, "-b"...), a.Batch, 10)
+	} else {
+		key = strconv.AppendUint(append(key, "-d"...), o.direct.Add(1), 10)
+	}
+	key = append(key, '-')
+	prefix := len(key)
 	for i, p := range payloads {
-		if err := retry(ctx, func(ctx context.Context) error { return o.send(ctx, p) }); err != nil {
-			return i, fmt.Errorf("http output: %s %s: %w", o.cfg.Method, o.cfg.URL, err)
+		var k string
+		if o.keyHeader != "" {
+			k = string(strconv.AppendInt(key[:prefix], int64(a.Offset+i), 10))
+		}
+		if err := o.send(ctx, p, k); err != nil {
+			return i, fmt.Errorf("http output: %s %s: %w", o.cfg.Method, o.url, err)
 		}
 	}
 	return len(payloads), nil
 }
 
-func (o *HTTP) send(ctx context.Context, payload string) error {
+func (o *HTTP) send(ctx context.Context, payload, key string) error {
 	req, err := http.NewRequestWithContext(ctx, o.cfg.Method, o.cfg.URL, strings.NewReader(payload))
 	if err != nil {
-		return permanent(err)
+		return Permanent(err)
 	}
-	for k, v := range o.header {
-		req.Header[k] = v
-	}
-	if o.cfg.Username != "" || o.cfg.Password != "" {
-		req.SetBasicAuth(o.cfg.Username, o.cfg.Password)
+	copyHeader(req.Header, o.header)
+	if key != "" {
+		req.Header[o.keyHeader] = []string{key}
 	}
 	resp, err := o.client.Do(req)
 	if err != nil {
+		var ue *url.Error // it repeats the URL (password hidden): the caller names it
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return classify(err)
 	}
 	defer resp.Body.Close()
 	body := readPrefix(resp.Body)
-	if resp.StatusCode == o.cfg.SuccessCode {
+	if o.cfg.SuccessCode.ok(resp.StatusCode) {
 		return nil
 	}
-	err = fmt.Errorf("status %d (want %d): %s", resp.StatusCode, o.cfg.SuccessCode, body)
+	err = fmt.Errorf("status %d (want %s): %s", resp.StatusCode, o.cfg.SuccessCode, body)
 	if retryableStatus(resp.StatusCode) {
 		return err
 	}
-	return permanent(err)
+	return Permanent(err)
+}
+
+// copyHeader copies the headers of src into dst (the values are shared, not copied).
+func copyHeader(dst, src http.Header) {
+	for k, v := range src {
+		dst[k] = v
+	}
 }
 
 // Close implements Output: it releases idle connections.

@@ -1,12 +1,10 @@
 package outputs
 
 import (
-	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -82,51 +80,6 @@ func readPrefix(r io.Reader) string {
 	b, _ := io.ReadAll(io.LimitReader(r, bodyPrefix))
 	io.Copy(io.Discard, io.LimitReader(r, 1<<20))
 	return string(b)
-}
-
-// Backoff of the retries: the first wait, its growth cap, and the number of
-// attempts when ctx has no deadline.
-const (
-	retryFirstWait   = 100 * time.Millisecond
-	retryMaxWait     = 5 * time.Second
-	retryMaxAttempts = 5
-)
-
-// retry calls do until it succeeds or returns a permanent error, waiting with
-// exponential backoff (and jitter) between attempts. With a deadline on ctx it
-// keeps trying while the next attempt can start before the deadline; without
-// one it makes at most retryMaxAttempts attempts. It returns the last error.
-func retry(ctx context.Context, do func(ctx context.Context) error) error {
-	wait := retryFirstWait
-	deadline, hasDeadline := ctx.Deadline()
-	for attempt := 1; ; attempt++ {
-		err := do(ctx)
-		if err == nil {
-			return nil
-		}
-		var perm permanentError
-		if errors.As(err, &perm) {
-			return perm.err
-		}
-		if ctx.Err() != nil {
-			return err
-		}
-		if !hasDeadline && attempt >= retryMaxAttempts {
-			return fmt.Errorf("%w (gave up after %d attempts)", err, attempt)
-		}
-		sleep := wait/2 + rand.N(wait/2+1)
-		if hasDeadline && time.Now().Add(sleep).After(deadline) {
-			return fmt.Errorf("%w (gave up after %d attempts: deadline)", err, attempt)
-		}
-		t := time.NewTimer(sleep)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-t.C:
-		}
-		wait = min(wait*2, retryMaxWait)
-	}
 }
 
 // classify wraps a transport error: a rejected certificate is permanent,

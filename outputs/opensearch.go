@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,6 +33,10 @@ type OpenSearchConfig struct {
 	RequestTimeout config.Duration `yaml:"request_timeout"`
 	// ProxyURL sends the requests through an HTTP(S) proxy.
 	ProxyURL string `yaml:"proxy_url"`
+	// IDField names the top-level member of each document whose value
+	// (a string or number) becomes the document's _id, so that a re-sent
+	// document overwrites itself instead of being indexed twice.
+	IDField string `yaml:"id_field"`
 	TLSConfig
 }
 
@@ -70,21 +75,75 @@ func init() {
 // OpenSearch indexes payloads (one JSON document each, on one line) with the
 // `_bulk` API, one request per write.
 //
-// A bulk request can partly fail. Items refused with a retryable status
-// (429, 5xx) are sent again, alone, within the write's deadline. Write then
-// returns the number of indexed documents, which is not a prefix of the
-// payloads: the error it returns says how many failed, and those refused for
-// their content (a 4xx such as mapper_parsing_exception) are reported as a
-// *RejectedError, so the pipeline counts them as format_failed and the rest
-// as write_failed.
+// A Write is one attempt, and a bulk request can partly fail. The items are
+// in the payloads' order, so the settled prefix ends at the first item
+// refused with a retryable status (429, 5xx, 408): the items before it are
+// indexed, or refused for good for their content (a 4xx such as
+// mapper_parsing_exception), reported as a *RejectedError (format_failed).
+// The pipeline re-sends the rest. Items of that rest that were indexed
+// already are remembered (per batch, from the Attempt in ctx) and not sent
+// again, so a partial failure causes no duplicates; only an unknown outcome
+// (a timeout, a lost answer) does, and with id_field the re-sent documents
+// overwrite themselves.
 type OpenSearch struct {
 	cfg    *OpenSearchConfig
 	hosts  []string // bulk URLs
 	next   atomic.Uint64
 	action []byte
-	client *http.Client
-	bufs   sync.Pool
-	log    rejectLog
+	// With id_field: the action line up to the _id's value, and the member to read.
+	actionID []byte
+	idSlots  map[string]int // id_field → 0
+	client   *http.Client
+	bufs     sync.Pool
+	log      rejectLog
+	done     indexedItems
+}
+
+// indexedItems remembers, per batch, the items indexed by an attempt whose
+// settled prefix ended before them, until the batch is settled. Entries of
+// batches the pipeline gave up are evicted when there are too many:
+// forgetting one only means re-sending (a duplicate), never a loss.
+type indexedItems struct {
+	mu      sync.Mutex
+	batches map[uint64]map[int]bool // batch → absolute indexes
+}
+
+// maxRememberedBatches bounds indexedItems.
+const maxRememberedBatches = 1024
+
+func (d *indexedItems) get(batch uint64) map[int]bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.batches[batch]
+}
+
+func (d *indexedItems) add(batch uint64, idx []int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.batches == nil {
+		d.batches = map[uint64]map[int]bool{}
+	}
+	m := d.batches[batch]
+	if m == nil {
+		if len(d.batches) >= maxRememberedBatches {
+			oldest := batch
+			for b := range d.batches {
+				oldest = min(oldest, b)
+			}
+			delete(d.batches, oldest)
+		}
+		m = map[int]bool{}
+		d.batches[batch] = m
+	}
+	for _, i := range idx {
+		m[i] = true
+	}
+}
+
+func (d *indexedItems) forget(batch uint64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.batches, batch)
 }
 
 func newOpenSearch(c *OpenSearchConfig, env *plugin.Env) (Output, error) {
@@ -96,13 +155,18 @@ func newOpenSearch(c *OpenSearchConfig, env *plugin.Env) (Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := &OpenSearch{cfg: c, client: client, log: rejectLog{output: "opensearch output", log: env.Log()}}
+	o := &OpenSearch{cfg: c, client: client, log: rejectLog{output: "opensearch output", log: envLog(env)}}
 	for _, h := range c.Hosts {
 		// Only the fields the output reads come back.
 		o.hosts = append(o.hosts, strings.TrimRight(h, "/")+"/_bulk?filter_path=errors,items.*.status,items.*.error")
 	}
 	action, _ := json.Marshal(map[string]map[string]string{"index": {"_index": c.Index}})
 	o.action = append(action, '\n')
+	if c.IDField != "" {
+		o.idSlots = map[string]int{c.IDField: 0}
+		index, _ := json.Marshal(c.Index)
+		o.actionID = []byte(`{"index":{"_index":` + string(index) + `,"_id":`)
+	}
 	return o, nil
 }
 
@@ -124,61 +188,80 @@ type bulkItemOutcome struct {
 		Type   string `json:"type"`
 		Reason string `json:"reason"`
 	} `json:"error"`
+	refused error // refused before sending (id_field)
 }
 
-// Write implements Output.
+// Write implements Output: one bulk request for the payloads not indexed
+// by an earlier attempt of the batch.
 func (o *OpenSearch) Write(ctx context.Context, payloads []string) (int, error) {
-	pending := make([]int, len(payloads)) // indexes of payloads not yet indexed
-	for i := range pending {
-		pending[i] = i
+	a := AttemptFrom(ctx)
+	var already map[int]bool
+	if a.Batch != 0 {
+		already = o.done.get(a.Batch)
 	}
-	var (
-		rejected      RejectedError
-		lastTransient error
-	)
-	err := retry(ctx, func(ctx context.Context) error {
-		outcome, err := o.bulk(ctx, payloads, pending)
-		if err != nil {
-			return err
+	outcome := make([]bulkItemOutcome, len(payloads))
+	send := make([]int, 0, len(payloads)) // indexes of the payloads in the request
+	for i := range payloads {
+		if already[a.Offset+i] {
+			outcome[i].Status = http.StatusOK
+			continue
 		}
-		still := pending[:0]
-		lastTransient = nil
-		for k, it := range outcome {
-			switch {
-			case it.Status >= 200 && it.Status < 300:
-			case retryableStatus(it.Status):
-				still = append(still, pending[k])
-				lastTransient = itemError(it)
-			default:
-				rejected.N++
-				if rejected.First == nil {
-					rejected.First = itemError(it)
-				}
-				o.log.reject(payloads[pending[k]], itemError(it))
-			}
-		}
-		pending = still
-		if len(pending) > 0 {
-			return fmt.Errorf("%d document(s) not indexed yet, last: %w", len(pending), lastTransient)
-		}
-		return nil
-	})
-	failed := len(pending) + rejected.N
-	written := len(payloads) - failed
-	if rejected.N == 0 && err == nil {
-		return written, nil
+		send = append(send, i)
 	}
-	var errs []error
-	if err != nil {
-		if len(pending) == len(payloads) {
+	if len(send) > 0 {
+		if err := o.bulk(ctx, payloads, send, outcome); err != nil {
 			return 0, fmt.Errorf("opensearch output: bulk: %w", err)
 		}
-		errs = append(errs, fmt.Errorf("opensearch output: %d of %d documents failed: %w", len(pending), len(payloads), err))
+	}
+	n := len(payloads) // the settled prefix
+	var (
+		rejected  RejectedError
+		transient error
+		pending   int   // documents of payloads[n:] not indexed
+		indexed   []int // absolute indexes indexed after the prefix
+	)
+	for i, it := range outcome {
+		ok := it.refused == nil && it.Status >= 200 && it.Status < 300
+		switch {
+		case transient != nil && ok:
+			if !already[a.Offset+i] {
+				indexed = append(indexed, a.Offset+i)
+			}
+		case transient != nil:
+			pending++
+		case ok:
+		case it.refused == nil && retryableStatus(it.Status):
+			transient, n = itemError(it), i
+			pending++
+		default:
+			err := it.refused
+			if err == nil {
+				err = itemError(it)
+			}
+			rejected.N++
+			if rejected.First == nil {
+				rejected.First = err
+			}
+			o.log.reject(payloads[i], err)
+		}
+	}
+	if a.Batch != 0 {
+		if n == len(payloads) {
+			if already != nil {
+				o.done.forget(a.Batch)
+			}
+		} else if len(indexed) > 0 {
+			o.done.add(a.Batch, indexed)
+		}
+	}
+	var errs []error
+	if transient != nil {
+		errs = append(errs, fmt.Errorf("opensearch output: %d of %d documents not indexed yet, first: %w", pending, len(payloads), transient))
 	}
 	if rejected.N > 0 {
 		errs = append(errs, fmt.Errorf("opensearch output: %w", &rejected))
 	}
-	return written, errors.Join(errs...)
+	return n, errors.Join(errs...)
 }
 
 func itemError(it bulkItemOutcome) error {
@@ -188,23 +271,45 @@ func itemError(it bulkItemOutcome) error {
 	return fmt.Errorf("status %d: %s: %s", it.Status, it.Error.Type, it.Error.Reason)
 }
 
-// bulk sends the payloads at indexes pending to the next host and returns
-// the outcome of each, in order.
-func (o *OpenSearch) bulk(ctx context.Context, payloads []string, pending []int) ([]bulkItemOutcome, error) {
+// bulk sends the payloads at indexes send to the next host and fills in
+// their outcomes.
+func (o *OpenSearch) bulk(ctx context.Context, payloads []string, send []int, outcome []bulkItemOutcome) error {
 	buf, _ := o.bufs.Get().(*bytes.Buffer)
 	if buf == nil {
 		buf = new(bytes.Buffer)
 	}
 	defer func() { buf.Reset(); o.bufs.Put(buf) }()
-	for _, i := range pending {
-		buf.Write(o.action)
+	sent := send[:0] // the payloads the request holds (id_field may refuse some)
+	var vals [1]jsonValue
+	for _, i := range send {
+		if o.idSlots == nil {
+			buf.Write(o.action)
+		} else {
+			vals[0] = jsonValue{}
+			err := scanJSONObject(payloads[i], o.idSlots, vals[:])
+			if err == nil && vals[0].kind != jsonString && vals[0].kind != jsonNumber {
+				err = fmt.Errorf("no string or number member %q for the document id", o.cfg.IDField)
+			}
+			if err != nil {
+				outcome[i].refused = fmt.Errorf("id_field: %w", err)
+				continue
+			}
+			id, _ := json.Marshal(vals[0].text())
+			buf.Write(o.actionID)
+			buf.Write(id)
+			buf.WriteString("}}\n")
+		}
 		buf.WriteString(payloads[i])
 		buf.WriteByte('\n')
+		sent = append(sent, i)
+	}
+	if len(sent) == 0 {
+		return nil
 	}
 	host := o.hosts[o.next.Add(1)%uint64(len(o.hosts))]
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, host, bytes.NewReader(buf.Bytes()))
 	if err != nil {
-		return nil, permanent(err)
+		return Permanent(err)
 	}
 	req.Header.Set("Content-Type", "application/x-ndjson")
 	req.Header.Set("Accept", "application/json")
@@ -213,41 +318,51 @@ func (o *OpenSearch) bulk(ctx context.Context, payloads []string, pending []int)
 	}
 	resp, err := o.client.Do(req)
 	if err != nil {
-		return nil, classify(fmt.Errorf("%s: %w", hostOf(host), err))
+		var ue *url.Error // it repeats the URL: name the host only
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return classify(fmt.Errorf("%s: %w", hostOf(host), err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		err := fmt.Errorf("%s: status %d: %s", hostOf(host), resp.StatusCode, readPrefix(resp.Body))
 		if retryableStatus(resp.StatusCode) {
-			return nil, err
+			return err
 		}
-		return nil, permanent(err)
+		return Permanent(err)
 	}
 	var br bulkResponse
 	if err := json.NewDecoder(resp.Body).Decode(&br); err != nil {
-		return nil, permanent(fmt.Errorf("%s: decode bulk response: %w", hostOf(host), err))
-	}
-	out := make([]bulkItemOutcome, len(pending))
-	if !br.Errors {
-		for k := range out {
-			out[k].Status = http.StatusCreated
+		err = fmt.Errorf("%s: decode bulk response: %w", hostOf(host), err)
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &syn) || errors.As(err, &typ) {
+			return Permanent(err) // not a bulk answer: no use sending it again
 		}
-		return out, nil
+		return err // the answer was cut short: the outcome is unknown
 	}
-	if len(br.Items) != len(pending) {
-		return nil, permanent(fmt.Errorf("%s: bulk response has %d items for %d documents", hostOf(host), len(br.Items), len(pending)))
+	if !br.Errors {
+		for _, i := range sent {
+			outcome[i].Status = http.StatusCreated
+		}
+		return nil
+	}
+	if len(br.Items) != len(sent) {
+		return Permanent(fmt.Errorf("%s: bulk response has %d items for %d documents", hostOf(host), len(br.Items), len(sent)))
 	}
 	for k, item := range br.Items {
 		for _, v := range item { // one key: the action
-			out[k] = v
+			outcome[sent[k]] = v
 		}
 	}
-	return out, nil
+	return nil
 }
 
+// hostOf names the node of a bulk URL in messages (its password hidden).
 func hostOf(bulkURL string) string {
 	h, _, _ := strings.Cut(bulkURL, "/_bulk")
-	return h
+	return redactURL(h)
 }
 
 // Close implements Output.

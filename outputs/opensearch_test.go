@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -83,6 +84,9 @@ func startOpenSearch(t *testing.T) (*fakeOpenSearch, string) {
 	return f, srv.URL
 }
 
+// A partly failed bulk settles the prefix before the first retryable item:
+// indexed documents count written, those refused for their content count
+// rejected; the re-send of the rest skips what was indexed already.
 func TestOpenSearchBulk(t *testing.T) {
 	t.Parallel()
 	f, url := startOpenSearch(t)
@@ -91,15 +95,15 @@ func TestOpenSearchBulk(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	payloads := []string{`{"n":1}`, `{"n":"bad"}`, `{"n":"busy"}`, `{"n":4}`, `{"n":"bad2"}`}
-	n, err := o.Write(ctx, payloads)
-	if n != 3 || err == nil {
-		t.Fatalf("Write = %d, %v; want 3 indexed and an error", n, err)
+	n, err := o.Write(WithAttempt(ctx, Attempt{Batch: 1, N: 1}), payloads)
+	if n != 2 || err == nil || IsPermanent(err) || Rejected(err) != 1 || !strings.Contains(err.Error(), "es_rejected_execution_exception") {
+		t.Fatalf("Write = %d, %v; want a prefix of 2 (1 rejected) and a transient error", n, err)
 	}
+	n, err = o.Write(WithAttempt(ctx, Attempt{Batch: 1, Offset: 2, N: 2}), payloads[2:])
 	var rej *RejectedError
-	if !errors.As(err, &rej) || rej.N != 2 || Rejected(err) != 2 || !strings.Contains(err.Error(), "mapper_parsing_exception") {
-		t.Fatalf("error %v: want 2 rejected documents", err)
+	if n != 3 || !errors.As(err, &rej) || rej.N != 1 || !strings.Contains(err.Error(), "mapper_parsing_exception") {
+		t.Fatalf("Write = %d, %v; want 3 settled, 1 rejected", n, err)
 	}
-	mustClose(t, o)
 	f.mu.Lock()
 	got, hits := strings.Join(f.docs, " "), f.hits
 	f.mu.Unlock()
@@ -107,9 +111,52 @@ func TestOpenSearchBulk(t *testing.T) {
 		t.Fatalf("indexed %s in %d requests", got, hits)
 	}
 
-	// Everything fine: no error.
+	// Everything fine: no error. A re-send of items all indexed makes no request.
 	if n, err := o.Write(ctx, []string{`{"ok":1}`}); n != 1 || err != nil {
 		t.Fatalf("Write = %d, %v", n, err)
+	}
+	if n, err := o.Write(WithAttempt(ctx, Attempt{Batch: 9, N: 1}), []string{`{"n":"busy2"}`, `{"n":6}`}); n != 0 || err == nil {
+		t.Fatalf("Write = %d, %v", n, err)
+	}
+	if n, err := o.Write(WithAttempt(ctx, Attempt{Batch: 9, Offset: 1, N: 2}), []string{`{"n":6}`}); n != 1 || err != nil {
+		t.Fatalf("Write = %d, %v", n, err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if hits := f.hits; hits != 4 || strings.Count(strings.Join(f.docs, " "), `{"n":6}`) != 1 {
+		t.Fatalf("%d requests, docs %q", hits, f.docs)
+	}
+	if len(o.(*OpenSearch).done.batches) != 0 {
+		t.Fatalf("settled batches still remembered: %v", o.(*OpenSearch).done.batches)
+	}
+}
+
+// id_field: the member's value becomes the document's _id; a document
+// without it is rejected, not sent.
+func TestOpenSearchIDField(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var body string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		body = string(b)
+		mu.Unlock()
+		io.WriteString(w, `{"errors":false}`)
+	}))
+	t.Cleanup(srv.Close)
+	o := mustBuild(t, "opensearch", fmt.Sprintf("{hosts: [%s], index: 'logs \"x\"', id_field: uuid}", srv.URL), "")
+	mustOpen(t, o)
+	n, err := o.Write(context.Background(), []string{`{"uuid": "a\u0041", "v": 1}`, `{"v": 2}`, `{"uuid": 42}`, `{"uuid": [1]}`})
+	if n != 4 || Rejected(err) != 2 || !strings.Contains(err.Error(), "id_field") {
+		t.Fatalf("Write = %d, %v; want 4 settled, 2 rejected", n, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := `{"index":{"_index":"logs \"x\"","_id":"aA"}}` + "\n" + `{"uuid": "a\u0041", "v": 1}` + "\n" +
+		`{"index":{"_index":"logs \"x\"","_id":"42"}}` + "\n" + `{"uuid": 42}` + "\n"
+	if body != want {
+		t.Fatalf("bulk body\n%s\nwant\n%s", body, want)
 	}
 }
 
@@ -126,9 +173,16 @@ func TestOpenSearchFailover(t *testing.T) {
 	mustOpen(t, o)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	// Each attempt goes to the next node: within three, one reaches the healthy one.
 	for i := range 3 {
-		if n, err := o.Write(ctx, []string{fmt.Sprintf(`{"i":%d}`, i)}); n != 1 || err != nil {
-			t.Fatalf("Write %d = %d, %v", i, n, err)
+		for attempt := 1; ; attempt++ {
+			n, err := o.Write(ctx, []string{fmt.Sprintf(`{"i":%d}`, i)})
+			if err == nil && n == 1 {
+				break
+			}
+			if n != 0 || IsPermanent(err) || attempt == 3 {
+				t.Fatalf("Write %d, attempt %d = %d, %v", i, attempt, n, err)
+			}
 		}
 	}
 	up.mu.Lock()
@@ -138,10 +192,18 @@ func TestOpenSearchFailover(t *testing.T) {
 		t.Fatalf("healthy node got %d documents", docs)
 	}
 
-	// A node that refuses the credentials fails the whole write at once.
+	// Messages hide a password given in a host's URL.
+	pwURL := strings.Replace(dead.URL, "http://", "http://admin:s3cr3t@", 1)
+	o = mustBuild(t, "opensearch", fmt.Sprintf("{hosts: [%q], index: logs}", pwURL), "")
+	mustOpen(t, o)
+	if _, err := o.Write(ctx, []string{`{}`}); err == nil || strings.Contains(err.Error(), "s3cr3t") || !strings.Contains(err.Error(), "admin:xxxxx@") {
+		t.Fatalf("error %v", err)
+	}
+
+	// A node that refuses the credentials fails the whole write for good.
 	o = mustBuild(t, "opensearch", fmt.Sprintf("{hosts: [%s], index: logs, username: admin, password: nope}", upURL), "")
 	mustOpen(t, o)
-	if n, err := o.Write(ctx, []string{`{}`, `{}`}); n != 0 || err == nil || !strings.Contains(err.Error(), "status 401") {
+	if n, err := o.Write(ctx, []string{`{}`, `{}`}); n != 0 || !IsPermanent(err) || !strings.Contains(err.Error(), "status 401") {
 		t.Fatalf("Write with bad credentials = %d, %v", n, err)
 	}
 }

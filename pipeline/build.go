@@ -185,6 +185,10 @@ func (g *Generator) Stats() Snapshot {
 			n := min(lf.LateFailed(), snap.Outputs[i].Written)
 			snap.Outputs[i].Written -= n
 			snap.Outputs[i].WriteFailed += n
+			// The part of those given up because the run stopped (baseplate's queue at close).
+			if lu, ok := o.out.(interface{ LateUndelivered() int64 }); ok {
+				snap.Outputs[i].Undelivered += min(lu.LateUndelivered(), n)
+			}
 		}
 	}
 	return snap

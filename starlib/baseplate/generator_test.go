@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/eventum-generator/eventum-go/config"
 	"github.com/eventum-generator/eventum-go/pipeline"
@@ -97,7 +98,7 @@ input:
 event:
   script: {path: produce.star}
 output:
-  - baseplate: {collector: %q, scheme: http, version: 1, key_name: gen, key_secret: aHVudGVyMg==, retry_backoff: 0.01}
+  - baseplate: {collector: %q, scheme: http, version: 1, key_name: gen, key_secret: aHVudGVyMg==, retry_backoff: 0.01, timeout: 30}
 `, total, strings.TrimPrefix(srv.URL, "http://"))
 	path := filepath.Join(dir, "generator.yml")
 	doc, err := config.Parse(path, []byte(src), config.Vars{})
@@ -110,6 +111,11 @@ output:
 	}
 	s := pipeline.DefaultSettings()
 	s.Live = false
+	// One attempt is short: the output's writes must wait for room in its
+	// queue regardless (they used to fail at write_timeout on a busy
+	// machine, losing events). The request timeout above is long because a
+	// timed-out request may have been published and would be sent again.
+	s.WriteTimeout = time.Second
 	g, err := pipeline.Build(gc, pipeline.Options{ID: "bp", Settings: s, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		t.Fatal(err)
