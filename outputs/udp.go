@@ -87,7 +87,6 @@ func (o *UDP) Write(_ context.Context, payloads []string) (int, error) {
 		}
 		rej.N++
 	}
-	sent := 0
 	for i, p := range payloads {
 		p, err := encodeString(o.enc, p)
 		if err != nil {
@@ -107,17 +106,16 @@ func (o *UDP) Write(_ context.Context, payloads []string) (int, error) {
 		}
 		if err != nil {
 			err = fmt.Errorf("udp output: send to %s: %w", o.addr, err)
-			if rej != nil {
+			if rej != nil { // rejected payloads of the settled prefix payloads[:i]
 				err = fmt.Errorf("%w; %w", err, rej)
 			}
-			return sent, err
+			return i, err
 		}
-		sent++
 	}
 	if rej != nil {
-		return sent, fmt.Errorf("udp output: %w", rej)
+		return len(payloads), fmt.Errorf("udp output: %w", rej)
 	}
-	return sent, nil
+	return len(payloads), nil
 }
 
 // Close implements Output.

@@ -232,7 +232,7 @@ func tlsConfig(s SSLSettings) (*tls.Config, error) {
 	}
 	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	if s.CACert != "" {
-		pem, err := os.ReadFile(s.CACert)
+		pem, err := config.ReadFile(s.CACert)
 		if err != nil {
 			return nil, fmt.Errorf("server.ssl.ca_cert: %w", err)
 		}

@@ -159,7 +159,13 @@ func (a *App) getConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer dir.Close()
-	data, err := dir.ReadFile(a.Settings.Path.GeneratorConfigFilename)
+	f, err := dir.Open(a.Settings.Path.GeneratorConfigFilename)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "cannot read the generator config", err.Error())
+		return
+	}
+	data, err := config.ReadAllFile(f, a.Settings.Path.GeneratorConfigFilename) // within the file size cap
+	f.Close()
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "cannot read the generator config", err.Error())
 		return

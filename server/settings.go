@@ -210,26 +210,33 @@ func DefaultSettings() Settings {
 // keyring the file itself names (path.keyring_cryptfile).
 func LoadSettings(path string) (*Settings, error) {
 	// First pass: find the keyring without resolving any secret.
-	s, err := loadSettings(path, func(string) (string, bool, error) { return "placeholder", true, nil })
+	s, err := loadSettings(path, placeholderSecret, config.NewRedactor())
 	if err != nil {
 		return nil, err
 	}
 	kr := NewKeyring(s.Path.KeyringCryptfile)
-	return loadSettings(path, kr.Lookup)
+	return loadSettings(path, kr.Lookup, nil)
 }
 
 // KeyringPath is the keyring file named by the application config at path
 // (no secret is resolved).
 func KeyringPath(path string) (string, error) {
-	s, err := loadSettings(path, func(string) (string, bool, error) { return "placeholder", true, nil })
+	s, err := loadSettings(path, placeholderSecret, config.NewRedactor())
 	if err != nil {
 		return "", err
 	}
 	return s.Path.KeyringCryptfile, nil
 }
 
-func loadSettings(path string, secret func(string) (string, bool, error)) (*Settings, error) {
-	doc, err := config.Load(path, config.Vars{Secret: secret})
+// placeholderSecret stands for every secret in a pass that only looks for
+// the keyring's path; its value is recorded by a private redactor, never by
+// the process's (which would print the word as ***).
+func placeholderSecret(string) (string, bool, error) { return "placeholder", true, nil }
+
+// loadSettings reads the config; red records the secrets it resolves (nil:
+// the process's redactor).
+func loadSettings(path string, secret func(string) (string, bool, error), red *config.Redactor) (*Settings, error) {
+	doc, err := config.Load(path, config.Vars{Secret: secret, Redactor: red})
 	if err != nil {
 		return nil, err
 	}

@@ -152,7 +152,7 @@ var (
 
 // read returns the document node and its list of entries.
 func (f *startupFile) read() (doc *yaml.Node, list *yaml.Node, err error) {
-	data, err := os.ReadFile(f.path)
+	data, err := config.ReadFile(f.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		data = nil
 	} else if err != nil {
