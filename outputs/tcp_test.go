@@ -260,8 +260,8 @@ func TestTCPUDPRejectPayload(t *testing.T) {
 			mustOpen(t, o)
 			defer mustClose(t, o)
 			n, err := o.Write(context.Background(), []string{"ok", tc.bad, "later"})
-			if n != 2 || Rejected(err) != 1 || !strings.Contains(err.Error(), "payload 1") {
-				t.Fatalf("Write = %d, %v; want 2 and one rejected payload", n, err)
+			if n != 3 || Rejected(err) != 1 || !strings.Contains(err.Error(), "payload 1") {
+				t.Fatalf("Write = %d, %v; want 3 settled, one of them rejected", n, err)
 			}
 			pc.SetReadDeadline(time.Now().Add(5 * time.Second))
 			buf := make([]byte, maxDatagram)
