@@ -603,7 +603,7 @@ func (o *Baseplate) post(body []byte, sig string) error {
 	o.requests.Add(1)
 	req, err := http.NewRequestWithContext(o.runCtx, http.MethodPost, o.url, bytes.NewReader(body))
 	if err != nil {
-		return permanent(err)
+		return Permanent(err)
 	}
 	h := req.Header
 	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
@@ -624,7 +624,7 @@ func (o *Baseplate) post(body []byte, sig string) error {
 	if retryableStatus(resp.StatusCode) || resp.StatusCode == http.StatusUnprocessableEntity {
 		return err
 	}
-	return permanent(err)
+	return Permanent(err)
 }
 
 // LateFailed is how many accepted events were given up after Write returned

@@ -230,7 +230,7 @@ func (o *ClickHouse) insert(ctx context.Context, body []byte, token string) erro
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
-		return permanent(err)
+		return Permanent(err)
 	}
 	req.Header.Set("X-ClickHouse-User", o.cfg.Username)
 	if o.cfg.Password != "" {
@@ -256,12 +256,12 @@ func (o *ClickHouse) insert(ctx context.Context, body []byte, token string) erro
 		if transientClickHouseCodes[code] {
 			return err
 		}
-		return permanent(err)
+		return Permanent(err)
 	}
 	if retryableStatus(resp.StatusCode) {
 		return err
 	}
-	return permanent(err)
+	return Permanent(err)
 }
 
 // clickHouseExceptionCode is the server exception code of a failed request:

@@ -87,7 +87,7 @@ func readPrefix(r io.Reader) string {
 func classify(err error) error {
 	var certErr *tls.CertificateVerificationError
 	if errors.As(err, &certErr) {
-		return permanent(err)
+		return Permanent(err)
 	}
 	return err
 }

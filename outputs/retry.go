@@ -123,8 +123,6 @@ func Permanent(err error) error {
 	return permanentError{err}
 }
 
-func permanent(err error) error { return Permanent(err) }
-
 // IsPermanent reports whether err (or an error it wraps) was marked Permanent.
 func IsPermanent(err error) bool {
 	var p permanentError
