@@ -31,6 +31,29 @@ const maxWidth = 1 << 20
 
 var errTooWide = fmt.Errorf("width or precision too large (at most %d)", maxWidth)
 
+// errTooManyDigits is CPython's message for a width that overflows.
+var errTooManyDigits = errors.New("Too many decimal digits in format string")
+
+// decimal reads the run of ASCII digits at s[i:] (a width or precision):
+// its value and where it ends (i when there is none). A run that overflows
+// is errTooManyDigits, one above maxWidth errTooWide.
+func decimal(s string, i int) (v, end int, err error) {
+	end = i
+	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	if end == i {
+		return 0, i, nil
+	}
+	if v, err = strconv.Atoi(s[i:end]); err != nil {
+		return 0, end, errTooManyDigits
+	}
+	if v > maxWidth {
+		return 0, end, errTooWide
+	}
+	return v, end, nil
+}
+
 // fmtSpec is a parsed format spec.
 type fmtSpec struct {
 	fill             rune // 0: not given (a space)
@@ -72,18 +95,9 @@ func parseSpec(s, typeName string) (fmtSpec, error) {
 		sp.zero = true
 		i++
 	}
-	j := i
-	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-		j++
-	}
-	if j > i {
-		w, err := strconv.Atoi(s[i:j])
-		if err != nil {
-			return sp, errors.New("Too many decimal digits in format string")
-		}
-		if w > maxWidth {
-			return sp, errTooWide
-		}
+	if w, j, err := decimal(s, i); err != nil {
+		return sp, err
+	} else if j > i {
 		sp.width, i = w, j
 	}
 	if i < len(s) && (s[i] == ',' || s[i] == '_') {
@@ -95,19 +109,12 @@ func parseSpec(s, typeName string) (fmtSpec, error) {
 	}
 	if i < len(s) && s[i] == '.' {
 		i++
-		j := i
-		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			j++
+		p, j, err := decimal(s, i)
+		if err != nil {
+			return sp, err
 		}
 		if j == i {
 			return sp, errors.New("Format specifier missing precision")
-		}
-		p, err := strconv.Atoi(s[i:j])
-		if err != nil {
-			return sp, errors.New("Too many decimal digits in format string")
-		}
-		if p > maxWidth {
-			return sp, errTooWide
 		}
 		sp.prec, i = p, j
 	}
@@ -636,15 +643,9 @@ func pyPercent(format string, args starlark.Value) (starlark.Value, error) {
 			sp.width = w
 			i++
 		} else {
-			j := i
-			for j < len(format) && format[j] >= '0' && format[j] <= '9' {
-				j++
-			}
-			if j > i {
-				w, err := strconv.Atoi(format[i:j])
-				if err != nil || w > maxWidth {
-					return nil, errTooWide
-				}
+			if w, j, err := decimal(format, i); err != nil {
+				return nil, errTooWide
+			} else if j > i {
 				sp.width, i = w, j
 			}
 		}
@@ -659,15 +660,9 @@ func pyPercent(format string, args starlark.Value) (starlark.Value, error) {
 				sp.prec = max(p, 0)
 				i++
 			} else {
-				j := i
-				for j < len(format) && format[j] >= '0' && format[j] <= '9' {
-					j++
-				}
-				if j > i {
-					p, err := strconv.Atoi(format[i:j])
-					if err != nil || p > maxWidth {
-						return nil, errTooWide
-					}
+				if p, j, err := decimal(format, i); err != nil {
+					return nil, errTooWide
+				} else if j > i {
 					sp.prec, i = p, j
 				}
 			}
