@@ -71,6 +71,9 @@ func TestPyFormatErrors(t *testing.T) {
 		{"{{ '{:5}'.format(none) }}", "t.jinja:1: unsupported format string passed to NoneType.__format__"},
 		{"{{ '}'.format() }}", "t.jinja:1: Single '}' encountered in format string"},
 		{"{{ '{:,x}'.format(1) }}", "t.jinja:1: Cannot specify ',' with 'x'."},
+		{"{{ '{:99999999999999999999d}'.format(1) }}", "t.jinja:1: Too many decimal digits in format string"},
+		{"{{ '{:.99999999999999999999f}'.format(1.5) }}", "t.jinja:1: Too many decimal digits in format string"},
+		{"{{ '{:.f}'.format(1.5) }}", "t.jinja:1: Format specifier missing precision"},
 		{"{{ 'a' | format(1, b=2) }}", "t.jinja:1: filter format: can't handle positional and keyword arguments at the same time"},
 	}
 	for _, tc := range tests {
