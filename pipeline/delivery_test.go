@@ -171,11 +171,11 @@ output:
 	abort := make(chan struct{})
 	res := make(chan error, 1)
 	go func() { res <- g.Run(context.Background(), abort) }()
-	// Wait until the queues are full: production has stalled behind the stuck output.
+	// Wait until production has stalled behind the stuck output: the
+	// timestamp queue is full of batches the event stage cannot take.
 	waitUntil(t, func() bool {
-		p := g.Stats().Produced
-		time.Sleep(20 * time.Millisecond) // sample twice to see a stall
-		return p > 0 && g.Stats().Produced == p
+		st := g.Stats()
+		return st.Produced > 0 && st.Timestamps-st.Produced >= int64(s.MaxTimestampBatches*s.BatchSize)
 	})
 	close(abort)
 	if err := <-res; !errors.Is(err, ErrAborted) {
