@@ -1,4 +1,4 @@
-module github.com/eventum-generator/eventum-go
+module github.com/eventum-go/eventum
 
 go 1.26.8
 

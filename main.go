@@ -4,7 +4,7 @@ package main
 import (
 	"os"
 
-	"github.com/eventum-generator/eventum-go/cli"
+	"github.com/eventum-go/eventum/cli"
 )
 
 func main() { os.Exit(cli.Main(os.Args, os.Stdout, os.Stderr)) }

@@ -21,13 +21,13 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/pipeline"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/pipeline"
 
-	_ "github.com/eventum-generator/eventum-go/formatters"
-	_ "github.com/eventum-generator/eventum-go/inputs"
-	_ "github.com/eventum-generator/eventum-go/outputs"
-	_ "github.com/eventum-generator/eventum-go/scripts"
+	_ "github.com/eventum-go/eventum/formatters"
+	_ "github.com/eventum-go/eventum/inputs"
+	_ "github.com/eventum-go/eventum/outputs"
+	_ "github.com/eventum-go/eventum/scripts"
 )
 
 type result struct {

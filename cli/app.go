@@ -10,13 +10,13 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/eventum-generator/eventum-go/config"
+	"github.com/eventum-go/eventum/config"
 
 	// Plugins register themselves in init().
-	_ "github.com/eventum-generator/eventum-go/formatters"
-	_ "github.com/eventum-generator/eventum-go/inputs"
-	_ "github.com/eventum-generator/eventum-go/outputs"
-	_ "github.com/eventum-generator/eventum-go/scripts"
+	_ "github.com/eventum-go/eventum/formatters"
+	_ "github.com/eventum-go/eventum/inputs"
+	_ "github.com/eventum-go/eventum/outputs"
+	_ "github.com/eventum-go/eventum/scripts"
 )
 
 // Version is set at build time with -ldflags "-X .../cli.Version=v1.2.3".

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/secrets"
+	"github.com/eventum-go/eventum/secrets"
 )
 
 // TestMain lets a test re-run this binary as the eventum command (to send it

@@ -16,10 +16,10 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/pipeline"
-	"github.com/eventum-generator/eventum-go/plugin"
-	"github.com/eventum-generator/eventum-go/secrets"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/pipeline"
+	"github.com/eventum-go/eventum/plugin"
+	"github.com/eventum-go/eventum/secrets"
 )
 
 // generatorFlags are shared by generate and validate.

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/outputs"
-	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-go/eventum/outputs"
+	"github.com/eventum-go/eventum/plugin"
 )
 
 // test-stuck is an output whose Write blocks and ignores its context, as a

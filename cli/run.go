@@ -8,7 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/eventum-generator/eventum-go/server"
+	"github.com/eventum-go/eventum/server"
 )
 
 func runCommand() *cli.Command {

@@ -11,8 +11,8 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
-	"github.com/eventum-generator/eventum-go/secrets"
-	"github.com/eventum-generator/eventum-go/server"
+	"github.com/eventum-go/eventum/secrets"
+	"github.com/eventum-go/eventum/server"
 )
 
 func secretsCommand() *cli.Command {

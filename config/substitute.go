@@ -12,7 +12,7 @@ import (
 	"go.starlark.net/syntax"
 	"gopkg.in/yaml.v3"
 
-	"github.com/eventum-generator/eventum-go/starlib/guard"
+	"github.com/eventum-go/eventum/starlib/guard"
 )
 
 // Vars resolves the ${...} expressions of config files. Each expression is a

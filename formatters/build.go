@@ -3,8 +3,8 @@ package formatters
 import (
 	"fmt"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/plugin"
 )
 
 // Build makes the formatter an output's `formatter:` setting asks for. raw is

@@ -4,7 +4,7 @@
 package formatters
 
 import (
-	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-go/eventum/plugin"
 )
 
 // Formatter formats one batch of events. A formatter is used from one

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/eventum-generator/eventum-go/config"
+	"github.com/eventum-go/eventum/config"
 	"gopkg.in/yaml.v3"
 )
 

@@ -3,7 +3,7 @@ package formatters
 import (
 	"strconv"
 
-	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-go/eventum/plugin"
 )
 
 // EventumHTTPInputConfig configures the eventum-http-input formatter; it has

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"unsafe"
 
-	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-go/eventum/plugin"
 )
 
 // JSONConfig configures the json and json-batch formatters.

@@ -1,6 +1,6 @@
 package formatters
 
-import "github.com/eventum-generator/eventum-go/plugin"
+import "github.com/eventum-go/eventum/plugin"
 
 // PlainConfig configures the plain formatter; it has no settings.
 type PlainConfig struct{}

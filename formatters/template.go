@@ -9,10 +9,10 @@ import (
 
 	"go.starlark.net/starlark"
 
-	"github.com/eventum-generator/eventum-go/plugin"
-	"github.com/eventum-generator/eventum-go/scripts/jinja"
-	"github.com/eventum-generator/eventum-go/starlib"
-	"github.com/eventum-generator/eventum-go/starlib/guard"
+	"github.com/eventum-go/eventum/plugin"
+	"github.com/eventum-go/eventum/scripts/jinja"
+	"github.com/eventum-go/eventum/starlib"
+	"github.com/eventum-go/eventum/starlib/guard"
 )
 
 // TemplateFormatConfig configures the template and template-batch

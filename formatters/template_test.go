@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/plugin"
-	"github.com/eventum-generator/eventum-go/starlib/guard"
+	"github.com/eventum-go/eventum/plugin"
+	"github.com/eventum-go/eventum/starlib/guard"
 )
 
 func TestTemplateFormatters(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-go/eventum/plugin"
 )
 
 // CronConfig configures the cron input: `count` timestamps at every moment

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-go/eventum/plugin"
 )
 
 // Config datetimes ("versatile datetimes") accepted by `start` and `end`:

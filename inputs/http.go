@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-go/eventum/plugin"
 )
 
 // HTTPConfig configures the http input: an HTTP server whose

@@ -6,7 +6,7 @@ package inputs
 import (
 	"context"
 
-	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-go/eventum/plugin"
 )
 
 // Input produces the timestamps of one input plugin.

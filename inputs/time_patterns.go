@@ -10,8 +10,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/plugin"
 )
 
 // TimePatternsConfig configures the time_patterns input: one or more

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/plugin"
 )
 
 // TimerConfig configures the timer input: every `seconds`, `count`

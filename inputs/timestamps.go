@@ -10,7 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-go/eventum/plugin"
 )
 
 // TimestampsConfig configures the timestamps input: explicit ISO-8601

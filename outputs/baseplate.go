@@ -25,8 +25,8 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/plugin"
 )
 
 // Limits of a Baseplate event collector.

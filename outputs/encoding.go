@@ -5,7 +5,7 @@ import (
 
 	"golang.org/x/text/encoding"
 
-	"github.com/eventum-generator/eventum-go/config"
+	"github.com/eventum-go/eventum/config"
 )
 
 // textEncoder returns the encoder for the `encoding:` setting, or nil for

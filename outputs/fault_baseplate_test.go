@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/outputs"
-	"github.com/eventum-generator/eventum-go/pipeline"
+	"github.com/eventum-go/eventum/outputs"
+	"github.com/eventum-go/eventum/pipeline"
 )
 
 // baseplateOutput is the YAML of a baseplate output publishing to sink.

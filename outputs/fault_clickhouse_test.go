@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/pipeline"
+	"github.com/eventum-go/eventum/pipeline"
 )
 
 // faultClickHouse returns the URL of the ClickHouse server of the

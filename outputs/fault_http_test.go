@@ -23,9 +23,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/cli"
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/pipeline"
+	"github.com/eventum-go/eventum/cli"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/pipeline"
 )
 
 // faultScript produces the events {"n": 1}, {"n": 2}, … one per timestamp.

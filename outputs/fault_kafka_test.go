@@ -19,12 +19,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/eventum-generator/eventum-go/cli"
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/outputs"
-	"github.com/eventum-generator/eventum-go/pipeline"
-	"github.com/eventum-generator/eventum-go/plugin"
-	"github.com/eventum-generator/eventum-go/scripts"
+	"github.com/eventum-go/eventum/cli"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/outputs"
+	"github.com/eventum-go/eventum/pipeline"
+	"github.com/eventum-go/eventum/plugin"
+	"github.com/eventum-go/eventum/scripts"
 )
 
 // Fault tests of the stream and Kafka outputs through the whole pipeline

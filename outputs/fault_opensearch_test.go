@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/pipeline"
+	"github.com/eventum-go/eventum/pipeline"
 )
 
 // osSink is a stand-in for OpenSearch's _bulk API (indexing the events

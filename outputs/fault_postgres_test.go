@@ -19,9 +19,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/outputs"
-	"github.com/eventum-generator/eventum-go/pipeline"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/outputs"
+	"github.com/eventum-go/eventum/pipeline"
 )
 
 // Fault tests of the postgres output: a whole generator writes to a

@@ -15,8 +15,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/plugin"
 )
 
 // HTTPConfig configures the http output.

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/formatters"
+	"github.com/eventum-go/eventum/formatters"
 )
 
 // recorder is an HTTP sink that answers with the statuses in script (then

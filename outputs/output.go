@@ -5,8 +5,8 @@ package outputs
 import (
 	"context"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/plugin"
 )
 
 // Output delivers payloads to one destination. Open and Close are called

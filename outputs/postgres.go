@@ -24,8 +24,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"gopkg.in/yaml.v3"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/plugin"
 )
 
 func init() {

@@ -7,7 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/config"
+	"github.com/eventum-go/eventum/config"
 )
 
 // RetryConfig is the `retry:` setting every output accepts: how the

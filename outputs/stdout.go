@@ -10,8 +10,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/plugin"
 	"golang.org/x/text/encoding"
 )
 

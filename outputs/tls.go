@@ -5,8 +5,8 @@ import (
 	"crypto/x509"
 	"fmt"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/plugin"
 )
 
 // TLSConfig holds the TLS settings shared by the network outputs; output

@@ -10,12 +10,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/formatters"
-	"github.com/eventum-generator/eventum-go/inputs"
-	"github.com/eventum-generator/eventum-go/outputs"
-	"github.com/eventum-generator/eventum-go/plugin"
-	"github.com/eventum-generator/eventum-go/scripts"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/formatters"
+	"github.com/eventum-go/eventum/inputs"
+	"github.com/eventum-go/eventum/outputs"
+	"github.com/eventum-go/eventum/plugin"
+	"github.com/eventum-go/eventum/scripts"
 )
 
 // Options are what a generator needs besides its config file.

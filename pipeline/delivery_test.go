@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/outputs"
+	"github.com/eventum-go/eventum/outputs"
 )
 
 // checkSettled asserts the delivery contract's bookkeeping for every output:

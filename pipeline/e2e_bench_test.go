@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/pipeline"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/pipeline"
 )
 
 // End-to-end benchmarks: a whole generator in sample mode — linspace input,

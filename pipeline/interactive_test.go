@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/inputs"
-	"github.com/eventum-generator/eventum-go/outputs"
-	"github.com/eventum-generator/eventum-go/plugin"
-	"github.com/eventum-generator/eventum-go/scripts"
+	"github.com/eventum-go/eventum/inputs"
+	"github.com/eventum-go/eventum/outputs"
+	"github.com/eventum-go/eventum/plugin"
+	"github.com/eventum-go/eventum/scripts"
 )
 
 // An interactive input: after `after` seconds it emits `count` timestamps

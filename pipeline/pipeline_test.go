@@ -12,11 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/inputs"
-	"github.com/eventum-generator/eventum-go/outputs"
-	"github.com/eventum-generator/eventum-go/plugin"
-	"github.com/eventum-generator/eventum-go/scripts"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/inputs"
+	"github.com/eventum-go/eventum/outputs"
+	"github.com/eventum-go/eventum/plugin"
+	"github.com/eventum-go/eventum/scripts"
 )
 
 // Test plugins: a sequence input, an event plugin that formats the

@@ -8,10 +8,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/formatters"
-	"github.com/eventum-generator/eventum-go/inputs"
-	"github.com/eventum-generator/eventum-go/outputs"
-	"github.com/eventum-generator/eventum-go/scripts"
+	"github.com/eventum-go/eventum/formatters"
+	"github.com/eventum-go/eventum/inputs"
+	"github.com/eventum-go/eventum/outputs"
+	"github.com/eventum-go/eventum/scripts"
 )
 
 // maxLoggedErrors bounds how many errors of one kind a run logs.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/eventum-generator/eventum-go/config"
+	"github.com/eventum-go/eventum/config"
 )
 
 // Confinement keeps the files of a generator inside two directories: the

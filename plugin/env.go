@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/starlib"
+	"github.com/eventum-go/eventum/starlib"
 )
 
 // Env is what a plugin constructor gets from the generator it belongs to.

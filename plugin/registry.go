@@ -7,7 +7,7 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/eventum-generator/eventum-go/config"
+	"github.com/eventum-go/eventum/config"
 )
 
 // Spec describes one plugin: how to make its config (pre-filled with the

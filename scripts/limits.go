@@ -3,7 +3,7 @@ package scripts
 import (
 	"fmt"
 
-	"github.com/eventum-generator/eventum-go/starlib/guard"
+	"github.com/eventum-go/eventum/starlib/guard"
 )
 
 // Limits bound one call of user code: a script's produce(), a template

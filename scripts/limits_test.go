@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/starlib/guard"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/starlib/guard"
 )
 
 func writeScript(t *testing.T, src string) *Script {

@@ -6,7 +6,7 @@ package scripts
 import (
 	"errors"
 
-	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-go/eventum/plugin"
 )
 
 // Producer turns one timestamp into zero or more events.

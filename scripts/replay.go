@@ -17,9 +17,9 @@ import (
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/transform"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/plugin"
-	"github.com/eventum-generator/eventum-go/starlib"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/plugin"
+	"github.com/eventum-go/eventum/starlib"
 )
 
 // ReplayConfig configures the replay event plugin, which produces the lines

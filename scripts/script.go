@@ -8,10 +8,10 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/plugin"
-	"github.com/eventum-generator/eventum-go/starlib"
-	"github.com/eventum-generator/eventum-go/starlib/guard"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/plugin"
+	"github.com/eventum-go/eventum/starlib"
+	"github.com/eventum-go/eventum/starlib/guard"
 )
 
 // ScriptConfig configures the script event plugin:

@@ -11,9 +11,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/plugin"
-	"github.com/eventum-generator/eventum-go/starlib"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/plugin"
+	"github.com/eventum-go/eventum/starlib"
 )
 
 // buildScript builds the script plugin from YAML the way the pipeline does.

@@ -8,8 +8,8 @@ import (
 
 	"go.starlark.net/starlark"
 
-	"github.com/eventum-generator/eventum-go/plugin"
-	"github.com/eventum-generator/eventum-go/starlib"
+	"github.com/eventum-go/eventum/plugin"
+	"github.com/eventum-go/eventum/starlib"
 )
 
 // What the Starlark event plugins (script, template) share: their thread,

@@ -15,11 +15,11 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/plugin"
-	"github.com/eventum-generator/eventum-go/scripts/jinja"
-	"github.com/eventum-generator/eventum-go/starlib"
-	"github.com/eventum-generator/eventum-go/starlib/guard"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/plugin"
+	"github.com/eventum-go/eventum/scripts/jinja"
+	"github.com/eventum-go/eventum/starlib"
+	"github.com/eventum-go/eventum/starlib/guard"
 )
 
 // TemplateConfig configures the template event plugin:

@@ -11,7 +11,7 @@ import (
 	"go.starlark.net/syntax"
 	"gopkg.in/yaml.v3"
 
-	"github.com/eventum-generator/eventum-go/starlib"
+	"github.com/eventum-go/eventum/starlib"
 )
 
 // FSM transition conditions (`when:` of the fsm mode), parsed once from

@@ -9,7 +9,7 @@ import (
 	"go.starlark.net/starlark"
 	"gopkg.in/yaml.v3"
 
-	"github.com/eventum-generator/eventum-go/starlib"
+	"github.com/eventum-go/eventum/starlib"
 )
 
 func TestFSMConditions(t *testing.T) {

@@ -17,10 +17,10 @@ import (
 	"go.starlark.net/syntax"
 	"gopkg.in/yaml.v3"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/plugin"
-	"github.com/eventum-generator/eventum-go/starlib"
-	"github.com/eventum-generator/eventum-go/starlib/guard"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/plugin"
+	"github.com/eventum-go/eventum/starlib"
+	"github.com/eventum-go/eventum/starlib/guard"
 )
 
 // SampleConfig is one entry of the template plugin's `samples:` mapping:

@@ -13,7 +13,7 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
 
-	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-go/eventum/plugin"
 )
 
 // subprocess.run(command, cwd=None, env=None, timeout=None) runs command

@@ -14,9 +14,9 @@ import (
 	"go.starlark.net/starlark"
 	"gopkg.in/yaml.v3"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/plugin"
-	"github.com/eventum-generator/eventum-go/starlib"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/plugin"
+	"github.com/eventum-go/eventum/starlib"
 )
 
 func templateEnv(dir string, seed uint64, tags [][]string) *plugin.Env {

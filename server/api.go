@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/eventum-generator/eventum-go/config"
+	"github.com/eventum-go/eventum/config"
 )
 
 // route is one endpoint; the table of routes builds both the mux and the

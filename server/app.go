@@ -15,9 +15,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/secrets"
-	"github.com/eventum-generator/eventum-go/starlib"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/secrets"
+	"github.com/eventum-go/eventum/starlib"
 )
 
 // App is a running `eventum run`: settings, the generator manager, the

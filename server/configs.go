@@ -16,10 +16,10 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/inputs"
-	"github.com/eventum-generator/eventum-go/outputs"
-	"github.com/eventum-generator/eventum-go/scripts"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/inputs"
+	"github.com/eventum-go/eventum/outputs"
+	"github.com/eventum-go/eventum/scripts"
 )
 
 // Every file operation of this API goes through an os.Root opened on the

@@ -11,7 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/eventum-generator/eventum-go/pipeline"
+	"github.com/eventum-go/eventum/pipeline"
 )
 
 // generatorView is GET /api/generators/{id}: the parameters (as the

@@ -14,13 +14,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/pipeline"
+	"github.com/eventum-go/eventum/pipeline"
 
 	// Plugins register themselves in init().
-	_ "github.com/eventum-generator/eventum-go/formatters"
-	_ "github.com/eventum-generator/eventum-go/inputs"
-	_ "github.com/eventum-generator/eventum-go/outputs"
-	_ "github.com/eventum-generator/eventum-go/scripts"
+	_ "github.com/eventum-go/eventum/formatters"
+	_ "github.com/eventum-go/eventum/inputs"
+	_ "github.com/eventum-go/eventum/outputs"
+	_ "github.com/eventum-go/eventum/scripts"
 )
 
 // syncBuffer collects logs so tests can check what they contain.

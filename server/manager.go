@@ -12,10 +12,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/pipeline"
-	"github.com/eventum-generator/eventum-go/plugin"
-	"github.com/eventum-generator/eventum-go/starlib"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/pipeline"
+	"github.com/eventum-go/eventum/plugin"
+	"github.com/eventum-go/eventum/starlib"
 )
 
 // State is where a generator is in its life.

@@ -18,10 +18,10 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/plugin"
-	"github.com/eventum-generator/eventum-go/scripts"
-	"github.com/eventum-generator/eventum-go/starlib"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/plugin"
+	"github.com/eventum-go/eventum/scripts"
+	"github.com/eventum-go/eventum/starlib"
 )
 
 // maxPreviewTimestamps bounds one preview request.

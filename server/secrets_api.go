@@ -4,7 +4,7 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/eventum-generator/eventum-go/secrets"
+	"github.com/eventum-go/eventum/secrets"
 )
 
 // Secret values never leave the server through the API: GET answers only

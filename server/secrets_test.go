@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/secrets"
+	"github.com/eventum-go/eventum/secrets"
 )
 
 // ${secrets.x} resolves from the keyring, environment variables override

@@ -11,7 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/eventum-generator/eventum-go/config"
+	"github.com/eventum-go/eventum/config"
 )
 
 // Entry is one generator of the startup file: where its config is, how to

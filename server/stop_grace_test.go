@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/outputs"
-	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-go/eventum/outputs"
+	"github.com/eventum-go/eventum/plugin"
 )
 
 // stuckOutput never delivers: each Write waits for its context to end.

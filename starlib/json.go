@@ -15,7 +15,7 @@ import (
 	"go.starlark.net/starlarkstruct"
 	"go.starlark.net/syntax"
 
-	"github.com/eventum-generator/eventum-go/starlib/guard"
+	"github.com/eventum-go/eventum/starlib/guard"
 )
 
 // module.json: dumps with Python's json.dumps output (default separators

@@ -13,8 +13,8 @@ import (
 
 	"go.starlark.net/starlark"
 
-	"github.com/eventum-generator/eventum-go/starlib"
-	"github.com/eventum-generator/eventum-go/starlib/guard"
+	"github.com/eventum-go/eventum/starlib"
+	"github.com/eventum-go/eventum/starlib/guard"
 	"go.starlark.net/syntax"
 )
 

@@ -21,7 +21,7 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 
-	"github.com/eventum-generator/eventum-go/starlib/guard"
+	"github.com/eventum-go/eventum/starlib/guard"
 )
 
 // Options configure Compile.

@@ -8,7 +8,7 @@ import (
 
 	"go.starlark.net/starlark"
 
-	"github.com/eventum-generator/eventum-go/starlib/guard"
+	"github.com/eventum-go/eventum/starlib/guard"
 )
 
 // pyStringMethods are the Python str/bytes methods Starlark lacks; calls

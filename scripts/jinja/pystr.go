@@ -9,7 +9,7 @@ import (
 
 	"go.starlark.net/starlark"
 
-	"github.com/eventum-generator/eventum-go/starlib"
+	"github.com/eventum-go/eventum/starlib"
 )
 
 // appendStr appends Python's str(v), which is what Jinja prints. Values

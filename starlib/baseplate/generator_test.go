@@ -19,9 +19,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/pipeline"
-	_ "github.com/eventum-generator/eventum-go/starlib/baseplate"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/pipeline"
+	_ "github.com/eventum-go/eventum/starlib/baseplate"
 )
 
 // TestGeneratorPublishes runs a whole generator — a script building events

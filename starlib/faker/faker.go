@@ -14,8 +14,8 @@ import (
 	"strings"
 
 	"github.com/brianvoe/gofakeit/v7"
-	"github.com/eventum-generator/eventum-go/starlib"
-	"github.com/eventum-generator/eventum-go/starlib/guard"
+	"github.com/eventum-go/eventum/starlib"
+	"github.com/eventum-go/eventum/starlib/guard"
 	"go.starlark.net/starlark"
 )
 

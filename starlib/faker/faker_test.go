@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/eventum-generator/eventum-go/starlib"
+	"github.com/eventum-go/eventum/starlib"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 )

@@ -1,6 +1,6 @@
 package faker
 
-import "github.com/eventum-generator/eventum-go/starlib"
+import "github.com/eventum-go/eventum/starlib"
 
 func init() {
 	starlib.RegisterNamespace("faker", NewFaker)

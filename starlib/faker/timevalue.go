@@ -3,7 +3,7 @@ package faker
 import (
 	"time"
 
-	"github.com/eventum-generator/eventum-go/starlib"
+	"github.com/eventum-go/eventum/starlib"
 	"go.starlark.net/starlark"
 )
 

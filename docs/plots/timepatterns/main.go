@@ -29,9 +29,9 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 	"gopkg.in/yaml.v3"
 
-	"github.com/eventum-generator/eventum-go/config"
-	"github.com/eventum-generator/eventum-go/inputs"
-	"github.com/eventum-generator/eventum-go/plugin"
+	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/inputs"
+	"github.com/eventum-go/eventum/plugin"
 )
 
 func main() {
