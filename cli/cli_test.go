@@ -204,7 +204,7 @@ var producedRe = regexp.MustCompile(`produced (\d+) events`)
 func TestLiveInterruptLosesNothing(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, "p.star", "def produce(params):\n    return [params['timestamp'].isoformat()] * 3\n")
-	g := write(t, dir, "g.yml", "input:\n  - timer: {seconds: 0.002}\nevent:\n  script: {path: p.star}\noutput:\n  - file: {path: out/events.log, flush_interval: 5}\n")
+	g := write(t, dir, "g.yml", "input:\n  - timer: {seconds: 0.002}\nevent:\n  script: {path: p.star}\noutput:\n  - file: {path: out/events.log, flush_interval: 5}\n  - file: {path: out/probe.log, flush_interval: 0}\n")
 	cmd := exec.Command(os.Args[0], "generate", "--path", g, "--batch.delay", "0.2")
 	cmd.Env = append(os.Environ(), "EVENTUM_TEST_MAIN=1")
 	var stderr bytes.Buffer
@@ -212,7 +212,19 @@ func TestLiveInterruptLosesNothing(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1500 * time.Millisecond)
+	// Interrupt once at least 300 events were produced: the probe output
+	// flushes every write, the checked one buffers them for 5 s, so
+	// Ctrl-C must flush its buffer.
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(5 * time.Millisecond) {
+		b, _ := os.ReadFile(filepath.Join(dir, "out", "probe.log"))
+		if bytes.Count(b, []byte("\n")) >= 300 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("fewer than 300 events after 2 minutes\n%s", stderr.String())
+		}
+	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -224,13 +236,15 @@ func TestLiveInterruptLosesNothing(t *testing.T) {
 		t.Fatalf("no summary:\n%s", stderr.String())
 	}
 	produced, _ := strconv.Atoi(m[1])
-	b, err := os.ReadFile(filepath.Join(dir, "out", "events.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := bytes.Count(b, []byte("\n"))
-	if produced < 300 || lines != produced {
-		t.Fatalf("produced %d, file holds %d lines\n%s", produced, lines, stderr.String())
+	for _, name := range []string{"events.log", "probe.log"} {
+		b, err := os.ReadFile(filepath.Join(dir, "out", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := bytes.Count(b, []byte("\n"))
+		if produced < 300 || lines != produced {
+			t.Fatalf("produced %d, %s holds %d lines\n%s", produced, name, lines, stderr.String())
+		}
 	}
 	if !strings.Contains(stderr.String(), "written "+m[1]+",") {
 		t.Fatalf("summary does not count every event written:\n%s", stderr.String())

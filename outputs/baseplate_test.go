@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -37,6 +38,7 @@ type collector struct {
 	failFirst  int
 	failStatus int
 	hold       chan struct{} // when set, requests wait for it to be closed
+	held       atomic.Int32  // requests waiting on hold
 
 	mu         sync.Mutex
 	requests   int
@@ -67,6 +69,7 @@ func (c *collector) problem(format string, args ...any) {
 
 func (c *collector) handle(w http.ResponseWriter, r *http.Request) {
 	if c.hold != nil {
+		c.held.Add(1)
 		<-c.hold
 	}
 	c.mu.Lock()
@@ -419,7 +422,11 @@ func TestBaseplateBackpressure(t *testing.T) {
 	mustOpen(t, o)
 	events := baseplateEvents(100)
 	mustWrite(t, o, events[0]) // sent alone (its batch ages), then stuck in the collector
-	time.Sleep(100 * time.Millisecond)
+	for deadline := time.Now().Add(30 * time.Second); c.held.Load() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first batch never reached the collector")
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	n, err := o.Write(ctx, events[1:])
 	cancel()

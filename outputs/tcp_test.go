@@ -127,7 +127,12 @@ func TestTCPReconnects(t *testing.T) {
 	mustOpen(t, o)
 	mustWrite(t, o, "1")
 	<-closed
-	time.Sleep(20 * time.Millisecond) // let the FIN arrive
+	// Wait until the output's reader has seen the server's FIN.
+	for deadline := time.Now().Add(30 * time.Second); !o.(*TCP).conn.dead.Load(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the output never noticed the server closed the connection")
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if n, err := o.Write(ctx, []string{"2", "3"}); n != 2 || err != nil {
