@@ -166,10 +166,12 @@ func TestHTTPBackpressure(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	release := make(chan struct{})
+	busy := make(chan struct{}, 16)
 	var n int
 	done := make(chan error, 1)
 	go func() {
 		done <- in.Generate(ctx, func(ts []int64) error {
+			busy <- struct{}{}
 			<-release // the generator is busy
 			n += len(ts)
 			return nil
@@ -181,13 +183,17 @@ func TestHTTPBackpressure(t *testing.T) {
 	// refused at once. The waiting ones are answered 201 only once their
 	// timestamps are handed on.
 	answers := make(chan int, 3)
-	for range 3 {
+	send := func() {
 		go func() {
 			code, _ := post(t, base+"/generate", `{"count": 1}`)
 			answers <- code
 		}()
-		time.Sleep(20 * time.Millisecond)
 	}
+	send()
+	<-busy // the first request is being handed on
+	send()
+	send()
+	waitPending(t, in, 2)
 	if code, _ := post(t, base+"/generate", `{"count": 1}`); code != 429 {
 		t.Errorf("fourth request: %d, want 429", code)
 	}
@@ -253,10 +259,12 @@ func TestHTTPStopRefusesQueued(t *testing.T) {
 	in := mustBuild(t, "http", "{port: 0, max_pending_requests: 4}", testEnv(nil)).(*httpInput)
 	ctx, cancel := context.WithCancel(context.Background())
 	release := make(chan struct{})
+	busy := make(chan struct{}, 16)
 	var n int
 	done := make(chan error, 1)
 	go func() {
 		done <- in.Generate(ctx, func(ts []int64) error {
+			busy <- struct{}{}
 			<-release
 			n += len(ts)
 			return nil
@@ -264,13 +272,17 @@ func TestHTTPStopRefusesQueued(t *testing.T) {
 	}()
 	addr, _ := in.Addr(ctx)
 	answers := make(chan int, 3)
-	for range 3 {
+	send := func() {
 		go func() {
 			code, _ := post(t, "http://"+addr.String()+"/generate", `{"count": 5}`)
 			answers <- code
 		}()
-		time.Sleep(20 * time.Millisecond)
 	}
+	send()
+	<-busy // the first request is being handed on
+	send()
+	send()
+	waitPending(t, in, 2)
 	cancel()       // the generator stops while one request is being handed on
 	close(release) // ... and that hand-over completes
 	if err := <-done; !errors.Is(err, context.Canceled) {
@@ -282,5 +294,15 @@ func TestHTTPStopRefusesQueued(t *testing.T) {
 	}
 	if got[201]*5 != n || got[201]+got[503] != 3 || got[503] == 0 {
 		t.Fatalf("answers %v, %d timestamps handed on", got, n)
+	}
+}
+
+// waitPending waits until n requests are queued in the http input.
+func waitPending(t *testing.T, in *httpInput, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); len(in.pending) < n; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests queued after 30 s, want %d", len(in.pending), n)
+		}
 	}
 }
