@@ -183,6 +183,8 @@ func docFile(kind, name string) (file string, shared bool) {
 			return "docs/outputs-kafka.md", false
 		case "baseplate":
 			return "docs/baseplate.md", false
+		case "otlp":
+			return "docs/outputs-otlp.md", false
 		}
 		return "docs/outputs.md", true
 	case "event":

@@ -14,9 +14,14 @@ import (
 // next to the count of delivered payloads. The pipeline counts N as
 // format_failed and len(payloads)-written-N as write_failed; a Write whose
 // only error is a RejectedError delivered everything else.
+//
+// With Sink set, the destination accepted the payloads and then refused N
+// of them (an OTLP partial success): they count as write_failed, and are
+// not sent again.
 type RejectedError struct {
 	N     int   // payloads rejected
 	First error // why the first one was rejected
+	Sink  bool  // refused by the destination, not unusable
 }
 
 func (e *RejectedError) Error() string {
@@ -29,6 +34,16 @@ func (e *RejectedError) Unwrap() error { return e.First }
 func Rejected(err error) int {
 	var r *RejectedError
 	if errors.As(err, &r) {
+		return r.N
+	}
+	return 0
+}
+
+// RefusedBySink returns how many payloads err reports as refused by the
+// destination after delivery (a RejectedError with Sink set).
+func RefusedBySink(err error) int {
+	var r *RejectedError
+	if errors.As(err, &r) && r.Sink {
 		return r.N
 	}
 	return 0

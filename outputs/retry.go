@@ -140,6 +140,10 @@ type Attempt struct {
 	Offset int
 	// N counts the attempts of this batch, from 1.
 	N int
+	// Timestamps are the times (Unix ns) of payloads[i] of this Write, one
+	// per payload (for a payload packing many events, its first event's);
+	// nil outside the pipeline.
+	Timestamps []int64
 }
 
 type attemptKey struct{}
@@ -163,3 +167,31 @@ func AttemptFrom(ctx context.Context) Attempt {
 // Their Write still returns when the context passed in is cancelled (a hard
 // stop), and bounds its own attempts.
 type SelfTimed interface{ SelfTimed() bool }
+
+// retryAfterError carries the earliest time the sink wants to be asked again
+// (HTTP Retry-After, gRPC RetryInfo).
+type retryAfterError struct {
+	error
+	after time.Duration
+}
+
+func (e retryAfterError) Unwrap() error { return e.error }
+
+// RetryAfter marks err as transient with a server-given minimum wait before
+// the next attempt; the pipeline waits at least that long (and at least its
+// own backoff). A zero or negative wait returns err unchanged.
+func RetryAfter(err error, wait time.Duration) error {
+	if err == nil || wait <= 0 {
+		return err
+	}
+	return retryAfterError{err, wait}
+}
+
+// RetryDelay returns the wait err asks for (0 when none).
+func RetryDelay(err error) time.Duration {
+	var r retryAfterError
+	if errors.As(err, &r) {
+		return r.after
+	}
+	return 0
+}

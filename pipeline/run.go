@@ -463,7 +463,12 @@ func (g *Generator) deliver(ctx context.Context, o *outputSlot, f *formatters.Fo
 		settled := f.Events(done+n) - f.Events(done)
 		rejected := min(outputs.Rejected(err), settled)
 		o.counters.Written.Add(int64(settled - rejected))
-		o.counters.FormatFailed.Add(int64(rejected))
+		if outputs.RefusedBySink(err) > 0 {
+			o.counters.WriteFailed.Add(int64(rejected))
+			lg.fail("events refused by the destination", "events", rejected, "error", err)
+		} else {
+			o.counters.FormatFailed.Add(int64(rejected))
+		}
 		done += n
 		if done == len(payloads) {
 			if attempt > 1 {
@@ -486,7 +491,7 @@ func (g *Generator) deliver(ctx context.Context, o *outputSlot, f *formatters.Fo
 			lg.fail("write failed", "events", rest, "error", err)
 			return
 		}
-		wait := o.policy.Backoff(attempt)
+		wait := max(o.policy.Backoff(attempt), outputs.RetryDelay(err))
 		if b := o.policy.Budget; b > 0 && time.Since(start)+wait > b {
 			o.counters.WriteFailed.Add(rest)
 			lg.fail("write failed: retry budget spent", "events", rest, "attempts", attempt, "budget", b, "error", err)
