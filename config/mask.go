@@ -34,7 +34,9 @@ type masked struct {
 }
 
 // has reports whether s holds a placeholder.
-func (m *masked) has(s string) bool { return m != nil && len(m.subs) > 0 && strings.Contains(s, m.prefix) }
+func (m *masked) has(s string) bool {
+	return m != nil && len(m.subs) > 0 && strings.Contains(s, m.prefix)
+}
 
 // next finds the first placeholder in s: its offset and itself, or nil.
 func (m *masked) next(s string) (int, *placeholder) {

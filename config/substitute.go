@@ -158,6 +158,7 @@ func (v Vars) envValue(st *evaluation) func(string) (starlark.Value, string, err
 		return starlark.String(s), "", nil
 	}
 }
+
 // substitute replaces the placeholders of the ${...} expressions (see
 // mask) in every scalar of n, keys included.
 func (v Vars) substitute(file string, n *yaml.Node, path string, m *masked, errs *[]error) {
@@ -431,7 +432,7 @@ var (
 	_ starlark.Mapping  = (*namespace)(nil)
 )
 
-func (n *namespace) String() string        { return "<" + n.Type() + ">" }
+func (n *namespace) String() string { return "<" + n.Type() + ">" }
 func (n *namespace) Type() string {
 	if n.kind == "env" {
 		return "env"
