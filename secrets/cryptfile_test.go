@@ -49,7 +49,7 @@ func TestReadCryptFileErrors(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, path, pass, want string
-		wrongPass            bool
+		wrongPass              bool
 	}{
 		{"wrong passphrase", originalFixture, "nope", "", true},
 		{"missing file", filepath.Join(dir, "absent.cfg"), "orig-pass", "no such file", false},
