@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.starlark.net/starlark"
 	"gopkg.in/yaml.v3"
@@ -85,7 +86,7 @@ var exprGlobals = []string{"params", "secrets", "env"}
 // eval compiles and evaluates one placeholder's expression. sensitive
 // reports that it read a secret or an environment variable.
 func (v Vars) eval(file string, p *placeholder) (val starlark.Value, sensitive bool, err error) {
-	e, err := jinja.CompileExpression(file, p.line, p.exprCol, p.expr, jinja.Options{Globals: exprGlobals})
+	e, err := compileExpr(p.expr)
 	if err != nil {
 		var je *jinja.Error
 		if errors.As(err, &je) {
@@ -118,6 +119,38 @@ func (v Vars) eval(file string, p *placeholder) (val starlark.Value, sensitive b
 		return nil, st.read, fmt.Errorf("${%s}: %s", strings.TrimSpace(p.expr), why)
 	}
 	return val, st.read, nil
+}
+
+// exprCache holds compiled expressions by their text: a config repeats
+// the same few (${params.host}), and `eventum run` loads each config again
+// on every start. Positions in messages come from the placeholder, so
+// one compilation serves every occurrence. Bounded: it is emptied when
+// full.
+var exprCache struct {
+	sync.Mutex
+	m map[string]*jinja.Expression
+}
+
+const exprCacheMax = 1024
+
+func compileExpr(src string) (*jinja.Expression, error) {
+	exprCache.Lock()
+	e := exprCache.m[src]
+	exprCache.Unlock()
+	if e != nil {
+		return e, nil
+	}
+	e, err := jinja.CompileExpression("${}", 1, 1, src, jinja.Options{Globals: exprGlobals})
+	if err != nil {
+		return nil, err
+	}
+	exprCache.Lock()
+	if exprCache.m == nil || len(exprCache.m) >= exprCacheMax {
+		exprCache.m = make(map[string]*jinja.Expression)
+	}
+	exprCache.m[src] = e
+	exprCache.Unlock()
+	return e, nil
 }
 
 func (v Vars) param(name string) (starlark.Value, string, error) {
