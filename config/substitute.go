@@ -96,7 +96,7 @@ func (v Vars) eval(file string, p *placeholder) (val starlark.Value, sensitive b
 	}
 	st := &evaluation{}
 	env := starlark.StringDict{
-		"params":  &namespace{kind: "param", st: st, lookup: v.param},
+		"params":  &namespace{kind: "param", st: st, lookup: v.paramValue(st, "")},
 		"secrets": &namespace{kind: "secret", st: st, lookup: v.secretValue(st)},
 		"env":     &namespace{kind: "env", st: st, lookup: v.envValue(st)},
 	}
@@ -153,12 +153,22 @@ func compileExpr(src string) (*jinja.Expression, error) {
 	return e, nil
 }
 
-func (v Vars) param(name string) (starlark.Value, string, error) {
-	val, ok := v.Params[name]
-	if !ok {
-		return nil, fmt.Sprintf("param %q is not defined (pass it with --param %s=VALUE)", name, name), nil
+// paramValue looks a parameter up. As in the original, a name written
+// with dots (${params.db.host}) also finds a parameter named "db.host"
+// when no parameter "db" exists: prefix is the part already read.
+func (v Vars) paramValue(st *evaluation, prefix string) func(string) (starlark.Value, string, error) {
+	return func(name string) (starlark.Value, string, error) {
+		full := prefix + name
+		if val, ok := v.Params[full]; ok {
+			return toStarlark(val), "", nil
+		}
+		for k := range v.Params {
+			if strings.HasPrefix(k, full+".") {
+				return &namespace{kind: "param", st: st, lookup: v.paramValue(st, full+".")}, "", nil
+			}
+		}
+		return nil, fmt.Sprintf("param %q is not defined (pass it with --param %s=VALUE)", full, full), nil
 	}
-	return toStarlark(val), "", nil
 }
 
 func (v Vars) secretValue(st *evaluation) func(string) (starlark.Value, string, error) {

@@ -27,7 +27,7 @@ func TestSubstitutionInText(t *testing.T) {
 	t.Setenv("EVENTUM_SECRET_PORT_PW", "5432")
 	vars := Vars{Params: map[string]any{
 		"n": 5, "host": "db.local", "tags": []any{"a", "b"}, "name": "web",
-		"db": map[string]any{"host": "h", "port": 9}, "flag": true, "s": "x: y",
+		"db": map[string]any{"host": "h", "port": 9}, "flag": true, "s": "x: y", "tls.mode": "strict",
 	}}
 	for _, tc := range []struct {
 		name, file, src, want string
@@ -40,6 +40,7 @@ func TestSubstitutionInText(t *testing.T) {
 		{"get with braces in the default", "g.yml", `d: ${params.get("start", {"a": 1})}`, "d:\n    a: 1"},
 		{"test", "g.yml", `b: ${params.n is odd}`, "b: true"},
 		{"nested param by attribute", "g.yml", `p: ${params.db.port + 1}`, "p: 10"},
+		{"param named with a dot", "g.yml", `p: ${params.tls.mode}`, "p: strict"},
 		{"list keeps its type", "g.yml", "t: ${params.tags}", "t:\n    - a\n    - b"},
 		{"list interpolated as Python text", "g.yml", "t: x${params.tags}", "t: x['a', 'b']"},
 		{"bool interpolated as Python text", "g.yml", `t: "f=${params.flag}"`, "t: f=True"},
@@ -67,7 +68,7 @@ func TestSubstitutionInText(t *testing.T) {
 // secret never shows in them.
 func TestSubstitutionErrorPositions(t *testing.T) {
 	t.Setenv("EVENTUM_SECRET_POS_PW", "hunter2")
-	vars := Vars{Params: map[string]any{"n": 5}}
+	vars := Vars{Params: map[string]any{"n": 5, "tls.mode": "x"}}
 	for _, tc := range []struct{ src, want string }{
 		{"a: 1\nstatic: {count: ${params.nope}}\n", `gen.yml:2:17: static.count: ${params.nope}: param "nope" is not defined`},
 		{"a: 1\n\nb: x ${params.n} ${1 +}\n", `gen.yml:3:18: b: ${1 +}:`},
@@ -75,6 +76,7 @@ func TestSubstitutionErrorPositions(t *testing.T) {
 		{"b: ${secrets.pos_pw | float + [1]}\n", `gen.yml:1:4: b: ${secrets.pos_pw | float + [1]}:`},
 		{"b: ${secrets.pos_pw + 1}\n", `gen.yml:1:4: b: ${secrets.pos_pw + 1}:`},
 		{"b: ${nope}\n", `"nope" is undefined`},
+		{"b: ${params.tls.nope}\n", `param "tls.nope" is not defined`},
 		{"b: ${}\n", `empty expression`},
 		{"b: ${params.n\n", `unterminated ${`},
 	} {
