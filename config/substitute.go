@@ -85,8 +85,8 @@ var exprGlobals = []string{"params", "secrets", "env"}
 
 // eval compiles and evaluates one placeholder's expression. sensitive
 // reports that it read a secret or an environment variable.
-func (v Vars) eval(file string, p *placeholder) (val starlark.Value, sensitive bool, err error) {
-	e, err := compileExpr(p.expr)
+func (v Vars) eval(file string, p *placeholder, expr string) (val starlark.Value, sensitive bool, err error) {
+	e, err := compileExpr(expr)
 	if err != nil {
 		var je *jinja.Error
 		if errors.As(err, &je) {
@@ -119,6 +119,23 @@ func (v Vars) eval(file string, p *placeholder) (val starlark.Value, sensitive b
 		return nil, st.read, fmt.Errorf("${%s}: %s", strings.TrimSpace(p.expr), why)
 	}
 	return val, st.read, nil
+}
+
+// scalarExpr is the expression as the scalar holding it reads: inside a
+// quoted YAML scalar the quoting's escapes are undone (two single quotes
+// in a single-quoted scalar, a backslash escape in a double-quoted one),
+// so an expression may use quotes whatever the quoting around it.
+func scalarExpr(expr string, style yaml.Style) string {
+	switch {
+	case style&yaml.SingleQuotedStyle != 0:
+		return strings.ReplaceAll(expr, "''", "'")
+	case style&yaml.DoubleQuotedStyle != 0 && strings.Contains(expr, `\`):
+		var s string
+		if err := yaml.Unmarshal([]byte(`"`+expr+`"`), &s); err == nil {
+			return s
+		}
+	}
+	return expr
 }
 
 // exprCache holds compiled expressions by their text: a config repeats
@@ -248,7 +265,7 @@ func (v Vars) scalar(file string, n *yaml.Node, path string, m *masked) error {
 			b.WriteString(s)
 			break
 		}
-		val, sens, err := v.eval(file, p)
+		val, sens, err := v.eval(file, p, scalarExpr(p.expr, n.Style))
 		if err != nil {
 			return &Error{File: file, Line: p.line, Col: p.col, Path: path, Msg: err.Error()}
 		}
@@ -298,6 +315,8 @@ func closingBrace(s string, start int) int {
 			} else if c == quote {
 				quote = 0
 			}
+		case c == '\\':
+			i++ // an escaped quote of the YAML scalar around the expression
 		case c == '"' || c == '\'':
 			quote = c
 		case c == '{':

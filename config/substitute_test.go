@@ -55,6 +55,8 @@ func TestSubstitutionInText(t *testing.T) {
 		{"toml list", "g.toml", "tags = ${params.tags}\n", "tags:\n    - a\n    - b"},
 		{"toml multi-line string", "g.toml", "a = \"\"\"\nx ${params.n}\"\"\"\n", "a: x 5"},
 		{"dollar without brace", "g.yml", "a: $5 ${params.n}", "a: $5 5"},
+		{"single-quoted quotes", "g.yml", `a: '${params.get(''nope'', ''d'')}'`, "a: d"},
+		{"double-quoted quotes", "g.yml", `a: "${params.get(\"nope\", \"d\")}-x"`, "a: d-x"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := parseToYAML(t, tc.file, tc.src, vars); got != tc.want {
