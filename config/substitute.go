@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -43,8 +44,12 @@ type Vars struct {
 // ${secrets.db_password} reads EVENTUM_SECRET_DB_PASSWORD.
 const SecretEnvPrefix = "EVENTUM_SECRET_"
 
-// SecretEnvName is the environment variable holding secret name.
-func SecretEnvName(name string) string { return SecretEnvPrefix + strings.ToUpper(name) }
+// SecretEnvName is the environment variable holding secret name: upper
+// case, a dot written as two underscores (db.password:
+// EVENTUM_SECRET_DB__PASSWORD), since shells do not set names with dots.
+func SecretEnvName(name string) string {
+	return SecretEnvPrefix + strings.ReplaceAll(strings.ToUpper(name), ".", "__")
+}
 
 func (v Vars) redactor() *Redactor {
 	if v.Redactor == nil {
@@ -78,7 +83,12 @@ type evaluation struct {
 	used    []string
 	missing []string // "param x", "secret y", "env Z" messages, in order
 	read    bool     // a secret or an environment variable was read
+	// secretPaths are the dotted names the expression writes after
+	// `secrets.` (db.password in ${secrets.db.password}).
+	secretPaths []string
 }
+
+var secretPathRE = regexp.MustCompile(`\bsecrets((?:\.[A-Za-z_][A-Za-z0-9_]*)+)`)
 
 // exprGlobals are the names an expression sees.
 var exprGlobals = []string{"params", "secrets", "env"}
@@ -95,9 +105,12 @@ func (v Vars) eval(file string, p *placeholder, expr string) (val starlark.Value
 		return nil, false, fmt.Errorf("${%s}: %w", strings.TrimSpace(p.expr), err)
 	}
 	st := &evaluation{}
+	for _, m := range secretPathRE.FindAllStringSubmatch(expr, -1) {
+		st.secretPaths = append(st.secretPaths, m[1][1:])
+	}
 	env := starlark.StringDict{
 		"params":  &namespace{kind: "param", st: st, lookup: v.paramValue(st, "")},
-		"secrets": &namespace{kind: "secret", st: st, lookup: v.secretValue(st)},
+		"secrets": &namespace{kind: "secret", st: st, lookup: v.secretValue(st, "")},
 		"env":     &namespace{kind: "env", st: st, lookup: v.envValue(st)},
 	}
 	thread := &starlark.Thread{Name: "config"}
@@ -188,15 +201,24 @@ func (v Vars) paramValue(st *evaluation, prefix string) func(string) (starlark.V
 	}
 }
 
-func (v Vars) secretValue(st *evaluation) func(string) (starlark.Value, string, error) {
+// secretValue looks a secret up. As in the original, secret names may
+// hold dots: ${secrets.db.password} reads the secret "db.password" when
+// no secret "db" exists (prefix is the part already read).
+func (v Vars) secretValue(st *evaluation, prefix string) func(string) (starlark.Value, string, error) {
 	return func(name string) (starlark.Value, string, error) {
 		st.read = true
-		s, ok, err := v.secret(name)
+		full := prefix + name
+		s, ok, err := v.secret(full)
 		if err != nil {
 			return nil, "", err
 		}
 		if !ok {
-			return nil, fmt.Sprintf("secret %q is not set (set the environment variable %s or store it in the keyring)", name, SecretEnvName(name)), nil
+			for _, p := range st.secretPaths {
+				if strings.HasPrefix(p, full+".") {
+					return &namespace{kind: "secret", st: st, lookup: v.secretValue(st, full+".")}, "", nil
+				}
+			}
+			return nil, fmt.Sprintf("secret %q is not set (set the environment variable %s or store it in the keyring)", full, SecretEnvName(full)), nil
 		}
 		st.used = append(st.used, s)
 		return starlark.String(s), "", nil

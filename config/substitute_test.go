@@ -136,3 +136,26 @@ func TestEnvSubstitution(t *testing.T) {
 		})
 	}
 }
+
+// Secret names may hold dots, as in the original: ${secrets.db.password}
+// reads the secret "db.password" (from EVENTUM_SECRET_DB__PASSWORD or the
+// keyring) when there is no secret "db".
+func TestDottedSecretNames(t *testing.T) {
+	t.Setenv("EVENTUM_SECRET_OPENSEARCH__PASSWORD", "from-env-pw")
+	keyring := map[string]string{"db.password": "from-keyring", "db": "whole"}
+	lookup := func(name string) (string, bool, error) { v, ok := keyring[name]; return v, ok, nil }
+	for _, tc := range []struct{ src, want string }{
+		{"p: ${secrets.opensearch.password}", "p: from-env-pw"},
+		{"p: ${secrets.db}", "p: whole"},
+		{"p: ${secrets.kafka.password | default('none')}", "p: none"},
+		{"p: ${secrets.kafka.password}", `error: g.yml:1:4: p: ${secrets.kafka.password}: secret "kafka.password" is not set (set the environment variable EVENTUM_SECRET_KAFKA__PASSWORD or store it in the keyring)`},
+	} {
+		if got := parseToYAML(t, "g.yml", tc.src, Vars{Secret: lookup, Redactor: NewRedactor()}); got != tc.want {
+			t.Errorf("%s:\ngot  %s\nwant %s", tc.src, got, tc.want)
+		}
+	}
+	delete(keyring, "db")
+	if got := parseToYAML(t, "g.yml", "p: ${secrets.db.password}", Vars{Secret: lookup, Redactor: NewRedactor()}); got != "p: from-keyring" {
+		t.Errorf("got %s", got)
+	}
+}
