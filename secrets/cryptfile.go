@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strconv"
@@ -84,7 +85,7 @@ func (e *CryptFileError) Unwrap() error { return e.Err }
 // *CryptFileError values in problems, the rest in secrets (sorted by
 // name).
 func ReadCryptFile(path string, passphrase []byte, service string) (secrets []CryptFileSecret, problems []error, err error) {
-	data, err := os.ReadFile(path)
+	data, err := readCapped(path, maxCryptFileBytes)
 	if err != nil {
 		return nil, nil, fmt.Errorf("original keyring: %w", err)
 	}
@@ -130,6 +131,27 @@ func ReadCryptFile(path string, passphrase []byte, service string) (secrets []Cr
 		secrets = append(secrets, CryptFileSecret{Name: name, Value: val})
 	}
 	return secrets, problems, nil
+}
+
+// maxCryptFileBytes bounds the original keyring file read whole (a
+// keyring of thousands of secrets is well under a megabyte).
+const maxCryptFileBytes = 16 << 20
+
+// readCapped reads the file at path whole, failing past limit bytes.
+func readCapped(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: larger than %d MiB: not a keyring file", path, limit>>20)
+	}
+	return data, nil
 }
 
 // cryptFileBox is the JSON inside an entry's base64.
