@@ -42,13 +42,15 @@ func cryptfileFlag() cli.Flag {
 }
 
 // varsFromFlags is what ${...} in a generator file reads: --params/--param,
-// and secrets from the environment or the --cryptfile keyring.
+// secrets from the environment or the --cryptfile keyring, and any
+// environment variable as ${env.NAME} (but the keyring password and
+// EVENTUM_SECRET_*).
 func varsFromFlags(c *cli.Context) (config.Vars, error) {
 	params, err := paramsFromFlags(c)
 	if err != nil {
 		return config.Vars{}, err
 	}
-	vars := config.Vars{Params: params}
+	vars := config.Vars{Params: params, Env: config.EnvAll()}
 	if path := c.String("cryptfile"); path != "" {
 		var kr *secrets.Keyring
 		var openErr error

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -103,6 +104,7 @@ func secretsCommand() *cli.Command {
 					return nil
 				},
 			},
+			importCommand(flags),
 			{
 				Name: "delete", Usage: "delete a secret", ArgsUsage: "NAME", Flags: flags,
 				Action: func(c *cli.Context) error {
@@ -164,4 +166,78 @@ func readSecretValue(c *cli.Context, name string) (string, error) {
 		return "", err
 	}
 	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// importCommand is `eventum secrets import --from FILE`: it copies the
+// secrets of the original's keyring (keyrings.cryptfile) into this one.
+func importCommand(flags []cli.Flag) *cli.Command {
+	return &cli.Command{
+		Name:  "import",
+		Usage: "copy the secrets of the original eventum's keyring file (keyrings.cryptfile) into this keyring",
+		Description: "The original's passphrase is read from the variable --from-password-env names\n" +
+			"(default " + secrets.PasswordEnv + "); when it is not set, the original's default passphrase\n" +
+			"\"" + secrets.CryptFileDefaultPassword + "\" is used, as the original does. Secrets already stored here are kept\n" +
+			"unless --overwrite is given. Values are never printed.",
+		Flags: append(flags,
+			&cli.StringFlag{Name: "from", Required: true, TakesFile: true, Usage: "the original's keyring file (its path.keyring_cryptfile, e.g. cryptfile.cfg)"},
+			&cli.StringFlag{Name: "from-password-env", Value: secrets.PasswordEnv, Usage: "environment variable holding the original keyring's passphrase"},
+			&cli.StringFlag{Name: "service", Value: secrets.CryptFileService, Usage: "keyring service the original stores its secrets under"},
+			&cli.BoolFlag{Name: "overwrite", Usage: "replace secrets that are already stored here"},
+		),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return cli.Exit("eventum: secrets import takes no arguments (flags must come before any argument)", 2)
+			}
+			pass, ok := os.LookupEnv(c.String("from-password-env"))
+			if !ok {
+				pass = secrets.CryptFileDefaultPassword
+			}
+			list, problems, err := secrets.ReadCryptFile(c.String("from"), []byte(pass), c.String("service"))
+			if err != nil {
+				if !ok && errors.Is(err, secrets.ErrWrongPassword) {
+					err = fmt.Errorf("%w (%s is not set, so the original's default passphrase was tried)", err, c.String("from-password-env"))
+				}
+				return cli.Exit(fmt.Sprintf("eventum: %v", err), 1)
+			}
+			kr, err := openKeyring(c)
+			if err != nil {
+				return err
+			}
+			existing, err := kr.Names()
+			if err != nil {
+				return cli.Exit(fmt.Sprintf("eventum: %v", err), 1)
+			}
+			var imported, kept []string
+			for _, s := range list {
+				if err := secrets.ValidName(s.Name); err != nil {
+					problems = append(problems, fmt.Errorf("secret %q: %w", s.Name, err))
+					continue
+				}
+				if slices.Contains(existing, s.Name) && !c.Bool("overwrite") {
+					kept = append(kept, s.Name)
+					continue
+				}
+				if err := kr.Set(s.Name, s.Value); err != nil {
+					return cli.Exit(fmt.Sprintf("eventum: %v", err), 1)
+				}
+				imported = append(imported, s.Name)
+			}
+			w := c.App.ErrWriter
+			fmt.Fprintf(w, "eventum: imported %d secret(s) from %s into %s", len(imported), c.String("from"), kr.Path())
+			if len(imported) > 0 {
+				fmt.Fprintf(w, ": %s", strings.Join(imported, ", "))
+			}
+			fmt.Fprintln(w)
+			if len(kept) > 0 {
+				fmt.Fprintf(w, "eventum: kept %d secret(s) already stored here (--overwrite replaces them): %s\n", len(kept), strings.Join(kept, ", "))
+			}
+			for _, p := range problems {
+				fmt.Fprintf(w, "eventum: not imported: %v\n", p)
+			}
+			if len(problems) > 0 {
+				return cli.Exit(fmt.Sprintf("eventum: %d secret(s) could not be imported", len(problems)), 1)
+			}
+			return nil
+		},
+	}
 }

@@ -121,3 +121,49 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// `eventum secrets import --from` copies the original's keyring
+// (secrets/testdata/original-cryptfile.cfg, passphrase "orig-pass") into
+// this one; a secret already stored here is kept; values are never printed.
+func TestSecretsImport(t *testing.T) {
+	t.Setenv("EVENTUM_KEYRING_PASSWORD", "new-pass")
+	t.Setenv("EVENTUM_TEST_ORIGINAL_PW", "orig-pass")
+	dest := filepath.Join(t.TempDir(), "cryptfile.cfg")
+	run := func(args ...string) (string, string, int) {
+		var out, errw bytes.Buffer
+		app := NewApp(&out, &errw)
+		code := 0
+		if err := app.Run(append([]string{"eventum", "secrets"}, args...)); err != nil {
+			code = 1
+			errw.WriteString(err.Error())
+		}
+		return out.String(), errw.String(), code
+	}
+	if _, e, code := run("set", "--cryptfile", dest, "--value", "kept-value", "greeting"); code != 0 {
+		t.Fatalf("set: %s", e)
+	}
+	from := filepath.Join("..", "secrets", "testdata", "original-cryptfile.cfg")
+	_, e, code := run("import", "--cryptfile", dest, "--from", from, "--from-password-env", "EVENTUM_TEST_ORIGINAL_PW")
+	if code != 0 {
+		t.Fatalf("import: %s", e)
+	}
+	for _, want := range []string{"imported 2 secret(s)", "api.token, db_password", "kept 1 secret(s) already stored here (--overwrite replaces them): greeting"} {
+		if !strings.Contains(e, want) {
+			t.Errorf("import output %q lacks %q", e, want)
+		}
+	}
+	if strings.Contains(e, "s3cret") || strings.Contains(e, "tok-x") {
+		t.Errorf("import printed a value: %s", e)
+	}
+	for name, want := range map[string]string{"db_password": "s3cret: #not-yaml", "greeting": "kept-value", "api.token": "tok-" + strings.Repeat("x", 80)} {
+		if out, e, _ := run("get", "--cryptfile", dest, name); out != want+"\n" {
+			t.Errorf("get %s = %q (%s)", name, out, e)
+		}
+	}
+	// Without the variable, the original's default passphrase is tried and
+	// the error says so.
+	_, e, code = run("import", "--cryptfile", dest, "--from", from, "--from-password-env", "EVENTUM_TEST_UNSET_PW")
+	if code == 0 || !strings.Contains(e, "wrong passphrase") || !strings.Contains(e, "EVENTUM_TEST_UNSET_PW is not set") {
+		t.Errorf("default passphrase: %d %s", code, e)
+	}
+}

@@ -34,10 +34,12 @@ func Load(path string, vars Vars) (*Document, error) {
 func Parse(file string, data []byte, vars Vars) (*Document, error) {
 	var root *yaml.Node
 	var err error
-	if strings.EqualFold(filepath.Ext(file), ".toml") {
-		root, err = parseTOML(file, data)
+	isTOML := strings.EqualFold(filepath.Ext(file), ".toml")
+	m := mask(string(data), isTOML) // ${...} found in the text, before parsing
+	if isTOML {
+		root, err = parseTOML(file, []byte(m.text))
 	} else {
-		root, err = parseYAML(file, data)
+		root, err = parseYAML(file, []byte(m.text))
 	}
 	if err != nil {
 		return nil, err
@@ -45,7 +47,7 @@ func Parse(file string, data []byte, vars Vars) (*Document, error) {
 	var errs []error
 	expandDotted(file, root, "", &errs)
 	if len(errs) == 0 {
-		vars.substitute(file, root, "", &errs)
+		vars.substitute(file, root, "", m, &errs)
 	}
 	if len(errs) == 0 {
 		mergeKeys(file, root, "", map[*yaml.Node]bool{}, &errs)

@@ -4,128 +4,312 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.starlark.net/starlark"
-	"go.starlark.net/syntax"
 	"gopkg.in/yaml.v3"
 
-	"github.com/eventum-go/eventum/starlib/guard"
+	"github.com/eventum-go/eventum/scripts/jinja"
 )
 
-// Vars resolves the ${...} expressions of config files. Each expression is a
-// Starlark expression over `params` and `secrets`:
+// Vars resolves the ${...} expressions of config files. Each expression is
+// a template expression, exactly as between {{ and }} in a template
+// (Starlark with Jinja's filters and tests), over `params`, `secrets` and
+// `env`:
 //
 //	host: ${params.host}
 //	url: http://${params.host}:${params.get("port", 9200)}/
 //	password: ${secrets.db_password}
+//	index: ${env.INDEX | default("events")}
 type Vars struct {
 	// Params are the generator parameters (--param, --params, startup file).
 	Params map[string]any
 	// Secret looks a secret up by name; ok=false means it does not exist.
 	// Nil means: environment variables only.
 	Secret func(name string) (value string, ok bool, err error)
-	// Redactor records every secret value resolved, so that printed text
-	// never shows it; nil means the process's Secrets.
+	// Redactor records every secret (and env) value resolved, so that
+	// printed text never shows it; nil means the process's Secrets.
 	Redactor *Redactor
+	// Env says which environment variables ${env.NAME} may read (EnvAll,
+	// AllowEnv); nil reads none. EVENTUM_KEYRING_PASSWORD and
+	// EVENTUM_SECRET_* are never readable, whatever it says.
+	Env *EnvPolicy
 }
 
 // SecretEnvPrefix prefixes the environment variables that hold secrets:
 // ${secrets.db_password} reads EVENTUM_SECRET_DB_PASSWORD.
 const SecretEnvPrefix = "EVENTUM_SECRET_"
 
-// SecretEnvName is the environment variable holding secret name.
-func SecretEnvName(name string) string { return SecretEnvPrefix + strings.ToUpper(name) }
+// SecretEnvName is the environment variable holding secret name: upper
+// case, a dot written as two underscores (db.password:
+// EVENTUM_SECRET_DB__PASSWORD), since shells do not set names with dots.
+func SecretEnvName(name string) string {
+	return SecretEnvPrefix + strings.ReplaceAll(strings.ToUpper(name), ".", "__")
+}
 
-func (v Vars) secret(name string) (string, error) {
-	r := v.Redactor
-	if r == nil {
-		r = Secrets
+func (v Vars) redactor() *Redactor {
+	if v.Redactor == nil {
+		return Secrets
 	}
+	return v.Redactor
+}
+
+// secret resolves a secret: ok=false when it is set nowhere.
+func (v Vars) secret(name string) (val string, ok bool, err error) {
 	if val, ok := os.LookupEnv(SecretEnvName(name)); ok {
-		r.Add(val)
-		return val, nil
+		v.redactor().Add(val)
+		return val, true, nil
 	}
 	if v.Secret != nil {
 		val, ok, err := v.Secret(name)
 		if err != nil {
-			return "", fmt.Errorf("secret %q: %w", name, err)
+			return "", false, fmt.Errorf("secret %q: %w", name, err)
 		}
 		if ok {
-			r.Add(val)
-			return val, nil
+			v.redactor().Add(val)
+			return val, true, nil
 		}
 	}
-	return "", fmt.Errorf("secret %q is not set (set the environment variable %s or store it in the keyring)", name, SecretEnvName(name))
+	return "", false, nil
 }
 
-// substitute replaces ${...} in every scalar of n.
-func (v Vars) substitute(file string, n *yaml.Node, path string, errs *[]error) {
+// evaluation is the state of one ${...}: the sensitive values it read (to
+// keep them out of its error) and the names it found missing.
+type evaluation struct {
+	used    []string
+	missing []string // "param x", "secret y", "env Z" messages, in order
+	read    bool     // a secret or an environment variable was read
+	// secretPaths are the dotted names the expression writes after
+	// `secrets.` (db.password in ${secrets.db.password}).
+	secretPaths []string
+}
+
+var secretPathRE = regexp.MustCompile(`\bsecrets((?:\.[A-Za-z_][A-Za-z0-9_]*)+)`)
+
+// exprGlobals are the names an expression sees.
+var exprGlobals = []string{"params", "secrets", "env"}
+
+// eval compiles and evaluates one placeholder's expression. sensitive
+// reports that it read a secret or an environment variable.
+func (v Vars) eval(file string, p *placeholder, expr string) (val starlark.Value, sensitive bool, err error) {
+	e, err := compileExpr(expr)
+	if err != nil {
+		var je *jinja.Error
+		if errors.As(err, &je) {
+			return nil, false, fmt.Errorf("${%s}: %s", strings.TrimSpace(p.expr), je.Msg)
+		}
+		return nil, false, fmt.Errorf("${%s}: %w", strings.TrimSpace(p.expr), err)
+	}
+	st := &evaluation{}
+	for _, m := range secretPathRE.FindAllStringSubmatch(expr, -1) {
+		st.secretPaths = append(st.secretPaths, m[1][1:])
+	}
+	env := starlark.StringDict{
+		"params":  &namespace{kind: "param", st: st, lookup: v.paramValue(st, "")},
+		"secrets": &namespace{kind: "secret", st: st, lookup: v.secretValue(st, "")},
+		"env":     &namespace{kind: "env", st: st, lookup: v.envValue(st)},
+	}
+	thread := &starlark.Thread{Name: "config"}
+	thread.SetMaxExecutionSteps(100000)
+	val, err = e.Eval(thread, env)
+	if err != nil {
+		msg := err.Error()
+		var je *jinja.Error
+		if errors.As(err, &je) {
+			msg = je.Msg
+		}
+		return nil, st.read, fmt.Errorf("${%s}: %s", strings.TrimSpace(p.expr), redact(msg, st.used))
+	}
+	if jinja.IsUndefined(val) {
+		why := fmt.Sprintf("%q is undefined (an expression reads params, secrets and env)", val.(*jinja.Undefined).Name())
+		if len(st.missing) > 0 {
+			why = st.missing[0]
+		}
+		return nil, st.read, fmt.Errorf("${%s}: %s", strings.TrimSpace(p.expr), why)
+	}
+	return val, st.read, nil
+}
+
+// scalarExpr is the expression as the scalar holding it reads: inside a
+// quoted YAML scalar the quoting's escapes are undone (two single quotes
+// in a single-quoted scalar, a backslash escape in a double-quoted one),
+// so an expression may use quotes whatever the quoting around it.
+func scalarExpr(expr string, style yaml.Style) string {
+	switch {
+	case style&yaml.SingleQuotedStyle != 0:
+		return strings.ReplaceAll(expr, "''", "'")
+	case style&yaml.DoubleQuotedStyle != 0 && strings.Contains(expr, `\`):
+		var s string
+		if err := yaml.Unmarshal([]byte(`"`+expr+`"`), &s); err == nil {
+			return s
+		}
+	}
+	return expr
+}
+
+// exprCache holds compiled expressions by their text: a config repeats
+// the same few (${params.host}), and `eventum run` loads each config again
+// on every start. Positions in messages come from the placeholder, so
+// one compilation serves every occurrence. Bounded: it is emptied when
+// full.
+var exprCache struct {
+	sync.Mutex
+	m map[string]*jinja.Expression
+}
+
+const exprCacheMax = 1024
+
+func compileExpr(src string) (*jinja.Expression, error) {
+	exprCache.Lock()
+	e := exprCache.m[src]
+	exprCache.Unlock()
+	if e != nil {
+		return e, nil
+	}
+	e, err := jinja.CompileExpression("${}", 1, 1, src, jinja.Options{Globals: exprGlobals})
+	if err != nil {
+		return nil, err
+	}
+	exprCache.Lock()
+	if exprCache.m == nil || len(exprCache.m) >= exprCacheMax {
+		exprCache.m = make(map[string]*jinja.Expression)
+	}
+	exprCache.m[src] = e
+	exprCache.Unlock()
+	return e, nil
+}
+
+// paramValue looks a parameter up. As in the original, a name written
+// with dots (${params.db.host}) also finds a parameter named "db.host"
+// when no parameter "db" exists: prefix is the part already read.
+func (v Vars) paramValue(st *evaluation, prefix string) func(string) (starlark.Value, string, error) {
+	return func(name string) (starlark.Value, string, error) {
+		full := prefix + name
+		if val, ok := v.Params[full]; ok {
+			return toStarlark(val), "", nil
+		}
+		for k := range v.Params {
+			if strings.HasPrefix(k, full+".") {
+				return &namespace{kind: "param", st: st, lookup: v.paramValue(st, full+".")}, "", nil
+			}
+		}
+		return nil, fmt.Sprintf("param %q is not defined (pass it with --param %s=VALUE)", full, full), nil
+	}
+}
+
+// secretValue looks a secret up. As in the original, secret names may
+// hold dots: ${secrets.db.password} reads the secret "db.password" when
+// no secret "db" exists (prefix is the part already read).
+func (v Vars) secretValue(st *evaluation, prefix string) func(string) (starlark.Value, string, error) {
+	return func(name string) (starlark.Value, string, error) {
+		st.read = true
+		full := prefix + name
+		s, ok, err := v.secret(full)
+		if err != nil {
+			return nil, "", err
+		}
+		if !ok {
+			for _, p := range st.secretPaths {
+				if strings.HasPrefix(p, full+".") {
+					return &namespace{kind: "secret", st: st, lookup: v.secretValue(st, full+".")}, "", nil
+				}
+			}
+			return nil, fmt.Sprintf("secret %q is not set (set the environment variable %s or store it in the keyring)", full, SecretEnvName(full)), nil
+		}
+		st.used = append(st.used, s)
+		return starlark.String(s), "", nil
+	}
+}
+
+func (v Vars) envValue(st *evaluation) func(string) (starlark.Value, string, error) {
+	return func(name string) (starlark.Value, string, error) {
+		if err := v.Env.check(name); err != nil {
+			return nil, "", err
+		}
+		st.read = true
+		s, ok := os.LookupEnv(name)
+		if !ok {
+			return nil, fmt.Sprintf("environment variable %s is not set (give a fallback with ${env.%s | default(\"...\")})", name, name), nil
+		}
+		v.redactor().Add(s)
+		st.used = append(st.used, s)
+		return starlark.String(s), "", nil
+	}
+}
+
+// substitute replaces the placeholders of the ${...} expressions (see
+// mask) in every scalar of n, keys included.
+func (v Vars) substitute(file string, n *yaml.Node, path string, m *masked, errs *[]error) {
 	switch n.Kind {
 	case yaml.DocumentNode:
 		for _, c := range n.Content {
-			v.substitute(file, c, path, errs)
+			v.substitute(file, c, path, m, errs)
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			v.substitute(file, c, fmt.Sprintf("%s[%d]", path, i), errs)
+			v.substitute(file, c, fmt.Sprintf("%s[%d]", path, i), m, errs)
 		}
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			v.substitute(file, n.Content[i+1], joinPath(path, n.Content[i].Value), errs)
+			k := n.Content[i]
+			v.substitute(file, k, path, m, errs)
+			v.substitute(file, n.Content[i+1], joinPath(path, k.Value), m, errs)
 		}
 	case yaml.ScalarNode:
-		if !strings.Contains(n.Value, "${") {
+		if !m.has(n.Value) && !strings.Contains(n.Value, "${") {
 			return
 		}
-		if err := v.scalar(n); err != nil {
-			*errs = append(*errs, &Error{File: file, Line: n.Line, Col: n.Column, Path: path, Msg: err.Error()})
+		if err := v.scalar(file, n, path, m); err != nil {
+			*errs = append(*errs, err)
 		}
 	}
 }
 
-// scalar substitutes the expressions of one scalar node. A scalar that is
-// exactly one ${expr} takes the value's type (a list param becomes a list);
-// otherwise the values are interpolated as text.
-func (v Vars) scalar(n *yaml.Node) error {
+// scalar substitutes the expressions of one scalar node. An unquoted
+// scalar that is exactly one ${expr} takes the value's type (a list param
+// becomes a list); otherwise the values are interpolated as text, written
+// as {{ }} writes them.
+func (v Vars) scalar(file string, n *yaml.Node, path string, m *masked) error {
 	s := n.Value
 	var b strings.Builder
+	sensitive := false
 	for {
-		i := strings.Index(s, "${")
-		if i < 0 {
+		i, p := m.next(s)
+		if p == nil {
+			if j := strings.Index(s, "${"); j >= 0 {
+				return &Error{File: file, Line: n.Line, Col: n.Column, Path: path,
+					Msg: fmt.Sprintf("unterminated ${ in %q (an expression ends with } on the line it starts)", s[j:])}
+			}
 			b.WriteString(s)
 			break
 		}
-		j := closingBrace(s, i+2)
-		if j < 0 {
-			return fmt.Errorf("unterminated ${ in %q", n.Value)
-		}
-		expr := strings.TrimSpace(s[i+2 : j])
-		if strings.Contains(expr, "secrets") {
-			markSecret(n)
-		}
-		var used []string // secret values read, to keep them out of errors
-		val, err := v.eval(expr, &used)
+		val, sens, err := v.eval(file, p, scalarExpr(p.expr, n.Style))
 		if err != nil {
-			return fmt.Errorf("${%s}: %s", expr, redact(err.Error(), used))
+			return &Error{File: file, Line: p.line, Col: p.col, Path: path, Msg: err.Error()}
 		}
-		if i == 0 && j == len(s)-1 && b.Len() == 0 {
+		sensitive = sensitive || sens
+		rest := s[i+len(p.token):]
+		if i == 0 && rest == "" && b.Len() == 0 && n.Style&^yaml.FlowStyle == 0 {
 			replaceNode(n, val)
+			if sensitive {
+				markSecret(n)
+			}
 			return nil
 		}
 		b.WriteString(s[:i])
-		if str, ok := val.(starlark.String); ok {
-			b.WriteString(string(str))
-		} else {
-			b.WriteString(val.String())
-		}
-		s = s[j+1:]
+		b.WriteString(jinja.Text(val))
+		s = rest
 	}
 	n.Value = b.String()
-	if n.Style == 0 {
+	if n.Style&^yaml.FlowStyle == 0 {
 		resolveText(n) // a number stays a number
+	}
+	if sensitive {
+		markSecret(n)
 	}
 	return nil
 }
@@ -153,6 +337,8 @@ func closingBrace(s string, start int) int {
 			} else if c == quote {
 				quote = 0
 			}
+		case c == '\\':
+			i++ // an escaped quote of the YAML scalar around the expression
 		case c == '"' || c == '\'':
 			quote = c
 		case c == '{':
@@ -270,52 +456,6 @@ func toGo(v starlark.Value) any {
 	return v.String()
 }
 
-func (v Vars) eval(expr string, used *[]string) (starlark.Value, error) {
-	secret := func(name string) (starlark.Value, error) {
-		val, err := v.secretValue(name)
-		if s, ok := val.(starlark.String); ok {
-			*used = append(*used, string(s))
-		}
-		return val, err
-	}
-	env := starlark.StringDict{
-		"params":  &namespace{kind: "param", lookup: v.param},
-		"secrets": &namespace{kind: "secret", lookup: secret},
-	}
-	thread := &starlark.Thread{Name: "config"}
-	thread.SetMaxExecutionSteps(100000)
-	opts := &syntax.FileOptions{}
-	e, err := opts.ParseExpr("${}", expr, 0)
-	if err != nil {
-		return nil, err
-	}
-	val, err := starlark.EvalExprOptions(opts, thread, guard.Expr(e), env)
-	if err != nil {
-		var ee *starlark.EvalError
-		if errors.As(err, &ee) {
-			return nil, errors.New(ee.Msg)
-		}
-		return nil, err
-	}
-	return val, nil
-}
-
-func (v Vars) param(name string) (starlark.Value, error) {
-	val, ok := v.Params[name]
-	if !ok {
-		return nil, fmt.Errorf("param %q is not defined (pass it with --param %s=VALUE)", name, name)
-	}
-	return toStarlark(val), nil
-}
-
-func (v Vars) secretValue(name string) (starlark.Value, error) {
-	s, err := v.secret(name)
-	if err != nil {
-		return nil, err
-	}
-	return starlark.String(s), nil
-}
-
 func toStarlark(v any) starlark.Value {
 	switch x := v.(type) {
 	case nil:
@@ -359,11 +499,16 @@ func toStarlark(v any) starlark.Value {
 	return starlark.String(fmt.Sprint(v))
 }
 
-// namespace is `params` or `secrets` inside ${...}: attribute and item
-// access look a name up, and a missing name is an error naming it.
+// namespace is `params`, `secrets` or `env` inside ${...}: attribute and
+// item access look a name up. A missing name is Jinja-undefined (so
+// `| default(x)` applies); the expression fails naming it if its value
+// is undefined.
 type namespace struct {
-	kind   string
-	lookup func(string) (starlark.Value, error)
+	kind string
+	st   *evaluation
+	// lookup returns the value, or a non-empty message saying why there
+	// is none, or an error that fails the expression.
+	lookup func(string) (starlark.Value, string, error)
 }
 
 var (
@@ -371,8 +516,13 @@ var (
 	_ starlark.Mapping  = (*namespace)(nil)
 )
 
-func (n *namespace) String() string        { return "<" + n.kind + "s>" }
-func (n *namespace) Type() string          { return n.kind + "s" }
+func (n *namespace) String() string { return "<" + n.Type() + ">" }
+func (n *namespace) Type() string {
+	if n.kind == "env" {
+		return "env"
+	}
+	return n.kind + "s"
+}
 func (n *namespace) Freeze()               {}
 func (n *namespace) Truth() starlark.Bool  { return true }
 func (n *namespace) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable: %s", n.Type()) }
@@ -380,19 +530,31 @@ func (n *namespace) AttrNames() []string   { return []string{"get"} }
 
 func (n *namespace) Attr(name string) (starlark.Value, error) {
 	if name == "get" {
-		return starlark.NewBuiltin(n.kind+"s.get", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		return starlark.NewBuiltin(n.Type()+".get", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var key string
 			var def starlark.Value = starlark.None
 			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &key, &def); err != nil {
 				return nil, err
 			}
-			if v, err := n.lookup(key); err == nil {
-				return v, nil
+			v, _, err := n.lookup(key)
+			if err != nil {
+				return nil, err
 			}
-			return def, nil
+			if v == nil {
+				return def, nil
+			}
+			return v, nil
 		}), nil
 	}
-	return n.lookup(name)
+	v, why, err := n.lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		n.st.missing = append(n.st.missing, why)
+		return jinja.NewUndefined(name), nil
+	}
+	return v, nil
 }
 
 func (n *namespace) Get(k starlark.Value) (starlark.Value, bool, error) {
@@ -400,9 +562,13 @@ func (n *namespace) Get(k starlark.Value) (starlark.Value, bool, error) {
 	if !ok {
 		return nil, false, fmt.Errorf("%s name must be a string, got %s", n.kind, k.Type())
 	}
-	v, err := n.lookup(string(s))
+	v, why, err := n.lookup(string(s))
 	if err != nil {
 		return nil, false, err
+	}
+	if v == nil {
+		n.st.missing = append(n.st.missing, why)
+		return nil, false, nil
 	}
 	return v, true, nil
 }

@@ -24,8 +24,8 @@ import (
 // ClickHouseConfig configures the clickhouse output.
 type ClickHouseConfig struct {
 	Common
-	// Host of the ClickHouse server (required).
-	Host string `yaml:"host" required:"true"`
+	// Host of the ClickHouse server (required, unless dsn names it).
+	Host string `yaml:"host"`
 	// Port of its HTTP interface (default 8123).
 	Port int `yaml:"port"`
 	// Protocol is http (default) or https.
@@ -57,12 +57,43 @@ type ClickHouseConfig struct {
 	// (default true; dropped by itself for servers that do not know it).
 	DeduplicationToken bool `yaml:"deduplication_token"`
 	TLSConfig
+
+	// DSN (the original's `dsn`), e.g. clickhouse://user:pw@host:8123/db,
+	// fills host, port, protocol, database, username and password where
+	// those are left at their defaults; its query parameters are sent as
+	// ClickHouse settings. Only the HTTP interface is spoken: a
+	// clickhouse+native DSN is refused.
+	DSN string `yaml:"dsn"`
+	// TLSMode is the original's tls_mode: with a client certificate,
+	// mutual (the default) authenticates with the certificate
+	// (X-ClickHouse-SSL-Certificate-Auth, no password); proxy and strict
+	// send the certificate in TLS but authenticate with the password.
+	TLSMode string `yaml:"tls_mode"`
+	// PoolMaxsize is the number of connections kept open for reuse
+	// (default 32, as the original's connection pool); how many inserts
+	// run at once is max_concurrency.
+	PoolMaxsize int `yaml:"pool_maxsize"`
 }
 
 var formatNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*$`)
 
 // Validate checks the settings.
 func (c *ClickHouseConfig) Validate() error {
+	if c.Host == "" && c.DSN == "" {
+		return errors.New("host: required (or give a dsn naming it)")
+	}
+	switch c.TLSMode {
+	case "", "proxy", "strict", "mutual":
+	default:
+		return fmt.Errorf("tls_mode: expected proxy, strict or mutual, got %q", c.TLSMode)
+	}
+	if c.PoolMaxsize < 1 {
+		return fmt.Errorf("pool_maxsize: must be at least 1, got %d", c.PoolMaxsize)
+	}
+	c, _, err := c.withDSN()
+	if err != nil {
+		return err
+	}
 	if err := checkHostPort(c.Host, c.Port); err != nil {
 		return err
 	}
@@ -91,6 +122,7 @@ func init() {
 				Port: 8123, Protocol: "http", Database: "default", Username: "default",
 				ConnectTimeout: config.Duration(10 * time.Second), RequestTimeout: config.Duration(300 * time.Second),
 				InputFormat: "JSONEachRow", Separator: "\n", DeduplicationToken: true, TLSConfig: TLSConfig{Verify: true},
+				PoolMaxsize: 32,
 			}
 		},
 		newClickHouse)
@@ -129,7 +161,60 @@ type ClickHouse struct {
 	log     *slog.Logger
 }
 
+// withDSN returns the settings with the DSN's values filling those left at
+// their defaults, and the DSN's query parameters (ClickHouse settings).
+// c itself is not changed.
+func (c *ClickHouseConfig) withDSN() (*ClickHouseConfig, url.Values, error) {
+	if c.DSN == "" {
+		return c, nil, nil
+	}
+	u, err := url.Parse(c.DSN)
+	if err != nil || u.Host == "" {
+		return nil, nil, fmt.Errorf("dsn: expected a URL such as clickhouse://user:password@host:8123/database, got %q", redactURL(c.DSN))
+	}
+	out := *c
+	switch u.Scheme {
+	case "clickhouse", "clickhouse+http", "http":
+	case "clickhouses", "clickhouse+https", "https":
+		if out.Protocol == "http" {
+			out.Protocol = "https"
+		}
+	case "clickhouse+native", "clickhouse+asynch":
+		return nil, nil, fmt.Errorf("dsn: the scheme %s is ClickHouse's native protocol; this output speaks the HTTP interface: use clickhouse:// (http) or clickhouses:// (https) with the HTTP port", u.Scheme)
+	default:
+		return nil, nil, fmt.Errorf("dsn: unknown scheme %q (expected clickhouse, clickhouses, http or https)", u.Scheme)
+	}
+	if out.Host == "" {
+		out.Host = u.Hostname()
+	}
+	if p := u.Port(); p != "" && out.Port == 8123 {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return nil, nil, fmt.Errorf("dsn: bad port %q", p)
+		}
+		out.Port = n
+	}
+	if db := strings.Trim(u.Path, "/"); db != "" && out.Database == "default" {
+		out.Database = strings.SplitN(db, "/", 2)[0]
+	}
+	if name := u.User.Username(); name != "" && out.Username == "default" {
+		out.Username = name
+	}
+	if pw, ok := u.User.Password(); ok && out.Password == "" {
+		out.Password = pw
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return nil, nil, fmt.Errorf("dsn: bad query: %w", err)
+	}
+	return &out, q, nil
+}
+
 func newClickHouse(c *ClickHouseConfig, env *plugin.Env) (Output, error) {
+	c, settings, err := c.withDSN()
+	if err != nil {
+		return nil, err
+	}
 	var tlsCfg *tls.Config
 	if c.Protocol == "https" {
 		t, err := c.tlsConfig(env)
@@ -145,7 +230,13 @@ func newClickHouse(c *ClickHouseConfig, env *plugin.Env) (Output, error) {
 	if err != nil {
 		return nil, err
 	}
+	if tr, ok := client.Transport.(*http.Transport); ok {
+		tr.MaxIdleConnsPerHost = c.PoolMaxsize
+	}
 	q := url.Values{}
+	for k, v := range settings {
+		q[k] = v
+	}
 	q.Set("database", c.Database)
 	q.Set("query", fmt.Sprintf("INSERT INTO %s.%s FORMAT %s", quoteIdent(c.Database), quoteIdent(c.Table), c.InputFormat))
 	u := url.URL{Scheme: c.Protocol, Host: net.JoinHostPort(c.Host, strconv.Itoa(c.Port)), Path: "/", RawQuery: q.Encode()}
@@ -233,7 +324,9 @@ func (o *ClickHouse) insert(ctx context.Context, body []byte, token string) erro
 		return Permanent(err)
 	}
 	req.Header.Set("X-ClickHouse-User", o.cfg.Username)
-	if o.cfg.Password != "" {
+	if o.certAuth() {
+		req.Header.Set("X-ClickHouse-SSL-Certificate-Auth", "on")
+	} else if o.cfg.Password != "" {
 		req.Header.Set("X-ClickHouse-Key", o.cfg.Password)
 	}
 	req.Header.Set("User-Agent", o.agent)
@@ -301,4 +394,11 @@ var transientClickHouseCodes = map[int]bool{
 func (o *ClickHouse) Close(context.Context) error {
 	o.client.CloseIdleConnections()
 	return nil
+}
+
+// certAuth reports whether inserts authenticate with the client
+// certificate (tls_mode mutual, the default when one is configured).
+func (o *ClickHouse) certAuth() bool {
+	c := o.cfg
+	return c.Protocol == "https" && c.ClientCert != "" && (c.TLSMode == "" || c.TLSMode == "mutual")
 }

@@ -151,7 +151,7 @@ func TestClickHouseFailures(t *testing.T) {
 func TestClickHouseConfig(t *testing.T) {
 	t.Parallel()
 	for cfg, want := range map[string]string{
-		"{table: t}":                               `missing required key "host"`,
+		"{table: t}":                               `host: required (or give a dsn naming it)`,
 		"{host: h}":                                `missing required key "table"`,
 		"{host: h, table: t, protocol: tcp}":       "protocol: must be http or https",
 		"{host: h, table: t, input_format: 'x y'}": "input_format",

@@ -65,6 +65,17 @@ type KafkaConfig struct {
 	SSLCAFile         string `yaml:"ssl_cafile"`
 	SSLCertFile       string `yaml:"ssl_certfile"`
 	SSLKeyFile        string `yaml:"ssl_keyfile"`
+
+	// Accepted because the original's kafka output has them (see
+	// docs/compatibility.md): kafka-go has neither an idempotent nor a
+	// transactional producer, so enable_idempotence: true and a
+	// transactional_id are rejected with the reason; the Kerberos names
+	// only matter for GSSAPI, which neither implementation offers.
+	EnableIdempotence       bool   `yaml:"enable_idempotence"`
+	TransactionalID         string `yaml:"transactional_id"`
+	TransactionTimeoutMS    int    `yaml:"transaction_timeout_ms"`
+	SASLKerberosServiceName string `yaml:"sasl_kerberos_service_name"`
+	SASLKerberosDomainName  string `yaml:"sasl_kerberos_domain_name"`
 }
 
 // DefaultFormat makes events one-line JSON unless a formatter is configured.
@@ -82,6 +93,9 @@ func defaultKafkaConfig() *KafkaConfig {
 		RetryBackoffMS:       100,
 		Retries:              2,
 		SecurityProtocol:     "PLAINTEXT",
+
+		TransactionTimeoutMS:    60000,
+		SASLKerberosServiceName: "kafka",
 	}
 }
 
@@ -148,6 +162,24 @@ func (c *KafkaConfig) Validate() error {
 	}
 	if (c.SSLCertFile == "") != (c.SSLKeyFile == "") {
 		return errors.New("ssl_certfile and ssl_keyfile must be set together")
+	}
+	return c.validateOriginalKeys()
+}
+
+// validateOriginalKeys checks the settings kept for the original's files.
+func (c *KafkaConfig) validateOriginalKeys() error {
+	if c.EnableIdempotence {
+		return errors.New("enable_idempotence: true is not supported: the Kafka client (kafka-go) has no idempotent producer; " +
+			"remove the key (a retried batch may then be written twice, see docs/delivery.md)")
+	}
+	if c.TransactionalID != "" {
+		return errors.New("transactional_id: not supported: the Kafka client (kafka-go) has no transactional producer; remove the key")
+	}
+	if c.TransactionTimeoutMS < 1 {
+		return fmt.Errorf("transaction_timeout_ms: must be at least 1, got %d", c.TransactionTimeoutMS)
+	}
+	if c.SASLKerberosServiceName == "" {
+		return errors.New("sasl_kerberos_service_name: must not be empty")
 	}
 	return nil
 }

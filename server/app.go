@@ -148,7 +148,7 @@ func slogLevel(s string) (slog.Level, error) {
 func (a *App) LoadStartup() (problems []error, err error) { return a.loadStartup(ByOperator) }
 
 func (a *App) loadStartup(by Caller) (problems []error, err error) {
-	entries, problems, err := LoadStartup(a.Settings.Path.Startup, a.Settings.Generation, config.Vars{Secret: a.keyring.Lookup})
+	entries, problems, err := LoadStartup(a.Settings.Path.Startup, a.Settings.Generation, config.Vars{Secret: a.keyring.Lookup, Env: a.Settings.Generation.EnvPolicy()})
 	if err != nil {
 		return nil, err
 	}

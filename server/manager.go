@@ -331,7 +331,7 @@ func (m *Manager) build(e Entry, confined bool) (*pipeline.Generator, *plugin.Co
 	}
 	s.Live, s.SkipPast = e.LiveMode, e.SkipPast
 	path := m.ConfigPath(e)
-	vars := config.Vars{Params: e.Params, Secret: m.secret}
+	vars := config.Vars{Params: e.Params, Secret: m.secret, Env: m.settings.Generation.EnvPolicy()}
 	var conf *plugin.Confinement
 	var gc *config.Generator
 	if confined {

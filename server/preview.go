@@ -106,7 +106,7 @@ func (a *App) preview(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	vars := config.Vars{Params: req.Params, Secret: a.keyring.Lookup}
+	vars := config.Vars{Params: req.Params, Secret: a.keyring.Lookup, Env: a.Settings.Generation.EnvPolicy()}
 	// A preview is confined: every file it reads is inside the generators directory.
 	conf := a.Manager.confinement()
 	ev, status, err := a.previewEventPlugin(dir, name, req.Event, vars, conf)

@@ -106,7 +106,19 @@ type Generation struct {
 	// AllowSubprocess lets templates run shell commands (subprocess.run);
 	// default true. false is the first hardening step of a shared server.
 	AllowSubprocess bool `yaml:"allow_subprocess" json:"allow_subprocess"`
+	// AllowEnv lists the environment variables that ${env.NAME} may read in
+	// the startup file and the generator configs (none by default: those
+	// files may come from API users). EVENTUM_KEYRING_PASSWORD and
+	// EVENTUM_SECRET_* are never readable.
+	AllowEnv []string `yaml:"allow_env" json:"allow_env"`
 }
+
+// allowEnvWhere names the setting listing the readable variables.
+const allowEnvWhere = "generation.allow_env of eventum.yml"
+
+// EnvPolicy is what ${env.NAME} may read in the generator configs and
+// the startup file.
+func (g Generation) EnvPolicy() *config.EnvPolicy { return config.AllowEnv(g.AllowEnv, allowEnvWhere) }
 
 // BatchSettings: size null means no size limit (batches close on delay);
 // delay null means batches are released as soon as they are filled.
@@ -236,12 +248,16 @@ func placeholderSecret(string) (string, bool, error) { return "placeholder", tru
 // loadSettings reads the config; red records the secrets it resolves (nil:
 // the process's redactor).
 func loadSettings(path string, secret func(string) (string, bool, error), red *config.Redactor) (*Settings, error) {
-	doc, err := config.Load(path, config.Vars{Secret: secret, Redactor: red})
+	// eventum.yml is the operator's own file: ${env.NAME} reads any variable.
+	doc, err := config.Load(path, config.Vars{Secret: secret, Redactor: red, Env: config.EnvAll()})
 	if err != nil {
 		return nil, err
 	}
 	s := DefaultSettings()
 	s.File = path
+	for _, section := range []string{"server", "log", "path"} {
+		dropNulls(mappingValue(doc.Root, section))
+	}
 	if err := doc.Decode(&s); err != nil {
 		return nil, err
 	}
@@ -258,6 +274,39 @@ func loadSettings(path string, secret func(string) (string, bool, error), red *c
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &s, nil
+}
+
+// mappingValue is the value of key in mapping n, or nil.
+func mappingValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// dropNulls removes the keys set to null under n: the original's
+// eventum.yml writes `server.ssl.cert: null` for "not provided", which is
+// the default here. (Under generation, null has a meaning of its own:
+// batch.size: null is no size limit; those keys are kept.)
+func dropNulls(n *yaml.Node) {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return
+	}
+	out := n.Content[:0]
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
+			continue
+		}
+		dropNulls(v)
+		out = append(out, k, v)
+	}
+	n.Content = out
 }
 
 func (s *Settings) resolvePaths(dir string) {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"gopkg.in/yaml.v3"
@@ -35,6 +36,10 @@ type Entry struct {
 	// (files read inside path.generators_dir, written inside
 	// path.output_dir). Entries written through the API always get true.
 	Confined bool `yaml:"confined" json:"confined"`
+	// Scenarios are the names of the scenarios (groups of generators run
+	// together) the generator belongs to, as the original's startup file
+	// lists them; kept for the scenarios API.
+	Scenarios []string `yaml:"scenarios" json:"scenarios,omitempty"`
 	// Generation overrides the application's generation.* settings.
 	Generation `yaml:",inline"`
 }
@@ -81,6 +86,10 @@ func decodeEntry(file, path string, n *yaml.Node, base Generation) (Entry, error
 	}
 	if _, err := e.Generation.pipelineSettings(); err != nil {
 		errs = append(errs, &config.Error{File: file, Line: n.Line, Path: path, Msg: err.Error()})
+	}
+	if !slices.Equal(e.AllowEnv, base.AllowEnv) {
+		errs = append(errs, &config.Error{File: file, Line: n.Line, Path: joinKey(path, "allow_env"),
+			Msg: "is set in eventum.yml only (generation.allow_env), not per generator"})
 	}
 	if e.AllowSubprocess && !base.AllowSubprocess {
 		errs = append(errs, &config.Error{File: file, Line: n.Line, Path: joinKey(path, "allow_subprocess"),

@@ -10,7 +10,7 @@ import (
 )
 
 func (a *App) readStartup(w http.ResponseWriter) ([]Entry, bool) {
-	entries, problems, err := LoadStartup(a.Settings.Path.Startup, a.Settings.Generation, config.Vars{Secret: a.keyring.Lookup})
+	entries, problems, err := LoadStartup(a.Settings.Path.Startup, a.Settings.Generation, config.Vars{Secret: a.keyring.Lookup, Env: a.Settings.Generation.EnvPolicy()})
 	if err == nil && len(problems) > 0 {
 		err = errors.Join(problems...)
 	}
