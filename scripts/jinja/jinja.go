@@ -129,6 +129,8 @@ type compiler struct {
 	used                      map[string]bool // hidden names and globals referenced
 	consts                    starlark.StringDict
 	free                      map[string]bool
+	scopedLocals              map[*syntax.DictExpr]bool // locals passed to scoped blocks, filled by rename
+	initRefs                  map[*syntax.Ident]bool    // outer values read when a scoped region starts
 }
 
 func (c *compiler) undefinedName(name string) string { return hUndef + name }
@@ -185,16 +187,15 @@ func (c *compiler) importTemplate(p *parser, at token, written string) (*importI
 	n := fmt.Sprint(c.hidden)
 	imp := &importInfo{global: "$imp" + n, exports: map[string]bool{}}
 	dict := &syntax.DictExpr{Lbrace: sub.pos(0), Rbrace: sub.pos(0)}
-	for _, name := range sub.scope.order {
+	for _, name := range funcNames(sub.scope, body) {
 		if strings.HasPrefix(name, "_") {
 			continue
 		}
 		imp.exports[name] = true
 		dict.List = append(dict.List, &syntax.DictEntry{Key: sub.strLit(name, 0), Colon: sub.pos(0), Value: sub.ident(name, 0)})
 	}
-	stmts := sub.funcBody(sub.scope, nil, 0)
-	stmts = append(stmts, sub.exprStmt(hPush, 0))
-	stmts = append(stmts, body...)
+	stmts := []syntax.Stmt{sub.exprStmt(hPush, 0)}
+	stmts = append(stmts, sub.funcBody(sub.scope, body, 0)...)
 	stmts = append(stmts, sub.exprStmt(hPop, 0))
 	stmts = append(stmts, &syntax.ReturnStmt{Return: sub.pos(0), Result: sub.callHidden(hModule, 0, sub.strLit(name, 0), dict)})
 	fn := "$import" + n
@@ -232,6 +233,7 @@ func Compile(name, src string, opts Options) (*Template, error) {
 		opts: opts, env: newEnv(opts),
 		globals: set(opts.Globals), attrGlobals: set(opts.AttrGlobals), arg: set(args),
 		imports: map[string]*importInfo{}, sources: map[string]loaded{}, consts: starlark.StringDict{}, used: map[string]bool{}, free: map[string]bool{},
+		scopedLocals: map[*syntax.DictExpr]bool{}, initRefs: map[*syntax.Ident]bool{},
 		stack: []string{name},
 	}
 	for n := range c.attrGlobals {
@@ -298,9 +300,15 @@ func Compile(name, src string, opts Options) (*Template, error) {
 			t.globals = append(t.globals, n)
 		}
 	}
+	var written map[string]bool
 	for n := range c.free {
 		t.builtins[n] = &Undefined{name: n}
-		t.undefined = append(t.undefined, n)
+		if written == nil {
+			written = c.writtenNames(file)
+		}
+		if written[n] { // not only the start value of a loop-local name
+			t.undefined = append(t.undefined, n)
+		}
 	}
 	sort.Strings(t.undefined)
 	sort.Strings(t.globals)

@@ -253,12 +253,14 @@ func (p *parser) parseTag(b *block, nt token) error {
 		if err != nil {
 			return err
 		}
+		_, body = p.localize(body, nt.off, nil)
 		b.add(p, p.exprStmt(hPush, nt.off))
 		b.add(p, body...)
 		b.add(p, p.assignStmt(p.ident(tmp, nt.off), p.callHidden(hPop, nt.off), nt.off))
 		b.value(x, nt.off)
 		return p.expectBlockEnd()
 	case "with":
+		var binds []syntax.Stmt
 		for !p.isOp("%}") && p.peek().kind == tName {
 			tg, err := p.parseTargets(false)
 			if err != nil {
@@ -273,7 +275,7 @@ func (p *parser) parseTag(b *block, nt token) error {
 				return err
 			}
 			p.assignTargets(tg)
-			b.add(p, p.assignStmt(tg, v, eq.off))
+			binds = append(binds, p.assignStmt(tg, v, eq.off))
 			if !p.acceptOp(",") {
 				break
 			}
@@ -285,6 +287,7 @@ func (p *parser) parseTag(b *block, nt token) error {
 		if err != nil {
 			return err
 		}
+		_, body = p.localize(append(binds, body...), nt.off, nil)
 		b.add(p, body...)
 		return p.expectBlockEnd()
 	case "autoescape":
@@ -411,9 +414,7 @@ func (p *parser) parseFor(b *block, ft token) error {
 			return err
 		}
 	}
-	if p.isName("recursive") {
-		return p.fail(p.peek(), "recursive loops are not supported")
-	}
+	recursive := p.acceptName("recursive")
 	if err := p.expectBlockEnd(); err != nil {
 		return err
 	}
@@ -442,30 +443,58 @@ func (p *parser) parseFor(b *block, ft token) error {
 	if err := p.expectBlockEnd(); err != nil {
 		return err
 	}
+	if recursive {
+		p.c.hidden++
+		rit := p.ident("$rit"+strconv.Itoa(p.c.hidden), ft.off)
+		var x syntax.Expr = rit
+		if filter != nil {
+			x = p.loopFilter(ft, in, target, rit, filter)
+		}
+		_, body = p.localize(body, ft.off, target)
+		p.recursiveLoop(b, ft, end, in, n, target, iter, rit, x, lc, body, els)
+		return nil
+	}
 	x := p.hoist(iter)
 	if filter != nil {
-		x = &syntax.Comprehension{Lbrack: p.pos(ft.off), Body: cloneTarget(target), Rbrack: p.pos(ft.off),
-			Clauses: []syntax.Node{
-				&syntax.ForClause{For: p.pos(ft.off), Vars: cloneTarget(target), In: p.pos(in.off), X: iter},
-				&syntax.IfClause{If: p.pos(ft.off), Cond: filter},
-			}}
+		x = p.loopFilter(ft, in, target, iter, filter)
 	}
+	// The loop's target and what its body assigns are local to the loop.
+	_, body = p.localize(body, ft.off, target)
 	if lc.used {
 		b.add(p, p.assignStmt(p.ident(lc.name, ft.off), p.callHidden(hMkloop, in.off, x), ft.off))
 		x = p.ident(lc.name, ft.off)
 	}
+	for _, s := range p.forStmts(ft, end, n, target, x, body, els) {
+		b.add(p, s)
+	}
+	return nil
+}
+
+// loopFilter is the items of "for target in iter if filter".
+func (p *parser) loopFilter(ft, in token, target, iter, filter syntax.Expr) syntax.Expr {
+	return &syntax.Comprehension{Lbrack: p.pos(ft.off), Body: cloneTarget(target), Rbrack: p.pos(ft.off),
+		Clauses: []syntax.Node{
+			&syntax.ForClause{For: p.pos(ft.off), Vars: cloneTarget(target), In: p.pos(in.off), X: iter},
+			&syntax.IfClause{If: p.pos(ft.off), Cond: filter},
+		}}
+}
+
+// forStmts is the for statement over x, with the else body run when it
+// made no iteration.
+func (p *parser) forStmts(ft, end token, n string, target, x syntax.Expr, body, els []syntax.Stmt) []syntax.Stmt {
+	var out []syntax.Stmt
 	flag := "$it" + n
 	if els != nil {
-		b.add(p, p.assignStmt(p.ident(flag, ft.off), p.ident("False", ft.off), ft.off))
+		out = append(out, p.assignStmt(p.ident(flag, ft.off), p.ident("False", ft.off), ft.off))
 		body = append([]syntax.Stmt{p.assignStmt(p.ident(flag, ft.off), p.ident("True", ft.off), ft.off)}, body...)
 	}
-	b.add(p, &syntax.ForStmt{For: p.pos(ft.off), Vars: target, X: x, Body: orPass(p, body, ft)})
+	out = append(out, &syntax.ForStmt{For: p.pos(ft.off), Vars: target, X: x, Body: orPass(p, body, ft)})
 	if els != nil {
-		b.add(p, &syntax.IfStmt{If: p.pos(end.off),
+		out = append(out, &syntax.IfStmt{If: p.pos(end.off),
 			Cond: &syntax.UnaryExpr{OpPos: p.pos(end.off), Op: syntax.NOT, X: p.ident(flag, end.off)},
 			True: orPass(p, els, end)})
 	}
-	return nil
+	return out
 }
 
 // isRangeCall reports whether x is a call of the builtin range.
@@ -514,6 +543,7 @@ func (p *parser) parseSet(b *block, st token) error {
 	if err != nil {
 		return err
 	}
+	_, body = p.localize(body, st.off, nil)
 	p.assignTargets(target)
 	b.add(p, p.exprStmt(hPush, st.off))
 	b.add(p, body...)
@@ -527,7 +557,7 @@ func (p *parser) parseSet(b *block, st token) error {
 // as in Jinja, instead of Starlark's "referenced before assignment".
 func (p *parser) funcBody(sc *scope, body []syntax.Stmt, off int) []syntax.Stmt {
 	var init []syntax.Stmt
-	for _, name := range sc.order {
+	for _, name := range funcNames(sc, body) {
 		var v string
 		if p.c.globals[name] {
 			v = hGlobal + name
@@ -628,9 +658,8 @@ func (p *parser) defFunc(name string, nt, mt token, sc *scope, params []syntax.E
 	if special("kwargs") {
 		params = append(params, &syntax.UnaryExpr{OpPos: p.pos(nt.off), Op: syntax.STARSTAR, X: p.ident("kwargs", nt.off)})
 	}
-	stmts := p.funcBody(sc, nil, nt.off)
-	stmts = append(stmts, p.exprStmt(hPush, mt.off))
-	stmts = append(stmts, body...)
+	stmts := []syntax.Stmt{p.exprStmt(hPush, mt.off)}
+	stmts = append(stmts, p.funcBody(sc, body, nt.off)...)
 	stmts = append(stmts, &syntax.ReturnStmt{Return: p.pos(mt.off), Result: p.callHidden(hPop, mt.off)})
 	return &syntax.DefStmt{Def: p.pos(mt.off), Name: p.ident(name, nt.off), Lparen: p.pos(nt.off),
 		Params: params, Rparen: p.pos(nt.off), Body: stmts}

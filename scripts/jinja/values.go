@@ -89,9 +89,11 @@ func (emptyIterator) Done()                     {}
 // advances the index.
 type loop struct {
 	items   []starlark.Value
-	i       int            // index0 of the current item
-	changed starlark.Tuple // the arguments of the last loop.changed call
-	called  bool           // loop.changed was called
+	i       int               // index0 of the current item
+	changed starlark.Tuple    // the arguments of the last loop.changed call
+	called  bool              // loop.changed was called
+	depth   int               // 1 at the outermost level of a recursive loop
+	fn      starlark.Callable // a recursive loop's function, else nil
 }
 
 func (l *loop) String() string        { return fmt.Sprintf("<loop %d/%d>", l.i+1, len(l.items)) }
@@ -138,9 +140,9 @@ func (l *loop) Attr(name string) (starlark.Value, error) {
 	case "length":
 		return starlark.MakeInt(n), nil
 	case "depth":
-		return starlark.MakeInt(1), nil
+		return starlark.MakeInt(max(l.depth, 1)), nil
 	case "depth0":
-		return starlark.MakeInt(0), nil
+		return starlark.MakeInt(max(l.depth, 1) - 1), nil
 	case "previtem":
 		if l.i > 0 {
 			return l.items[l.i-1], nil
@@ -366,7 +368,13 @@ func builtinMkloop(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple,
 	if err != nil {
 		return nil, err
 	}
-	return &loop{items: items, i: -1}, nil
+	l := &loop{items: items, i: -1}
+	if len(args) == 3 { // recursive loop: depth and the loop's function
+		d, _ := args[1].(starlark.Int).Int64()
+		l.depth = int(d)
+		l.fn, _ = args[2].(starlark.Callable)
+	}
+	return l, nil
 }
 
 // toList returns the elements of an iterable (a fresh slice).
