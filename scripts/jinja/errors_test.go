@@ -17,6 +17,7 @@ func TestCompileErrors(t *testing.T) {
 		"bad.jinja":    "ok\n{{ x | nofilter }}",
 		"self.jinja":   `{% include "self.jinja" %}`,
 		"macros.jinja": `{% macro a() %}{% endmacro %}`,
+		"child.jinja":  `{% extends "macros.jinja" %}`,
 	}
 	loader := func(name string) (string, error) {
 		if s, ok := files[name]; ok {
@@ -43,7 +44,17 @@ func TestCompileErrors(t *testing.T) {
 		{"\n{% include \"bad.jinja\" %}", "bad.jinja:2:8: no filter named 'nofilter'"},
 		{"{% include \"self.jinja\" %}", "self.jinja:1:12: template \"self.jinja\" includes or imports itself (t.jinja -> self.jinja -> self.jinja)"},
 		{"{% from \"macros.jinja\" import b %}", "t.jinja:1:31: the template \"macros.jinja\" does not export 'b'"},
-		{"{% extends \"x\" %}", "t.jinja:1:4: the 'extends' tag is not supported"},
+		{"{% extends \"x\" %}", "t.jinja:1:12: cannot load template \"x\": file does not exist"},
+		{"{% extends \"self.jinja\" %}", "self.jinja:1:12: template \"self.jinja\" includes or imports itself (t.jinja -> self.jinja -> self.jinja)"},
+		{"{% if y %}{% extends \"macros.jinja\" %}{% endif %}", "t.jinja:1:14: 'extends' must be at the top level of the template (not inside another tag)"},
+		{"{% extends \"macros.jinja\" %}{% extends \"macros.jinja\" %}", "t.jinja:1:32: the template extends twice"},
+		{"{% include \"child.jinja\" %}", "child.jinja:1:4: 'extends' is supported in the template a generator renders, not in included or imported ones"},
+		{"{% block a %}{% endblock %}{% block a %}{% endblock %}", "t.jinja:1:37: block 'a' defined twice"},
+		{"{% block a %}{{ super() }}{% endblock %}", "t.jinja:1:17: super(): there is no parent block called 'a'"},
+		{"{% block a %}{% endblock b %}", "t.jinja:1:26: 'endblock b' closes block 'a'"},
+		{"{{ nomacro(1) }}", "t.jinja:1:4: unknown macro or function 'nomacro'"},
+		{"{% call nomacro() %}x{% endcall %}", "t.jinja:1:9: unknown macro or function 'nomacro'"},
+		{"{% import \"macros.jinja\" as m %}{{ m.b() }}", "t.jinja:1:38: the template \"macros.jinja\" does not export 'b'"},
 		{"{% call y %}x{% endcall %}", "t.jinja:1:9: expected a call expression after 'call'"},
 		{"{% call y() %}x", "t.jinja:1:4: unexpected end of template: 'call' tag is not closed (expected 'endcall')"},
 		{"{% endcall %}", "t.jinja:1:4: unexpected 'endcall' tag"},

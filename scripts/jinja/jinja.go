@@ -131,6 +131,8 @@ type compiler struct {
 	free                      map[string]bool
 	scopedLocals              map[*syntax.DictExpr]bool // locals passed to scoped blocks, filled by rename
 	initRefs                  map[*syntax.Ident]bool    // outer values read when a scoped region starts
+	importAliases             map[aliasKey]importAlias  // names bound by {% import ... as name %}
+	checkErr                  error                     // the first static check failure found while parsing
 }
 
 func (c *compiler) undefinedName(name string) string { return hUndef + name }
@@ -157,7 +159,8 @@ func (c *compiler) open(p *parser, at token, name, src string) (*parser, error) 
 		return nil, err
 	}
 	c.stack = append(c.stack, name)
-	return &parser{c: c, f: f, toks: toks, scope: newScope()}, nil
+	sc := newScope()
+	return &parser{c: c, f: f, toks: toks, scope: sc, top: sc, inh: newInherit(false)}, nil
 }
 
 func lineOf(f *srcFile, off int) int { l, _ := f.lineCol(off); return l }
@@ -180,6 +183,9 @@ func (c *compiler) importTemplate(p *parser, at token, written string) (*importI
 	}
 	body, _, err := sub.parseBody(token{})
 	if err != nil {
+		return nil, err
+	}
+	if body, err = sub.finishBlocks(body); err != nil {
 		return nil, err
 	}
 	c.stack = c.stack[:len(c.stack)-1]
@@ -233,7 +239,7 @@ func Compile(name, src string, opts Options) (*Template, error) {
 		opts: opts, env: newEnv(opts),
 		globals: set(opts.Globals), attrGlobals: set(opts.AttrGlobals), arg: set(args),
 		imports: map[string]*importInfo{}, sources: map[string]loaded{}, consts: starlark.StringDict{}, used: map[string]bool{}, free: map[string]bool{},
-		scopedLocals: map[*syntax.DictExpr]bool{}, initRefs: map[*syntax.Ident]bool{},
+		scopedLocals: map[*syntax.DictExpr]bool{}, initRefs: map[*syntax.Ident]bool{}, importAliases: map[aliasKey]importAlias{},
 		stack: []string{name},
 	}
 	for n := range c.attrGlobals {
@@ -244,7 +250,8 @@ func Compile(name, src string, opts Options) (*Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{c: c, f: f, toks: toks, scope: newScope()}
+	p := &parser{c: c, f: f, toks: toks, scope: newScope(), inh: newInherit(true)}
+	p.top = p.scope
 	for _, a := range args {
 		p.scope.params[a] = true
 		p.scope.assigned[a] = true
@@ -252,6 +259,15 @@ func Compile(name, src string, opts Options) (*Template, error) {
 	body, _, err := p.parseBody(token{})
 	if err != nil {
 		return nil, err
+	}
+	if body, err = p.extendChain(body); err != nil {
+		return nil, err
+	}
+	if body, err = p.finishBlocks(body); err != nil {
+		return nil, err
+	}
+	if c.checkErr != nil {
+		return nil, c.checkErr
 	}
 	var params []syntax.Expr
 	for _, a := range args {
@@ -267,6 +283,9 @@ func Compile(name, src string, opts Options) (*Template, error) {
 	prog, err := starlark.FileProgram(file, c.isPredeclared)
 	if err != nil {
 		return nil, convertCompileError(name, err)
+	}
+	if err := c.checkCalls(file); err != nil {
+		return nil, err
 	}
 	t := &Template{name: name, prog: prog, args: slices.Clone(args), runs: c.runs, builtins: starlark.StringDict{}, env: c.env}
 	for n := range c.used {

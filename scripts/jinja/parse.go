@@ -37,6 +37,7 @@ type scope struct {
 	params   map[string]bool
 	loops    []*loopCtx
 	numeric  map[string]bool // names known to hold numbers (range loop variables) until reassigned
+	discard  bool            // output is dropped: the top level of a template that extends another
 }
 
 func newScope() *scope {
@@ -64,6 +65,14 @@ type parser struct {
 	toks  []token
 	i     int
 	scope *scope
+
+	top     *scope    // the template's top-level scope
+	nest    int       // depth of parseBody calls
+	inh     *inherit  // the block table of the template's chain
+	blk     *blockCtx // the block being parsed, if any
+	level   int       // position in the extends chain (0: the rendered template)
+	extName string    // the template this one extends, as written
+	extTok  token
 }
 
 // block accumulates the statements of one body; runs of text and printed
@@ -120,6 +129,9 @@ func (b *block) flush(p *parser) {
 		return
 	}
 	b.open = false
+	if p.discarding() {
+		return
+	}
 	k := len(p.c.runs)
 	p.c.runs = append(p.c.runs, b.lits)
 	args := append([]syntax.Expr{p.intLit(int64(k), b.off)}, b.exprs...)
@@ -152,6 +164,8 @@ func (p *parser) expectBlockEnd() error {
 // the statements and the end tag's name token (positioned after the name).
 func (p *parser) parseBody(open token, ends ...string) ([]syntax.Stmt, token, error) {
 	var b block
+	p.nest++
+	defer func() { p.nest-- }()
 	for {
 		t := p.peek()
 		switch t.kind {
@@ -303,12 +317,14 @@ func (p *parser) parseTag(b *block, nt token) error {
 		}
 		b.add(p, body...)
 		return p.expectBlockEnd()
-	case "elif", "else", "endif", "endfor", "endset", "endmacro", "endfilter", "endwith", "endautoescape", "endraw", "endcall":
+	case "elif", "else", "endif", "endfor", "endset", "endmacro", "endfilter", "endwith", "endautoescape", "endraw", "endcall", "endblock":
 		return p.fail(nt, "unexpected '%s' tag", nt.text)
 	case "call":
 		return p.parseCallBlock(b, nt)
-	case "extends", "block":
-		return p.fail(nt, "the '%s' tag is not supported", nt.text)
+	case "extends":
+		return p.parseExtends(b, nt)
+	case "block":
+		return p.parseBlock(b, nt)
 	}
 	return p.fail(nt, "unknown tag '%s'", nt.text)
 }
@@ -757,6 +773,9 @@ func (p *parser) parseInclude(b *block, it token) error {
 	if err != nil {
 		return err
 	}
+	if body, err = sub.finishBlocks(body); err != nil {
+		return err
+	}
 	p.c.stack = p.c.stack[:len(p.c.stack)-1]
 	p.c.hidden++
 	fn := "$inc" + strconv.Itoa(p.c.hidden)
@@ -785,6 +804,7 @@ func (p *parser) parseImport(b *block, it token) error {
 			return err
 		}
 		p.skipContext()
+		p.c.importAliases[aliasKey{p.top, at.text}] = importAlias{name, imp}
 		p.scope.assign(at.text)
 		b.add(p, p.assignStmt(p.ident(at.text, at.off), p.ident(imp.global, at.off), it.off))
 		return p.expectBlockEnd()

@@ -249,6 +249,7 @@ var runtimeBuiltins = map[string]*starlark.Builtin{
 	hModule:          starlark.NewBuiltin("module", builtinModule),
 	hMod:             starlark.NewBuiltin("%", builtinMod),
 	"namespace":      starlark.NewBuiltin("namespace", builtinNamespace),
+	hScoped:          starlark.NewBuiltin("scoped", builtinScoped),
 }
 
 // getAttr is Jinja's attribute lookup: the attribute, else the item of a
