@@ -214,7 +214,7 @@ func (c *compiler) importTemplate(p *parser, at token, written string) (*importI
 }
 
 func (c *compiler) isPredeclared(name string) bool {
-	if strings.HasPrefix(name, "$") || name == "namespace" && !c.globals[name] {
+	if strings.HasPrefix(name, "$") || jinjaGlobals[name] != nil && !c.globals[name] {
 		c.used[name] = true
 		return true
 	}
@@ -313,8 +313,8 @@ func Compile(name, src string, opts Options) (*Template, error) {
 				return nil, fmt.Errorf("jinja: internal error: unknown builtin %s", n)
 			}
 			t.builtins[n] = b
-		case n == "namespace" && !c.globals[n]:
-			t.builtins[n] = runtimeBuiltins["namespace"]
+		case jinjaGlobals[n] != nil && !c.globals[n]:
+			t.builtins[n] = jinjaGlobals[n]
 		default:
 			t.globals = append(t.globals, n)
 		}

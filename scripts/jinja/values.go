@@ -248,7 +248,6 @@ var runtimeBuiltins = map[string]*starlark.Builtin{
 	hMkloop:          starlark.NewBuiltin("loop", builtinMkloop),
 	hModule:          starlark.NewBuiltin("module", builtinModule),
 	hMod:             starlark.NewBuiltin("%", builtinMod),
-	"namespace":      starlark.NewBuiltin("namespace", builtinNamespace),
 	hScoped:          starlark.NewBuiltin("scoped", builtinScoped),
 }
 
