@@ -434,6 +434,7 @@ func (p *parser) parseFor(b *block, ft token) error {
 	if err := p.expectBlockEnd(); err != nil {
 		return err
 	}
+	numeric := maps(p.scope.numeric) // after the loop its names are the outer ones again
 	p.assignTargets(target)
 	if id, ok := target.(*syntax.Ident); ok && p.isRangeCall(iter) {
 		p.scope.numeric[id.Name] = true
@@ -444,6 +445,7 @@ func (p *parser) parseFor(b *block, ft token) error {
 	p.scope.loops = append(p.scope.loops, lc)
 	body, end, err := p.parseBody(ft, "else", "endfor")
 	p.scope.loops = p.scope.loops[:len(p.scope.loops)-1]
+	p.scope.numeric = numeric
 	if err != nil {
 		return err
 	}

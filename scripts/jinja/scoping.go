@@ -200,8 +200,8 @@ func (c *compiler) rename(n syntax.Node, m map[string]string) {
 	})
 }
 
-func maps(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
+func maps[V any](m map[string]V) map[string]V {
+	out := make(map[string]V, len(m))
 	for k, v := range m {
 		out[k] = v
 	}
