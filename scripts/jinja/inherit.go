@@ -30,6 +30,7 @@ type inherit struct {
 	hoisted []syntax.Stmt          // block functions, put at the start of the chain's function
 	supers  []superRef
 	self    bool // the chain uses self
+	reads   []*syntax.Ident
 }
 
 type blockDef struct {
@@ -175,9 +176,11 @@ func (p *parser) scopeLocals(body []syntax.Stmt, off int) []syntax.Stmt {
 	for i, n := range names {
 		m[n] = n + suffix
 		outer := p.ident(n, off)
-		// The outer value of a name the block assigns, or of loop, is
-		// no reference the template wrote (no undefined-name warning).
+		// The outer value of a name the block assigns, of loop, or of a
+		// name the chain assigns somewhere (a loop variable a scoped
+		// block's place passes) is no undefined-name warning.
 		p.c.initRefs[outer] = i < assigned || n == "loop"
+		p.inh.reads = append(p.inh.reads, outer) // see finishBlocks
 		init = append(init, p.assignStmt(p.ident(m[n], off),
 			p.callHidden(hScoped, off, p.ident(hLocals, off), p.strLit(n, off), outer), off))
 	}
@@ -199,6 +202,11 @@ func (p *parser) superCall(t token) *syntax.Ident {
 // its function's body.
 func (p *parser) finishBlocks(body []syntax.Stmt) ([]syntax.Stmt, error) {
 	inh := p.inh
+	for _, id := range inh.reads {
+		if p.scope.assigned[id.Name] {
+			p.c.initRefs[id] = true
+		}
+	}
 	for _, s := range inh.supers {
 		var next *blockDef
 		for _, d := range inh.defs[s.name] {
@@ -268,7 +276,8 @@ func builtinScoped(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple,
 }
 
 // usedNames calls add with the name of every variable n reads or assigns
-// (not attribute or keyword names).
+// (not attribute or keyword names, nor names bound inside n by a nested
+// function's parameters or a comprehension).
 func usedNames(n syntax.Node, add func(string)) {
 	syntax.Walk(n, func(n syntax.Node) bool {
 		switch n := n.(type) {
@@ -287,8 +296,57 @@ func usedNames(n syntax.Node, add func(string)) {
 				usedNames(a, add)
 			}
 			return false
+		case *syntax.DefStmt:
+			add(n.Name.Name)
+			usedInScope(n.Params, add, func(add func(string)) {
+				for _, s := range n.Body {
+					usedNames(s, add)
+				}
+			})
+			return false
+		case *syntax.LambdaExpr:
+			usedInScope(n.Params, add, func(add func(string)) { usedNames(n.Body, add) })
+			return false
+		case *syntax.Comprehension:
+			var bound []syntax.Expr
+			for _, cl := range n.Clauses {
+				if f, ok := cl.(*syntax.ForClause); ok {
+					usedNames(f.X, add)
+					bound = append(bound, f.Vars)
+				}
+			}
+			usedInScope(bound, add, func(add func(string)) {
+				usedNames(n.Body, add)
+				for _, cl := range n.Clauses {
+					if f, ok := cl.(*syntax.IfClause); ok {
+						usedNames(f.Cond, add)
+					}
+				}
+			})
+			return false
 		}
 		return true
+	})
+}
+
+// usedInScope runs walk with add ignoring the names params bind (their
+// default values are read outside).
+func usedInScope(params []syntax.Expr, add func(string), walk func(add func(string))) {
+	bound := map[string]bool{}
+	for _, prm := range params {
+		name, def := paramOf(prm)
+		if def != nil {
+			usedNames(def, add)
+		}
+		bound[name] = true
+		for _, n := range targetNames(prm) {
+			bound[n] = true
+		}
+	}
+	walk(func(n string) {
+		if !bound[n] {
+			add(n)
+		}
 	})
 }
 

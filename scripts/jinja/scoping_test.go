@@ -30,3 +30,30 @@ func TestScopedRegionUndefined(t *testing.T) {
 		})
 	}
 }
+
+// Names bound inside a block (macro parameters, comprehension variables)
+// are no undefined names; names a block reads and nothing defines are.
+func TestBlockUndefined(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, src string
+		want      []string
+	}{
+		{"macro in a block", "{% block a %}{% macro m(v, w=1) %}{{ v }}{{ w }}{% endmacro %}{{ m(2) }}{% endblock %}", nil},
+		{"comprehension in a block", "{% block a %}{{ [x * 2 for x in [1, 2]] }}{% endblock %}", nil},
+		{"undefined in a block", "{% block a %}{{ nope }}{% endblock %}", []string{"nope"}},
+		{"loop in a scoped block", "{% for i in range(2) %}{% block a scoped %}{{ i }}{{ loop.index }}{% endblock %}{% endfor %}", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tm, err := Compile("t.jinja", tc.src, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tm.Undefined(); !slices.Equal(got, tc.want) {
+				t.Errorf("Undefined() = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
