@@ -34,11 +34,25 @@ func (p *parser) recursiveLoop(b *block, ft, end, in token, n string, target, it
 func (l *loop) Name() string { return "loop" }
 
 func (l *loop) CallInternal(thread *starlark.Thread, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if l.fn == nil {
+	if l.rec == nil {
 		return nil, errors.New("the loop must have the 'recursive' marker to be called recursively")
 	}
 	if len(args) != 1 || len(kwargs) != 0 {
 		return nil, errors.New("loop() takes exactly one argument (the items of the next level)")
 	}
-	return starlark.Call(thread, l.fn, starlark.Tuple{args[0], starlark.MakeInt(l.depth + 1)}, nil)
+	return starlark.Call(thread, l.rec.fn, starlark.Tuple{args[0], starlark.MakeInt(l.rec.depth + 1)}, nil)
+}
+
+// recursion is what a recursive loop's value adds: its level (1 at the
+// top) and the function rendering one level.
+type recursion struct {
+	depth int
+	fn    starlark.Callable
+}
+
+func (l *loop) depth() int {
+	if l.rec == nil {
+		return 1
+	}
+	return l.rec.depth
 }
