@@ -174,6 +174,10 @@ func FuzzCompile(f *testing.F) {
 		"{{- x -}}{#- c -#}{%- if x -%}{%- endif -%}", "{% raw %}{{{% endraw %}", "{{ x is not divisibleby 3 }}",
 		"{{ [y for y in z if y] }}", "{{ {'a': 1}['a'] ~ 'b' }}", "{% include 'x' ignore missing %}",
 		"{{ 'a'.zfill(3) }}", "{{ x[1:2:3] }}", "{{ lambda x: x }}", "{{ 1 if 2 }}",
+		"{% extends 'b' %}{% block a %}{{ super() }}{% endblock %}", "{% block a scoped %}{{ self.a() }}{% endblock a %}",
+		"{% for i in x recursive %}{% set y = i %}{{ loop(i) }}{{ loop.depth0 }}{% endfor %}",
+		"{% with a = 1, b = a %}{% set c = b %}{% endwith %}{% filter upper %}{% set d = 1 %}{% endfilter %}",
+		"{% set c = cycler(1, 2) %}{{ c.next() }}{% set j = joiner() %}{{ j() }}{{ lipsum(1) | xmlattr }}",
 	}
 	for _, s := range seeds {
 		f.Add(s)
