@@ -40,6 +40,8 @@ func TestCompileErrors(t *testing.T) {
 		{"{% break %}", "t.jinja:1:4: 'break' outside of a loop"},
 		{"{% for x in y %}{% endif %}", "t.jinja:1:20: unexpected 'endif' tag"},
 		{"{% set x = %}", "t.jinja:1:12: unexpected end of statement block '%}'"},
+		{"{% include [\"missing.jinja\", \"gone.jinja\"] %}", "t.jinja:1:12: cannot load template: none of \"missing.jinja\", \"gone.jinja\" exists"},
+		{"{% include [] %}", "t.jinja:1:12: expected a template name in the list"},
 		{"{% include \"missing.jinja\" %}", "t.jinja:1:12: cannot load template \"missing.jinja\": file does not exist"},
 		{"\n{% include \"bad.jinja\" %}", "bad.jinja:2:8: no filter named 'nofilter'"},
 		{"{% include \"self.jinja\" %}", "self.jinja:1:12: template \"self.jinja\" includes or imports itself (t.jinja -> self.jinja -> self.jinja)"},

@@ -749,7 +749,7 @@ func (p *parser) skipContext() {
 }
 
 func (p *parser) parseInclude(b *block, it token) error {
-	name, nameTok, err := p.templateName()
+	names, nameTok, err := p.templateNames()
 	if err != nil {
 		return err
 	}
@@ -763,7 +763,7 @@ func (p *parser) parseInclude(b *block, it token) error {
 	if err := p.expectBlockEnd(); err != nil {
 		return err
 	}
-	resolved, src, ok, err := p.c.load(p, nameTok, name, ignoreMissing)
+	resolved, src, ok, err := p.loadFirst(nameTok, names, ignoreMissing)
 	if err != nil || !ok {
 		return err
 	}
