@@ -84,7 +84,7 @@ func (p *parser) parseExtends(b *block, et token) error {
 
 // discarding reports whether output is dropped here: at the top level of a
 // template that extends another (Jinja prints only the parent's output).
-func (p *parser) discarding() bool { return p.scope.discard && p.blk == nil }
+func (p *parser) discarding() bool { return p.scope.discard && p.blk == nil && !p.keep }
 
 func (p *parser) parseBlock(b *block, bt token) error {
 	nt, err := p.expectName()

@@ -73,6 +73,7 @@ type parser struct {
 	level   int       // position in the extends chain (0: the rendered template)
 	extName string    // the template this one extends, as written
 	extTok  token
+	keep    bool // print even where output is dropped
 }
 
 // block accumulates the statements of one body; runs of text and printed
@@ -722,6 +723,16 @@ func (p *parser) parseCallBlock(b *block, ct token) error {
 	outer.assigned[fn] = true
 	b.add(p, p.defFunc(fn, ct, ct, sc, params, body))
 	call.Args = append(call.Args, &syntax.BinaryExpr{X: p.ident("caller", ct.off), OpPos: p.pos(ct.off), Op: syntax.EQ, Y: p.ident(fn, ct.off)})
+	if p.discarding() {
+		// Jinja prints a call block even where a template that extends
+		// another prints nothing else.
+		b.flush(p)
+		p.keep = true
+		b.value(call, ct.off)
+		b.flush(p)
+		p.keep = false
+		return nil
+	}
 	b.value(call, ct.off)
 	return nil
 }
