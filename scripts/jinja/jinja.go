@@ -26,8 +26,8 @@ import (
 
 // Options configure Compile.
 type Options struct {
-	// Loader returns the source of a template named by include, import or
-	// from. It gets the names ResolveName makes of the written name, in
+	// Loader returns the source of a template named by include, import,
+	// from or extends. It gets the names ResolveName makes of the written name, in
 	// order ("/"-separated, relative to the generator's folder, never
 	// leaving it), until one loads; an error wrapping fs.ErrNotExist moves
 	// on to the next name (and lets "ignore missing" skip the tag), any
