@@ -85,6 +85,7 @@ func TestRuntimeErrors(t *testing.T) {
 	files := map[string]string{
 		"sub/inc.jinja": "fine\n{{ 1 // 0 }}",
 		"sub/lib.jinja": "{% macro boom(x) %}\n\n{{ x + 1 }}{% endmacro %}",
+		"sub/base.jinja": "{% block a %}\n{{ 1 // 0 }}{% endblock %}",
 	}
 	loader := func(name string) (string, error) {
 		if s, ok := files[name]; ok {
@@ -103,6 +104,11 @@ func TestRuntimeErrors(t *testing.T) {
 		{"{% macro m(a) %}\n{{ a | int + [] }}{% endmacro %}{{ m(1) }}", "sub/t.jinja:2: unknown binary op: int + list"},
 		{"{{ 'x' | truncate(1) }}", "sub/t.jinja:1: filter truncate: expected length >= 3, got 1"},
 		{"{{ [1] | map('nofilter') | list }}", "sub/t.jinja:1: filter map: no filter named \"nofilter\""},
+		{"{% extends 'base.jinja' %}", "sub/base.jinja:2: floored division by zero"},
+		{"{% extends 'base.jinja' %}{% block a %}{{ super() }}{% endblock %}", "sub/base.jinja:2: floored division by zero"},
+		{"{% extends 'base.jinja' %}\n{% block a %}\n\n{{ [] + 1 }}{% endblock %}", "sub/t.jinja:4: unknown binary op: list + int"},
+		{"{% for x in [[1]] recursive %}\n{{ loop(x) if x is iterable else x + 'a' }}{% endfor %}", "sub/t.jinja:2: unknown binary op: int + string"},
+		{"{% for x in [1] %}{{ loop([2]) }}{% endfor %}", "t.jinja:1: the loop must have the 'recursive' marker to be called recursively"},
 	}
 	for _, tc := range tests {
 		name := "t.jinja"
