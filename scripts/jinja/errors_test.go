@@ -83,8 +83,8 @@ func TestCompileErrors(t *testing.T) {
 func TestRuntimeErrors(t *testing.T) {
 	t.Parallel()
 	files := map[string]string{
-		"sub/inc.jinja": "fine\n{{ 1 // 0 }}",
-		"sub/lib.jinja": "{% macro boom(x) %}\n\n{{ x + 1 }}{% endmacro %}",
+		"sub/inc.jinja":  "fine\n{{ 1 // 0 }}",
+		"sub/lib.jinja":  "{% macro boom(x) %}\n\n{{ x + 1 }}{% endmacro %}",
 		"sub/base.jinja": "{% block a %}\n{{ 1 // 0 }}{% endblock %}",
 	}
 	loader := func(name string) (string, error) {
