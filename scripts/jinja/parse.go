@@ -316,6 +316,7 @@ func (p *parser) parseTag(b *block, nt token) error {
 		if err != nil {
 			return err
 		}
+		_, body = p.localize(body, nt.off, nil) // a scope, as in Jinja
 		b.add(p, body...)
 		return p.expectBlockEnd()
 	case "elif", "else", "endif", "endfor", "endset", "endmacro", "endfilter", "endwith", "endautoescape", "endraw", "endcall", "endblock":
