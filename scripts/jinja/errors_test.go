@@ -186,6 +186,7 @@ func FuzzCompile(f *testing.F) {
 		"{% for i in x recursive %}{% set y = i %}{{ loop(i) }}{{ loop.depth0 }}{% endfor %}",
 		"{% with a = 1, b = a %}{% set c = b %}{% endwith %}{% filter upper %}{% set d = 1 %}{% endfilter %}",
 		"{% set c = cycler(1, 2) %}{{ c.next() }}{% set j = joiner() %}{{ j() }}{{ lipsum(1) | xmlattr }}",
+		"{% macro m() %}<{{ caller() }}>{% endmacro %}{% autoescape true %}{{ x | safe ~ '<' }}{% call m() %}{{ x | e | upper }}{% endcall %}{% filter upper %}{{ x is string }}{% endfilter %}{% endautoescape %}",
 	}
 	for _, s := range seeds {
 		f.Add(s)

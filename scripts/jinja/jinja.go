@@ -133,6 +133,8 @@ type compiler struct {
 	initRefs                  map[*syntax.Ident]bool    // outer values read when a scoped region starts
 	importAliases             map[aliasKey]importAlias  // names bound by {% import ... as name %}
 	checkErr                  error                     // the first static check failure found while parsing
+	macroNames                map[string]bool           // names defined by macro or imported by from (autoescape marks their calls)
+	autoescape                bool                      // some {% autoescape true %} region
 }
 
 func (c *compiler) undefinedName(name string) string { return hUndef + name }
@@ -239,7 +241,7 @@ func Compile(name, src string, opts Options) (*Template, error) {
 		opts: opts, env: newEnv(opts),
 		globals: set(opts.Globals), attrGlobals: set(opts.AttrGlobals), arg: set(args),
 		imports: map[string]*importInfo{}, sources: map[string]loaded{}, consts: starlark.StringDict{}, used: map[string]bool{}, free: map[string]bool{},
-		scopedLocals: map[*syntax.DictExpr]bool{}, initRefs: map[*syntax.Ident]bool{}, importAliases: map[aliasKey]importAlias{},
+		scopedLocals: map[*syntax.DictExpr]bool{}, initRefs: map[*syntax.Ident]bool{}, importAliases: map[aliasKey]importAlias{}, macroNames: map[string]bool{},
 		stack: []string{name},
 	}
 	for n := range c.attrGlobals {
@@ -278,6 +280,9 @@ func Compile(name, src string, opts Options) (*Template, error) {
 	stmts := []syntax.Stmt{p.assignStmt(p.ident("$init", 0), p.ident("None", 0), 0)}
 	stmts = append(stmts, c.toplevel...)
 	stmts = append(stmts, render)
+	if c.autoescape {
+		markFilters(stmts)
+	}
 	file := &syntax.File{Path: name, Stmts: stmts, Options: &syntax.FileOptions{Set: true, Recursion: true}}
 	guard.File(file) // `*` checks the size of what it repeats
 	prog, err := starlark.FileProgram(file, c.isPredeclared)

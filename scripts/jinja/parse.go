@@ -74,6 +74,7 @@ type parser struct {
 	extName string    // the template this one extends, as written
 	extTok  token
 	keep    bool // print even where output is dropped
+	autoesc bool // in an {% autoescape true %} region
 }
 
 // block accumulates the statements of one body; runs of text and printed
@@ -190,6 +191,9 @@ func (p *parser) parseBody(open token, ends ...string) ([]syntax.Stmt, token, er
 				return nil, t, p.fail(e, "expected end of print statement '}}', got %s", describe(e))
 			}
 			p.next()
+			if p.autoesc {
+				x = p.escapeValue(x)
+			}
 			b.value(x, t.off)
 		case tBlockBegin:
 			p.next()
@@ -271,7 +275,12 @@ func (p *parser) parseTag(b *block, nt token) error {
 		_, body = p.localize(body, nt.off, nil)
 		b.add(p, p.exprStmt(hPush, nt.off))
 		b.add(p, body...)
-		b.add(p, p.assignStmt(p.ident(tmp, nt.off), p.callHidden(hPop, nt.off), nt.off))
+		var out syntax.Expr = p.callHidden(hPop, nt.off)
+		if p.autoesc { // the filtered block is markup in an autoescape region
+			out = p.callHidden(hMarkup, nt.off, out)
+			x = p.callHidden(hAutoesc, nt.off, x)
+		}
+		b.add(p, p.assignStmt(p.ident(tmp, nt.off), out, nt.off))
 		b.value(x, nt.off)
 		return p.expectBlockEnd()
 	case "with":
@@ -306,15 +315,26 @@ func (p *parser) parseTag(b *block, nt token) error {
 		b.add(p, body...)
 		return p.expectBlockEnd()
 	case "autoescape":
-		if _, err := p.parseExpr(); err != nil {
+		x, err := p.parseExpr()
+		if err != nil {
 			return err
 		}
 		if err := p.expectBlockEnd(); err != nil {
 			return err
 		}
+		outer := p.autoesc
+		if id, ok := x.(*syntax.Ident); ok && (id.Name == "True" || id.Name == "False") {
+			p.autoesc = id.Name == "True"
+		}
 		body, _, err := p.parseBody(nt, "endautoescape")
+		on := p.autoesc
+		p.autoesc = outer
 		if err != nil {
 			return err
+		}
+		if on {
+			p.markRegion(body)
+			p.c.autoescape = true
 		}
 		_, body = p.localize(body, nt.off, nil) // a scope, as in Jinja
 		b.add(p, body...)
@@ -567,7 +587,11 @@ func (p *parser) parseSet(b *block, st token) error {
 	p.assignTargets(target)
 	b.add(p, p.exprStmt(hPush, st.off))
 	b.add(p, body...)
-	b.add(p, p.assignStmt(p.ident(tmp, st.off), p.callHidden(hPop, st.off), st.off))
+	var out syntax.Expr = p.callHidden(hPop, st.off)
+	if p.autoesc { // a block set in an autoescape region is markup
+		out = p.callHidden(hMarkup, st.off, out)
+	}
+	b.add(p, p.assignStmt(p.ident(tmp, st.off), out, st.off))
 	b.add(p, p.assignStmt(target, val, st.off))
 	return p.expectBlockEnd()
 }
@@ -607,6 +631,7 @@ func (p *parser) parseMacro(b *block, mt token) error {
 		return err
 	}
 	outer.assign(nt.text)
+	p.c.macroNames[nt.text] = true
 	p.scope = sc
 	body, _, err := p.parseBody(mt, "endmacro")
 	p.scope = outer
@@ -844,6 +869,7 @@ func (p *parser) parseImport(b *block, it token) error {
 			return p.fail(nt, "the template %q does not export '%s'", name, nt.text)
 		}
 		p.scope.assign(local.text)
+		p.c.macroNames[local.text] = true
 		dot := &syntax.DotExpr{X: p.ident(imp.global, nt.off), Dot: p.pos(nt.off), NamePos: p.pos(nt.off), Name: p.ident(nt.text, nt.off)}
 		b.add(p, p.assignStmt(p.ident(local.text, local.off), dot, nt.off))
 		if !p.acceptOp(",") {
