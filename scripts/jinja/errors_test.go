@@ -18,6 +18,7 @@ func TestCompileErrors(t *testing.T) {
 		"self.jinja":   `{% include "self.jinja" %}`,
 		"macros.jinja": `{% macro a() %}{% endmacro %}`,
 		"child.jinja":  `{% extends "macros.jinja" %}`,
+		"req.jinja":    `{% block a required %}{% endblock %}`,
 	}
 	loader := func(name string) (string, error) {
 		if s, ok := files[name]; ok {
@@ -54,6 +55,9 @@ func TestCompileErrors(t *testing.T) {
 		{"{% block a %}{% endblock %}{% block a %}{% endblock %}", "t.jinja:1:37: block 'a' defined twice"},
 		{"{% block a %}{{ super() }}{% endblock %}", "t.jinja:1:17: super(): there is no parent block called 'a'"},
 		{"{% block a %}{% endblock b %}", "t.jinja:1:26: 'endblock b' closes block 'a'"},
+		{"{% block a required %}text{% endblock %}", "t.jinja:1:10: required blocks can only contain comments or whitespace"},
+		{"{% block a required %} {# c #} {% endblock %}", "t.jinja:1:10: required block 'a' not found (no template extending this one defines it)"},
+		{"{% extends \"req.jinja\" %}", "req.jinja:1:10: required block 'a' not found (no template extending this one defines it)"},
 		{"{{ nomacro(1) }}", "t.jinja:1:4: unknown macro or function 'nomacro'"},
 		{"{% call nomacro() %}x{% endcall %}", "t.jinja:1:9: unknown macro or function 'nomacro'"},
 		{"{% import \"macros.jinja\" as m %}{{ m.b() }}", "t.jinja:1:38: the template \"macros.jinja\" does not export 'b'"},

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
@@ -34,8 +35,9 @@ type inherit struct {
 }
 
 type blockDef struct {
-	fn    string
-	level int // 0: the rendered template, 1: what it extends, ...
+	fn       string
+	level    int  // 0: the rendered template, 1: what it extends, ...
+	required bool // a template extending this one must define it
 }
 
 type superRef struct {
@@ -91,9 +93,14 @@ func (p *parser) parseBlock(b *block, bt token) error {
 	if err != nil {
 		return err
 	}
-	scoped := false
+	scoped, required := false, false
 	for p.isName("scoped") || p.isName("required") {
-		scoped = scoped || p.next().text == "scoped"
+		switch p.next().text {
+		case "scoped":
+			scoped = true
+		default:
+			required = true
+		}
 	}
 	if err := p.expectBlockEnd(); err != nil {
 		return err
@@ -104,7 +111,7 @@ func (p *parser) parseBlock(b *block, bt token) error {
 			return p.fail(nt, "block '%s' defined twice", name)
 		}
 	}
-	def := &blockDef{fn: "$blk:" + name + ":" + strconv.Itoa(p.level), level: p.level}
+	def := &blockDef{fn: "$blk:" + name + ":" + strconv.Itoa(p.level), level: p.level, required: required}
 	defs := append(p.inh.defs[name], def)
 	sort.SliceStable(defs, func(i, j int) bool { return defs[i].level < defs[j].level })
 	p.inh.defs[name] = defs
@@ -124,6 +131,12 @@ func (p *parser) parseBlock(b *block, bt token) error {
 	}
 	if err := p.expectBlockEnd(); err != nil {
 		return err
+	}
+	if required && !p.onlyBlank(body) {
+		return p.fail(nt, "required blocks can only contain comments or whitespace")
+	}
+	if defs[0].required && !p.discarding() {
+		return p.fail(nt, "required block '%s' not found (no template extending this one defines it)", name)
 	}
 	// Whether a block is scoped is up to its place (in the template
 	// extended last), so every definition reads its names the scoped way;
@@ -362,4 +375,23 @@ func (p *parser) inheritRef(t token) syntax.Expr {
 		return p.ident(hSelf, t.off)
 	}
 	return nil
+}
+
+// onlyBlank reports whether a block body prints nothing but whitespace.
+func (p *parser) onlyBlank(body []syntax.Stmt) bool {
+	for _, s := range body {
+		call, ok := s.(*syntax.ExprStmt)
+		if !ok {
+			return false
+		}
+		c, ok := call.X.(*syntax.CallExpr)
+		if !ok || !isHidden(c.Fn, hEmit) || len(c.Args) != 1 {
+			return false
+		}
+		k, ok := c.Args[0].(*syntax.Literal).Value.(int64)
+		if !ok || strings.TrimSpace(strings.Join(p.c.runs[k], "")) != "" {
+			return false
+		}
+	}
+	return true
 }
