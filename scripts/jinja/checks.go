@@ -22,11 +22,15 @@ type importAlias struct {
 	imp      *importInfo
 }
 
-// checkImportRef checks "alias.name" against what the template imported
-// as alias exports.
+// checkImportRef checks a call "alias.name(...)" against what the
+// template imported as alias exports (reading a missing name is
+// undefined, as in Jinja).
 func (p *parser) checkImportRef(t token) {
 	a, ok := p.c.importAliases[aliasKey{p.top, t.text}]
 	if !ok || p.c.checkErr != nil || !p.isOp(".") || p.peekAt(1).kind != tName {
+		return
+	}
+	if next := p.peekAt(2); next.kind != tOp || next.text != "(" {
 		return
 	}
 	if nt := p.peekAt(1); !a.imp.exports[nt.text] {
