@@ -241,12 +241,13 @@ func Compile(name, src string, opts Options) (*Template, error) {
 		opts: opts, env: newEnv(opts),
 		globals: set(opts.Globals), attrGlobals: set(opts.AttrGlobals), arg: set(args),
 		imports: map[string]*importInfo{}, sources: map[string]loaded{}, consts: starlark.StringDict{}, used: map[string]bool{}, free: map[string]bool{},
-		scopedLocals: map[*syntax.DictExpr]bool{}, initRefs: map[*syntax.Ident]bool{}, importAliases: map[aliasKey]importAlias{}, macroNames: map[string]bool{},
 		stack: []string{name},
 	}
 	for n := range c.attrGlobals {
 		c.globals[n] = true
 	}
+	c.scopedLocals, c.initRefs = map[*syntax.DictExpr]bool{}, map[*syntax.Ident]bool{}
+	c.importAliases, c.macroNames = map[aliasKey]importAlias{}, map[string]bool{}
 	f := newSrcFile(name, src)
 	toks, err := lex(f)
 	if err != nil {
