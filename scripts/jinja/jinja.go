@@ -290,9 +290,6 @@ func Compile(name, src string, opts Options) (*Template, error) {
 	if err != nil {
 		return nil, convertCompileError(name, err)
 	}
-	if err := c.checkCalls(file); err != nil {
-		return nil, err
-	}
 	t := &Template{name: name, prog: prog, args: slices.Clone(args), runs: c.runs, builtins: starlark.StringDict{}, env: c.env}
 	for n := range c.used {
 		switch {
@@ -324,6 +321,9 @@ func Compile(name, src string, opts Options) (*Template, error) {
 		default:
 			t.globals = append(t.globals, n)
 		}
+	}
+	if err := c.checkCalls(file); err != nil {
+		return nil, err
 	}
 	var written map[string]bool
 	for n := range c.free {
