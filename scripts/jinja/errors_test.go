@@ -17,6 +17,8 @@ func TestCompileErrors(t *testing.T) {
 		"bad.jinja":    "ok\n{{ x | nofilter }}",
 		"self.jinja":   `{% include "self.jinja" %}`,
 		"macros.jinja": `{% macro a() %}{% endmacro %}`,
+		"child.jinja":  `{% extends "macros.jinja" %}`,
+		"req.jinja":    `{% block a required %}{% endblock %}`,
 	}
 	loader := func(name string) (string, error) {
 		if s, ok := files[name]; ok {
@@ -39,11 +41,26 @@ func TestCompileErrors(t *testing.T) {
 		{"{% break %}", "t.jinja:1:4: 'break' outside of a loop"},
 		{"{% for x in y %}{% endif %}", "t.jinja:1:20: unexpected 'endif' tag"},
 		{"{% set x = %}", "t.jinja:1:12: unexpected end of statement block '%}'"},
+		{"{% include [\"missing.jinja\", \"gone.jinja\"] %}", "t.jinja:1:12: cannot load template: none of \"missing.jinja\", \"gone.jinja\" exists"},
+		{"{% include [] %}", "t.jinja:1:12: expected a template name in the list"},
 		{"{% include \"missing.jinja\" %}", "t.jinja:1:12: cannot load template \"missing.jinja\": file does not exist"},
 		{"\n{% include \"bad.jinja\" %}", "bad.jinja:2:8: no filter named 'nofilter'"},
 		{"{% include \"self.jinja\" %}", "self.jinja:1:12: template \"self.jinja\" includes or imports itself (t.jinja -> self.jinja -> self.jinja)"},
 		{"{% from \"macros.jinja\" import b %}", "t.jinja:1:31: the template \"macros.jinja\" does not export 'b'"},
-		{"{% extends \"x\" %}", "t.jinja:1:4: the 'extends' tag is not supported"},
+		{"{% extends \"x\" %}", "t.jinja:1:12: cannot load template \"x\": file does not exist"},
+		{"{% extends \"self.jinja\" %}", "self.jinja:1:12: template \"self.jinja\" includes or imports itself (t.jinja -> self.jinja -> self.jinja)"},
+		{"{% if y %}{% extends \"macros.jinja\" %}{% endif %}", "t.jinja:1:14: 'extends' must be at the top level of the template (not inside another tag)"},
+		{"{% extends \"macros.jinja\" %}{% extends \"macros.jinja\" %}", "t.jinja:1:32: the template extends twice"},
+		{"{% include \"child.jinja\" %}", "child.jinja:1:4: 'extends' is supported in the template a generator renders, not in included or imported ones"},
+		{"{% block a %}{% endblock %}{% block a %}{% endblock %}", "t.jinja:1:37: block 'a' defined twice"},
+		{"{% block a %}{{ super() }}{% endblock %}", "t.jinja:1:17: super(): there is no parent block called 'a'"},
+		{"{% block a %}{% endblock b %}", "t.jinja:1:26: 'endblock b' closes block 'a'"},
+		{"{% block a required %}text{% endblock %}", "t.jinja:1:10: required blocks can only contain comments or whitespace"},
+		{"{% block a required %} {# c #} {% endblock %}", "t.jinja:1:10: required block 'a' not found (no template extending this one defines it)"},
+		{"{% extends \"req.jinja\" %}", "req.jinja:1:10: required block 'a' not found (no template extending this one defines it)"},
+		{"{{ nomacro(1) }}", "t.jinja:1:4: unknown macro or function 'nomacro'"},
+		{"{% call nomacro() %}x{% endcall %}", "t.jinja:1:9: unknown macro or function 'nomacro'"},
+		{"{% import \"macros.jinja\" as m %}{{ m.b() }}", "t.jinja:1:38: the template \"macros.jinja\" does not export 'b'"},
 		{"{% call y %}x{% endcall %}", "t.jinja:1:9: expected a call expression after 'call'"},
 		{"{% call y() %}x", "t.jinja:1:4: unexpected end of template: 'call' tag is not closed (expected 'endcall')"},
 		{"{% endcall %}", "t.jinja:1:4: unexpected 'endcall' tag"},
@@ -70,8 +87,9 @@ func TestCompileErrors(t *testing.T) {
 func TestRuntimeErrors(t *testing.T) {
 	t.Parallel()
 	files := map[string]string{
-		"sub/inc.jinja": "fine\n{{ 1 // 0 }}",
-		"sub/lib.jinja": "{% macro boom(x) %}\n\n{{ x + 1 }}{% endmacro %}",
+		"sub/inc.jinja":  "fine\n{{ 1 // 0 }}",
+		"sub/lib.jinja":  "{% macro boom(x) %}\n\n{{ x + 1 }}{% endmacro %}",
+		"sub/base.jinja": "{% block a %}\n{{ 1 // 0 }}{% endblock %}",
 	}
 	loader := func(name string) (string, error) {
 		if s, ok := files[name]; ok {
@@ -90,6 +108,11 @@ func TestRuntimeErrors(t *testing.T) {
 		{"{% macro m(a) %}\n{{ a | int + [] }}{% endmacro %}{{ m(1) }}", "sub/t.jinja:2: unknown binary op: int + list"},
 		{"{{ 'x' | truncate(1) }}", "sub/t.jinja:1: filter truncate: expected length >= 3, got 1"},
 		{"{{ [1] | map('nofilter') | list }}", "sub/t.jinja:1: filter map: no filter named \"nofilter\""},
+		{"{% extends 'base.jinja' %}", "sub/base.jinja:2: floored division by zero"},
+		{"{% extends 'base.jinja' %}{% block a %}{{ super() }}{% endblock %}", "sub/base.jinja:2: floored division by zero"},
+		{"{% extends 'base.jinja' %}\n{% block a %}\n\n{{ [] + 1 }}{% endblock %}", "sub/t.jinja:4: unknown binary op: list + int"},
+		{"{% for x in [[1]] recursive %}\n{{ loop(x) if x is iterable else x + 'a' }}{% endfor %}", "sub/t.jinja:2: unknown binary op: int + string"},
+		{"{% for x in [1] %}{{ loop([2]) }}{% endfor %}", "t.jinja:1: the loop must have the 'recursive' marker to be called recursively"},
 	}
 	for _, tc := range tests {
 		name := "t.jinja"
@@ -163,6 +186,11 @@ func FuzzCompile(f *testing.F) {
 		"{{- x -}}{#- c -#}{%- if x -%}{%- endif -%}", "{% raw %}{{{% endraw %}", "{{ x is not divisibleby 3 }}",
 		"{{ [y for y in z if y] }}", "{{ {'a': 1}['a'] ~ 'b' }}", "{% include 'x' ignore missing %}",
 		"{{ 'a'.zfill(3) }}", "{{ x[1:2:3] }}", "{{ lambda x: x }}", "{{ 1 if 2 }}",
+		"{% extends 'b' %}{% block a %}{{ super() }}{% endblock %}", "{% block a scoped %}{{ self.a() }}{% endblock a %}",
+		"{% for i in x recursive %}{% set y = i %}{{ loop(i) }}{{ loop.depth0 }}{% endfor %}",
+		"{% with a = 1, b = a %}{% set c = b %}{% endwith %}{% filter upper %}{% set d = 1 %}{% endfilter %}",
+		"{% set c = cycler(1, 2) %}{{ c.next() }}{% set j = joiner() %}{{ j() }}{{ lipsum(1) | xmlattr }}",
+		"{% macro m() %}<{{ caller() }}>{% endmacro %}{% autoescape true %}{{ x | safe ~ '<' }}{% call m() %}{{ x | e | upper }}{% endcall %}{% filter upper %}{{ x is string }}{% endfilter %}{% endautoescape %}",
 	}
 	for _, s := range seeds {
 		f.Add(s)

@@ -627,6 +627,10 @@ func (p *parser) parsePrimary() (syntax.Expr, error) {
 // "loop" variable, or a plain name (recorded as used in the current scope).
 func (p *parser) nameRef(t token) syntax.Expr {
 	sc := p.scope
+	if x := p.inheritRef(t); x != nil {
+		return x
+	}
+	p.checkImportRef(t)
 	if t.text == "loop" && len(sc.loops) > 0 && !sc.assigned["loop"] {
 		l := sc.loops[len(sc.loops)-1]
 		l.used = true

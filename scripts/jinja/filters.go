@@ -819,9 +819,6 @@ var builtinFilters = map[string]filterFn{
 		}
 		return starlark.String(b), nil
 	},
-	"pprint": func(e *env, th *starlark.Thread, name string, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-		return starlark.String(pyRepr(args[0])), nil
-	},
 }
 
 func isString(v starlark.Value) bool { _, ok := v.(starlark.String); return ok }

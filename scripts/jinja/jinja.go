@@ -26,8 +26,8 @@ import (
 
 // Options configure Compile.
 type Options struct {
-	// Loader returns the source of a template named by include, import or
-	// from. It gets the names ResolveName makes of the written name, in
+	// Loader returns the source of a template named by include, import,
+	// from or extends. It gets the names ResolveName makes of the written name, in
 	// order ("/"-separated, relative to the generator's folder, never
 	// leaving it), until one loads; an error wrapping fs.ErrNotExist moves
 	// on to the next name (and lets "ignore missing" skip the tag), any
@@ -129,6 +129,12 @@ type compiler struct {
 	used                      map[string]bool // hidden names and globals referenced
 	consts                    starlark.StringDict
 	free                      map[string]bool
+	scopedLocals              map[*syntax.DictExpr]bool // locals passed to scoped blocks, filled by rename
+	initRefs                  map[*syntax.Ident]bool    // outer values read when a scoped region starts
+	importAliases             map[aliasKey]importAlias  // names bound by {% import ... as name %}
+	checkErr                  error                     // the first static check failure found while parsing
+	macroNames                map[string]bool           // names defined by macro or imported by from (autoescape marks their calls)
+	autoescape                bool                      // some {% autoescape true %} region
 }
 
 func (c *compiler) undefinedName(name string) string { return hUndef + name }
@@ -155,7 +161,8 @@ func (c *compiler) open(p *parser, at token, name, src string) (*parser, error) 
 		return nil, err
 	}
 	c.stack = append(c.stack, name)
-	return &parser{c: c, f: f, toks: toks, scope: newScope()}, nil
+	sc := newScope()
+	return &parser{c: c, f: f, toks: toks, scope: sc, top: sc, inh: newInherit(false)}, nil
 }
 
 func lineOf(f *srcFile, off int) int { l, _ := f.lineCol(off); return l }
@@ -180,21 +187,23 @@ func (c *compiler) importTemplate(p *parser, at token, written string) (*importI
 	if err != nil {
 		return nil, err
 	}
+	if body, err = sub.finishBlocks(body); err != nil {
+		return nil, err
+	}
 	c.stack = c.stack[:len(c.stack)-1]
 	c.hidden++
 	n := fmt.Sprint(c.hidden)
 	imp := &importInfo{global: "$imp" + n, exports: map[string]bool{}}
 	dict := &syntax.DictExpr{Lbrace: sub.pos(0), Rbrace: sub.pos(0)}
-	for _, name := range sub.scope.order {
+	for _, name := range funcNames(sub.scope, body) {
 		if strings.HasPrefix(name, "_") {
 			continue
 		}
 		imp.exports[name] = true
 		dict.List = append(dict.List, &syntax.DictEntry{Key: sub.strLit(name, 0), Colon: sub.pos(0), Value: sub.ident(name, 0)})
 	}
-	stmts := sub.funcBody(sub.scope, nil, 0)
-	stmts = append(stmts, sub.exprStmt(hPush, 0))
-	stmts = append(stmts, body...)
+	stmts := []syntax.Stmt{sub.exprStmt(hPush, 0)}
+	stmts = append(stmts, sub.funcBody(sub.scope, body, 0)...)
 	stmts = append(stmts, sub.exprStmt(hPop, 0))
 	stmts = append(stmts, &syntax.ReturnStmt{Return: sub.pos(0), Result: sub.callHidden(hModule, 0, sub.strLit(name, 0), dict)})
 	fn := "$import" + n
@@ -207,7 +216,7 @@ func (c *compiler) importTemplate(p *parser, at token, written string) (*importI
 }
 
 func (c *compiler) isPredeclared(name string) bool {
-	if strings.HasPrefix(name, "$") || name == "namespace" && !c.globals[name] {
+	if strings.HasPrefix(name, "$") || jinjaGlobals[name] != nil && !c.globals[name] {
 		c.used[name] = true
 		return true
 	}
@@ -237,12 +246,15 @@ func Compile(name, src string, opts Options) (*Template, error) {
 	for n := range c.attrGlobals {
 		c.globals[n] = true
 	}
+	c.scopedLocals, c.initRefs = map[*syntax.DictExpr]bool{}, map[*syntax.Ident]bool{}
+	c.importAliases, c.macroNames = map[aliasKey]importAlias{}, map[string]bool{}
 	f := newSrcFile(name, src)
 	toks, err := lex(f)
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{c: c, f: f, toks: toks, scope: newScope()}
+	p := &parser{c: c, f: f, toks: toks, scope: newScope(), inh: newInherit(true)}
+	p.top = p.scope
 	for _, a := range args {
 		p.scope.params[a] = true
 		p.scope.assigned[a] = true
@@ -250,6 +262,15 @@ func Compile(name, src string, opts Options) (*Template, error) {
 	body, _, err := p.parseBody(token{})
 	if err != nil {
 		return nil, err
+	}
+	if body, err = p.extendChain(body); err != nil {
+		return nil, err
+	}
+	if body, err = p.finishBlocks(body); err != nil {
+		return nil, err
+	}
+	if c.checkErr != nil {
+		return nil, c.checkErr
 	}
 	var params []syntax.Expr
 	for _, a := range args {
@@ -260,6 +281,9 @@ func Compile(name, src string, opts Options) (*Template, error) {
 	stmts := []syntax.Stmt{p.assignStmt(p.ident("$init", 0), p.ident("None", 0), 0)}
 	stmts = append(stmts, c.toplevel...)
 	stmts = append(stmts, render)
+	if c.autoescape {
+		markFilters(stmts)
+	}
 	file := &syntax.File{Path: name, Stmts: stmts, Options: &syntax.FileOptions{Set: true, Recursion: true}}
 	guard.File(file) // `*` checks the size of what it repeats
 	prog, err := starlark.FileProgram(file, c.isPredeclared)
@@ -292,15 +316,24 @@ func Compile(name, src string, opts Options) (*Template, error) {
 				return nil, fmt.Errorf("jinja: internal error: unknown builtin %s", n)
 			}
 			t.builtins[n] = b
-		case n == "namespace" && !c.globals[n]:
-			t.builtins[n] = runtimeBuiltins["namespace"]
+		case jinjaGlobals[n] != nil && !c.globals[n]:
+			t.builtins[n] = jinjaGlobals[n]
 		default:
 			t.globals = append(t.globals, n)
 		}
 	}
+	if err := c.checkCalls(file); err != nil {
+		return nil, err
+	}
+	var written map[string]bool
 	for n := range c.free {
 		t.builtins[n] = &Undefined{name: n}
-		t.undefined = append(t.undefined, n)
+		if written == nil {
+			written = c.writtenNames(file)
+		}
+		if written[n] { // not only the start value of a loop-local name
+			t.undefined = append(t.undefined, n)
+		}
 	}
 	sort.Strings(t.undefined)
 	sort.Strings(t.globals)

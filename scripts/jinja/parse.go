@@ -37,6 +37,7 @@ type scope struct {
 	params   map[string]bool
 	loops    []*loopCtx
 	numeric  map[string]bool // names known to hold numbers (range loop variables) until reassigned
+	discard  bool            // output is dropped: the top level of a template that extends another
 }
 
 func newScope() *scope {
@@ -64,6 +65,16 @@ type parser struct {
 	toks  []token
 	i     int
 	scope *scope
+
+	top     *scope    // the template's top-level scope
+	nest    int       // depth of parseBody calls
+	inh     *inherit  // the block table of the template's chain
+	blk     *blockCtx // the block being parsed, if any
+	level   int       // position in the extends chain (0: the rendered template)
+	extName string    // the template this one extends, as written
+	extTok  token
+	keep    bool // print even where output is dropped
+	autoesc bool // in an {% autoescape true %} region
 }
 
 // block accumulates the statements of one body; runs of text and printed
@@ -120,6 +131,9 @@ func (b *block) flush(p *parser) {
 		return
 	}
 	b.open = false
+	if p.discarding() {
+		return
+	}
 	k := len(p.c.runs)
 	p.c.runs = append(p.c.runs, b.lits)
 	args := append([]syntax.Expr{p.intLit(int64(k), b.off)}, b.exprs...)
@@ -152,6 +166,8 @@ func (p *parser) expectBlockEnd() error {
 // the statements and the end tag's name token (positioned after the name).
 func (p *parser) parseBody(open token, ends ...string) ([]syntax.Stmt, token, error) {
 	var b block
+	p.nest++
+	defer func() { p.nest-- }()
 	for {
 		t := p.peek()
 		switch t.kind {
@@ -175,6 +191,9 @@ func (p *parser) parseBody(open token, ends ...string) ([]syntax.Stmt, token, er
 				return nil, t, p.fail(e, "expected end of print statement '}}', got %s", describe(e))
 			}
 			p.next()
+			if p.autoesc {
+				x = p.escapeValue(x)
+			}
 			b.value(x, t.off)
 		case tBlockBegin:
 			p.next()
@@ -253,12 +272,19 @@ func (p *parser) parseTag(b *block, nt token) error {
 		if err != nil {
 			return err
 		}
+		_, body = p.localize(body, nt.off, nil)
 		b.add(p, p.exprStmt(hPush, nt.off))
 		b.add(p, body...)
-		b.add(p, p.assignStmt(p.ident(tmp, nt.off), p.callHidden(hPop, nt.off), nt.off))
+		var out syntax.Expr = p.callHidden(hPop, nt.off)
+		if p.autoesc { // the filtered block is markup in an autoescape region
+			out = p.callHidden(hMarkup, nt.off, out)
+			x = p.callHidden(hAutoesc, nt.off, x)
+		}
+		b.add(p, p.assignStmt(p.ident(tmp, nt.off), out, nt.off))
 		b.value(x, nt.off)
 		return p.expectBlockEnd()
 	case "with":
+		var binds []syntax.Stmt
 		for !p.isOp("%}") && p.peek().kind == tName {
 			tg, err := p.parseTargets(false)
 			if err != nil {
@@ -273,7 +299,7 @@ func (p *parser) parseTag(b *block, nt token) error {
 				return err
 			}
 			p.assignTargets(tg)
-			b.add(p, p.assignStmt(tg, v, eq.off))
+			binds = append(binds, p.assignStmt(tg, v, eq.off))
 			if !p.acceptOp(",") {
 				break
 			}
@@ -285,27 +311,42 @@ func (p *parser) parseTag(b *block, nt token) error {
 		if err != nil {
 			return err
 		}
+		_, body = p.localize(append(binds, body...), nt.off, nil)
 		b.add(p, body...)
 		return p.expectBlockEnd()
 	case "autoescape":
-		if _, err := p.parseExpr(); err != nil {
+		x, err := p.parseExpr()
+		if err != nil {
 			return err
 		}
 		if err := p.expectBlockEnd(); err != nil {
 			return err
 		}
+		outer := p.autoesc
+		if id, ok := x.(*syntax.Ident); ok && (id.Name == "True" || id.Name == "False") {
+			p.autoesc = id.Name == "True"
+		}
 		body, _, err := p.parseBody(nt, "endautoescape")
+		on := p.autoesc
+		p.autoesc = outer
 		if err != nil {
 			return err
 		}
+		if on {
+			p.markRegion(body)
+			p.c.autoescape = true
+		}
+		_, body = p.localize(body, nt.off, nil) // a scope, as in Jinja
 		b.add(p, body...)
 		return p.expectBlockEnd()
-	case "elif", "else", "endif", "endfor", "endset", "endmacro", "endfilter", "endwith", "endautoescape", "endraw", "endcall":
+	case "elif", "else", "endif", "endfor", "endset", "endmacro", "endfilter", "endwith", "endautoescape", "endraw", "endcall", "endblock":
 		return p.fail(nt, "unexpected '%s' tag", nt.text)
 	case "call":
 		return p.parseCallBlock(b, nt)
-	case "extends", "block":
-		return p.fail(nt, "the '%s' tag is not supported", nt.text)
+	case "extends":
+		return p.parseExtends(b, nt)
+	case "block":
+		return p.parseBlock(b, nt)
 	}
 	return p.fail(nt, "unknown tag '%s'", nt.text)
 }
@@ -411,12 +452,11 @@ func (p *parser) parseFor(b *block, ft token) error {
 			return err
 		}
 	}
-	if p.isName("recursive") {
-		return p.fail(p.peek(), "recursive loops are not supported")
-	}
+	recursive := p.acceptName("recursive")
 	if err := p.expectBlockEnd(); err != nil {
 		return err
 	}
+	numeric := maps(p.scope.numeric) // after the loop its names are the outer ones again
 	p.assignTargets(target)
 	if id, ok := target.(*syntax.Ident); ok && p.isRangeCall(iter) {
 		p.scope.numeric[id.Name] = true
@@ -427,6 +467,7 @@ func (p *parser) parseFor(b *block, ft token) error {
 	p.scope.loops = append(p.scope.loops, lc)
 	body, end, err := p.parseBody(ft, "else", "endfor")
 	p.scope.loops = p.scope.loops[:len(p.scope.loops)-1]
+	p.scope.numeric = numeric
 	if err != nil {
 		return err
 	}
@@ -442,30 +483,58 @@ func (p *parser) parseFor(b *block, ft token) error {
 	if err := p.expectBlockEnd(); err != nil {
 		return err
 	}
+	if recursive {
+		p.c.hidden++
+		rit := p.ident("$rit"+strconv.Itoa(p.c.hidden), ft.off)
+		var x syntax.Expr = rit
+		if filter != nil {
+			x = p.loopFilter(ft, in, target, rit, filter)
+		}
+		_, body = p.localize(body, ft.off, target)
+		p.recursiveLoop(b, ft, end, in, n, target, iter, rit, x, lc, body, els)
+		return nil
+	}
 	x := p.hoist(iter)
 	if filter != nil {
-		x = &syntax.Comprehension{Lbrack: p.pos(ft.off), Body: cloneTarget(target), Rbrack: p.pos(ft.off),
-			Clauses: []syntax.Node{
-				&syntax.ForClause{For: p.pos(ft.off), Vars: cloneTarget(target), In: p.pos(in.off), X: iter},
-				&syntax.IfClause{If: p.pos(ft.off), Cond: filter},
-			}}
+		x = p.loopFilter(ft, in, target, iter, filter)
 	}
+	// The loop's target and what its body assigns are local to the loop.
+	_, body = p.localize(body, ft.off, target)
 	if lc.used {
 		b.add(p, p.assignStmt(p.ident(lc.name, ft.off), p.callHidden(hMkloop, in.off, x), ft.off))
 		x = p.ident(lc.name, ft.off)
 	}
+	for _, s := range p.forStmts(ft, end, n, target, x, body, els) {
+		b.add(p, s)
+	}
+	return nil
+}
+
+// loopFilter is the items of "for target in iter if filter".
+func (p *parser) loopFilter(ft, in token, target, iter, filter syntax.Expr) syntax.Expr {
+	return &syntax.Comprehension{Lbrack: p.pos(ft.off), Body: cloneTarget(target), Rbrack: p.pos(ft.off),
+		Clauses: []syntax.Node{
+			&syntax.ForClause{For: p.pos(ft.off), Vars: cloneTarget(target), In: p.pos(in.off), X: iter},
+			&syntax.IfClause{If: p.pos(ft.off), Cond: filter},
+		}}
+}
+
+// forStmts is the for statement over x, with the else body run when it
+// made no iteration.
+func (p *parser) forStmts(ft, end token, n string, target, x syntax.Expr, body, els []syntax.Stmt) []syntax.Stmt {
+	var out []syntax.Stmt
 	flag := "$it" + n
 	if els != nil {
-		b.add(p, p.assignStmt(p.ident(flag, ft.off), p.ident("False", ft.off), ft.off))
+		out = append(out, p.assignStmt(p.ident(flag, ft.off), p.ident("False", ft.off), ft.off))
 		body = append([]syntax.Stmt{p.assignStmt(p.ident(flag, ft.off), p.ident("True", ft.off), ft.off)}, body...)
 	}
-	b.add(p, &syntax.ForStmt{For: p.pos(ft.off), Vars: target, X: x, Body: orPass(p, body, ft)})
+	out = append(out, &syntax.ForStmt{For: p.pos(ft.off), Vars: target, X: x, Body: orPass(p, body, ft)})
 	if els != nil {
-		b.add(p, &syntax.IfStmt{If: p.pos(end.off),
+		out = append(out, &syntax.IfStmt{If: p.pos(end.off),
 			Cond: &syntax.UnaryExpr{OpPos: p.pos(end.off), Op: syntax.NOT, X: p.ident(flag, end.off)},
 			True: orPass(p, els, end)})
 	}
-	return nil
+	return out
 }
 
 // isRangeCall reports whether x is a call of the builtin range.
@@ -514,10 +583,15 @@ func (p *parser) parseSet(b *block, st token) error {
 	if err != nil {
 		return err
 	}
+	_, body = p.localize(body, st.off, nil)
 	p.assignTargets(target)
 	b.add(p, p.exprStmt(hPush, st.off))
 	b.add(p, body...)
-	b.add(p, p.assignStmt(p.ident(tmp, st.off), p.callHidden(hPop, st.off), st.off))
+	var out syntax.Expr = p.callHidden(hPop, st.off)
+	if p.autoesc { // a block set in an autoescape region is markup
+		out = p.callHidden(hMarkup, st.off, out)
+	}
+	b.add(p, p.assignStmt(p.ident(tmp, st.off), out, st.off))
 	b.add(p, p.assignStmt(target, val, st.off))
 	return p.expectBlockEnd()
 }
@@ -527,7 +601,7 @@ func (p *parser) parseSet(b *block, st token) error {
 // as in Jinja, instead of Starlark's "referenced before assignment".
 func (p *parser) funcBody(sc *scope, body []syntax.Stmt, off int) []syntax.Stmt {
 	var init []syntax.Stmt
-	for _, name := range sc.order {
+	for _, name := range funcNames(sc, body) {
 		var v string
 		if p.c.globals[name] {
 			v = hGlobal + name
@@ -557,6 +631,7 @@ func (p *parser) parseMacro(b *block, mt token) error {
 		return err
 	}
 	outer.assign(nt.text)
+	p.c.macroNames[nt.text] = true
 	p.scope = sc
 	body, _, err := p.parseBody(mt, "endmacro")
 	p.scope = outer
@@ -628,9 +703,8 @@ func (p *parser) defFunc(name string, nt, mt token, sc *scope, params []syntax.E
 	if special("kwargs") {
 		params = append(params, &syntax.UnaryExpr{OpPos: p.pos(nt.off), Op: syntax.STARSTAR, X: p.ident("kwargs", nt.off)})
 	}
-	stmts := p.funcBody(sc, nil, nt.off)
-	stmts = append(stmts, p.exprStmt(hPush, mt.off))
-	stmts = append(stmts, body...)
+	stmts := []syntax.Stmt{p.exprStmt(hPush, mt.off)}
+	stmts = append(stmts, p.funcBody(sc, body, nt.off)...)
 	stmts = append(stmts, &syntax.ReturnStmt{Return: p.pos(mt.off), Result: p.callHidden(hPop, mt.off)})
 	return &syntax.DefStmt{Def: p.pos(mt.off), Name: p.ident(name, nt.off), Lparen: p.pos(nt.off),
 		Params: params, Rparen: p.pos(nt.off), Body: stmts}
@@ -675,6 +749,16 @@ func (p *parser) parseCallBlock(b *block, ct token) error {
 	outer.assigned[fn] = true
 	b.add(p, p.defFunc(fn, ct, ct, sc, params, body))
 	call.Args = append(call.Args, &syntax.BinaryExpr{X: p.ident("caller", ct.off), OpPos: p.pos(ct.off), Op: syntax.EQ, Y: p.ident(fn, ct.off)})
+	if p.discarding() {
+		// Jinja prints a call block even where a template that extends
+		// another prints nothing else.
+		b.flush(p)
+		p.keep = true
+		b.value(call, ct.off)
+		b.flush(p)
+		p.keep = false
+		return nil
+	}
 	b.value(call, ct.off)
 	return nil
 }
@@ -702,7 +786,7 @@ func (p *parser) skipContext() {
 }
 
 func (p *parser) parseInclude(b *block, it token) error {
-	name, nameTok, err := p.templateName()
+	names, nameTok, err := p.templateNames()
 	if err != nil {
 		return err
 	}
@@ -716,7 +800,7 @@ func (p *parser) parseInclude(b *block, it token) error {
 	if err := p.expectBlockEnd(); err != nil {
 		return err
 	}
-	resolved, src, ok, err := p.c.load(p, nameTok, name, ignoreMissing)
+	resolved, src, ok, err := p.loadFirst(nameTok, names, ignoreMissing)
 	if err != nil || !ok {
 		return err
 	}
@@ -726,6 +810,9 @@ func (p *parser) parseInclude(b *block, it token) error {
 	}
 	body, _, err := sub.parseBody(token{})
 	if err != nil {
+		return err
+	}
+	if body, err = sub.finishBlocks(body); err != nil {
 		return err
 	}
 	p.c.stack = p.c.stack[:len(p.c.stack)-1]
@@ -756,6 +843,7 @@ func (p *parser) parseImport(b *block, it token) error {
 			return err
 		}
 		p.skipContext()
+		p.c.importAliases[aliasKey{p.top, at.text}] = importAlias{name, imp}
 		p.scope.assign(at.text)
 		b.add(p, p.assignStmt(p.ident(at.text, at.off), p.ident(imp.global, at.off), it.off))
 		return p.expectBlockEnd()
@@ -781,6 +869,7 @@ func (p *parser) parseImport(b *block, it token) error {
 			return p.fail(nt, "the template %q does not export '%s'", name, nt.text)
 		}
 		p.scope.assign(local.text)
+		p.c.macroNames[local.text] = true
 		dot := &syntax.DotExpr{X: p.ident(imp.global, nt.off), Dot: p.pos(nt.off), NamePos: p.pos(nt.off), Name: p.ident(nt.text, nt.off)}
 		b.add(p, p.assignStmt(p.ident(local.text, local.off), dot, nt.off))
 		if !p.acceptOp(",") {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"strconv"
 	"strings"
 )
 
@@ -121,4 +122,53 @@ func (c *compiler) load(p *parser, at token, name string, ignoreMissing bool) (r
 	e := fail("%s", msg)
 	e.(*Error).Err = first
 	return "", "", false, e
+}
+
+// templateNames parses the name of an include: a string literal or a list
+// of them (the first that loads is included, as Jinja does).
+func (p *parser) templateNames() ([]string, token, error) {
+	if !p.isOp("[") {
+		name, t, err := p.templateName()
+		return []string{name}, t, err
+	}
+	lb := p.next()
+	var names []string
+	for !p.isOp("]") {
+		name, _, err := p.templateName()
+		if err != nil {
+			return nil, lb, err
+		}
+		names = append(names, name)
+		if !p.acceptOp(",") {
+			break
+		}
+	}
+	if _, err := p.expectOp("]"); err != nil {
+		return nil, lb, err
+	}
+	if len(names) == 0 {
+		return nil, lb, p.fail(lb, "expected a template name in the list")
+	}
+	return names, lb, nil
+}
+
+// loadFirst loads the first of names that exists; when none does it fails
+// (unless ignoreMissing).
+func (p *parser) loadFirst(at token, names []string, ignoreMissing bool) (resolved, src string, ok bool, err error) {
+	if len(names) == 1 {
+		return p.c.load(p, at, names[0], ignoreMissing)
+	}
+	for _, n := range names {
+		if resolved, src, ok, err = p.c.load(p, at, n, true); err != nil || ok {
+			return resolved, src, ok, err
+		}
+	}
+	if ignoreMissing {
+		return "", "", false, nil
+	}
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = strconv.Quote(n)
+	}
+	return "", "", false, p.fail(at, "cannot load template: none of %s exists", strings.Join(quoted, ", "))
 }

@@ -90,8 +90,8 @@ func (emptyIterator) Done()                     {}
 type loop struct {
 	items   []starlark.Value
 	i       int            // index0 of the current item
-	changed starlark.Tuple // the arguments of the last loop.changed call
-	called  bool           // loop.changed was called
+	changed starlark.Tuple // the arguments of the last loop.changed call (nil before the first)
+	rec     *recursion     // set in a recursive loop
 }
 
 func (l *loop) String() string        { return fmt.Sprintf("<loop %d/%d>", l.i+1, len(l.items)) }
@@ -138,9 +138,9 @@ func (l *loop) Attr(name string) (starlark.Value, error) {
 	case "length":
 		return starlark.MakeInt(n), nil
 	case "depth":
-		return starlark.MakeInt(1), nil
+		return starlark.MakeInt(l.depth()), nil
 	case "depth0":
-		return starlark.MakeInt(0), nil
+		return starlark.MakeInt(l.depth() - 1), nil
 	case "previtem":
 		if l.i > 0 {
 			return l.items[l.i-1], nil
@@ -155,7 +155,7 @@ func (l *loop) Attr(name string) (starlark.Value, error) {
 		return starlark.NewBuiltin("changed", func(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 			// True on the first call and whenever the values differ from
 			// those of the previous call.
-			if l.called {
+			if l.changed != nil {
 				same, err := starlark.Equal(l.changed, args)
 				if err != nil {
 					return nil, err
@@ -164,7 +164,7 @@ func (l *loop) Attr(name string) (starlark.Value, error) {
 					return starlark.False, nil
 				}
 			}
-			l.called, l.changed = true, append(starlark.Tuple(nil), args...)
+			l.changed = append(starlark.Tuple{}, args...)
 			return starlark.True, nil
 		}), nil
 	case "cycle":
@@ -246,7 +246,7 @@ var runtimeBuiltins = map[string]*starlark.Builtin{
 	hMkloop:          starlark.NewBuiltin("loop", builtinMkloop),
 	hModule:          starlark.NewBuiltin("module", builtinModule),
 	hMod:             starlark.NewBuiltin("%", builtinMod),
-	"namespace":      starlark.NewBuiltin("namespace", builtinNamespace),
+	hScoped:          starlark.NewBuiltin("scoped", builtinScoped),
 }
 
 // getAttr is Jinja's attribute lookup: the attribute, else the item of a
@@ -366,7 +366,13 @@ func builtinMkloop(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple,
 	if err != nil {
 		return nil, err
 	}
-	return &loop{items: items, i: -1}, nil
+	l := &loop{items: items, i: -1}
+	if len(args) == 3 { // recursive loop: depth and the loop's function
+		d, _ := args[1].(starlark.Int).Int64()
+		fn, _ := args[2].(starlark.Callable)
+		l.rec = &recursion{depth: int(d), fn: fn}
+	}
+	return l, nil
 }
 
 // toList returns the elements of an iterable (a fresh slice).
