@@ -207,6 +207,10 @@ type Template struct {
 	stop      stopReason
 	cs        condState
 
+	// reusedTS, when no template lets its timestamp outlive a render, is
+	// the one timestamp value every Produce updates in place.
+	reusedTS *starlib.Timestamp
+
 	sig        dispatchSignal
 	maxRepicks int
 	dropped    atomic.Int64
@@ -216,6 +220,7 @@ type Template struct {
 type templateItem struct {
 	alias, path string
 	inst        *jinja.Instance
+	tsEscapes   bool // the template may keep its timestamp beyond a render
 	locals      *starlib.Store
 	transitions []fsmTransition
 }
@@ -228,6 +233,12 @@ type fsmTransition struct {
 // templateGlobals are the names bound once per template; the first four
 // have real attributes (compiled as plain Starlark attribute access).
 var templateGlobals = []string{"module", "samples", "subprocess", "dispatch", "params", "vars", "locals", "shared", "globals"}
+
+// invariantGlobals are the template globals whose attribute chains give
+// the same, frozen or stateless, value at every access (module namespaces
+// and functions, samples, the frozen params and vars): jinja resolves
+// module.rand.choice or vars.users once per template instead of per event.
+var invariantGlobals = []string{"module", "samples", "subprocess", "dispatch", "params", "vars"}
 
 // NewTemplate builds the template producer from a validated config:
 // samples are loaded, every template compiled (errors name the template
@@ -332,6 +343,9 @@ func NewTemplate(cfg *TemplateConfig, env *plugin.Env) (*Template, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	if !slices.ContainsFunc(t.items, func(it *templateItem) bool { return it.tsEscapes }) {
+		t.reusedTS = starlib.NewReusedTimestamp()
+	}
 	t.releaseGlobals()
 	return t, nil
 }
@@ -366,6 +380,7 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 		Outside:     func(name string) error { return t.env.RefuseOutside("include", name) },
 		Globals:     templateGlobals,
 		AttrGlobals: templateGlobals[:4],
+		Invariant:   invariantGlobals,
 	}
 	tm, err := jinja.Compile(e.Template, string(src), opts)
 	if err != nil {
@@ -390,7 +405,7 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 	if err != nil {
 		return nil, fmt.Errorf("%s.vars: %w", key, err)
 	}
-	it := &templateItem{alias: alias, path: e.Template, locals: starlib.NewStore()}
+	it := &templateItem{alias: alias, path: e.Template, locals: starlib.NewStore(), tsEscapes: tm.ArgEscapes("timestamp")}
 	globals := make(starlark.StringDict, len(shared)+2)
 	for k, v := range shared {
 		globals[k] = v
@@ -485,7 +500,13 @@ func (t *Template) pick(ts *starlib.Timestamp, tags starlark.Value) []int {
 func (t *Template) Produce(ts int64, src int, out []string) ([]string, error) {
 	t.call.Enter()
 	defer t.call.Leave()
-	var tsv starlark.Value = starlib.NewTimestamp(time.Unix(0, ts).In(t.loc))
+	var tsv starlark.Value
+	if t.reusedTS != nil {
+		t.reusedTS.Reset(time.Unix(0, ts).In(t.loc))
+		tsv = t.reusedTS
+	} else {
+		tsv = starlib.NewTimestamp(time.Unix(0, ts).In(t.loc))
+	}
 	tags := t.tagValue(src)
 	start := len(out)
 	repicks := 0
