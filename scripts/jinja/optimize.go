@@ -116,18 +116,12 @@ func sortedSet(m map[string]bool) []string {
 	return out
 }
 
-// predeclared mirrors compiler.isPredeclared without recording anything.
+// predeclared reports whether name, as referenced, can only be a
+// predeclared hidden name or one of Options.Globals. Names the template
+// leaves undefined, and Jinja's own globals, keep their predeclared
+// lookup: the static checks run after this pass read their identifiers.
 func (o *optimizer) predeclared(name string) bool {
-	if o.bound[name] {
-		return false
-	}
-	switch {
-	case strings.HasPrefix(name, "$"), o.c.globals[name]:
-		return true
-	case name == "namespace":
-		return true
-	}
-	return !starlark.Universe.Has(name)
+	return !o.bound[name] && (strings.HasPrefix(name, "$") || o.c.globals[name])
 }
 
 func (o *optimizer) global(id *syntax.Ident) *syntax.Ident {
