@@ -220,9 +220,10 @@ type Template struct {
 type templateItem struct {
 	alias, path string
 	inst        *jinja.Instance
-	tsEscapes   bool // the template may keep its timestamp beyond a render
 	locals      *starlib.Store
 	transitions []fsmTransition
+
+	tsEscapes bool // the template may keep its timestamp beyond a render
 }
 
 type fsmTransition struct {
@@ -380,8 +381,8 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 		Outside:     func(name string) error { return t.env.RefuseOutside("include", name) },
 		Globals:     templateGlobals,
 		AttrGlobals: templateGlobals[:4],
-		Invariant:   invariantGlobals,
 	}
+	opts.Invariant = invariantGlobals
 	tm, err := jinja.Compile(e.Template, string(src), opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", key, err)
@@ -405,7 +406,8 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 	if err != nil {
 		return nil, fmt.Errorf("%s.vars: %w", key, err)
 	}
-	it := &templateItem{alias: alias, path: e.Template, locals: starlib.NewStore(), tsEscapes: tm.ArgEscapes("timestamp")}
+	it := &templateItem{alias: alias, path: e.Template, locals: starlib.NewStore()}
+	it.tsEscapes = tm.ArgEscapes("timestamp")
 	globals := make(starlark.StringDict, len(shared)+2)
 	for k, v := range shared {
 		globals[k] = v
