@@ -239,7 +239,7 @@ var templateGlobals = []string{"module", "samples", "subprocess", "dispatch", "p
 // the same, frozen or stateless, value at every access (module namespaces
 // and functions, samples, the frozen params and vars): jinja resolves
 // module.rand.choice or vars.users once per template instead of per event.
-var invariantGlobals = []string{"module", "samples", "subprocess", "dispatch", "params", "vars"}
+var invariantGlobals = []string{"module", "samples", "subprocess", "dispatch", "shard", "params", "vars"}
 
 // NewTemplate builds the template producer from a validated config:
 // samples are loaded, every template compiled (errors name the template
