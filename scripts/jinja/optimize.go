@@ -224,6 +224,9 @@ func (o *optimizer) expr(x syntax.Expr) syntax.Expr {
 	case *syntax.DotExpr:
 		e.X = o.expr(e.X)
 	case *syntax.CallExpr:
+		if g, ok := o.getter(e); ok {
+			return g
+		}
 		e.Fn = o.expr(e.Fn)
 		for i, a := range e.Args {
 			switch a := a.(type) {
@@ -289,6 +292,51 @@ func (o *optimizer) expr(x syntax.Expr) syntax.Expr {
 		e.Body = o.expr(e.Body)
 	}
 	return x
+}
+
+// getter turns Jinja's lookup $getattr(x, "a", "b") into $k:gaN[x], an
+// index on a constant whose Get does the lookup: an index expression has
+// no argument list for the interpreter to copy.
+func (o *optimizer) getter(c *syntax.CallExpr) (syntax.Expr, bool) {
+	if !isHidden(c.Fn, hGetattr) || o.bound[hGetattr] || len(c.Args) < 2 {
+		return nil, false
+	}
+	names := make([]string, 0, len(c.Args)-1)
+	for _, a := range c.Args[1:] {
+		lit, ok := a.(*syntax.Literal)
+		if !ok || lit.Token != syntax.STRING {
+			return nil, false
+		}
+		names = append(names, lit.Value.(string))
+	}
+	key := hConst + "ga:" + strings.Join(names, ".")
+	if _, ok := o.c.consts[key]; !ok {
+		o.c.consts[key] = attrGetter(names)
+	}
+	g := o.global(&syntax.Ident{NamePos: c.Lparen, Name: key})
+	return &syntax.IndexExpr{X: g, Lbrack: c.Lparen, Y: o.expr(c.Args[0]), Rbrack: c.Rparen}, true
+}
+
+// attrGetter is the constant of getter: g[x] is x.a.b with Jinja's lookup.
+type attrGetter []string
+
+var _ starlark.Mapping = attrGetter(nil)
+
+func (g attrGetter) String() string        { return "<getattr " + strings.Join(g, ".") + ">" }
+func (g attrGetter) Type() string          { return "getattr" }
+func (g attrGetter) Freeze()               {}
+func (g attrGetter) Truth() starlark.Bool  { return true }
+func (g attrGetter) Hash() (uint32, error) { return 0, errors.New("unhashable type: getattr") }
+
+func (g attrGetter) Get(x starlark.Value) (starlark.Value, bool, error) {
+	for _, name := range g {
+		v, err := getAttr(x, name)
+		if err != nil {
+			return nil, false, err
+		}
+		x = v
+	}
+	return x, true, nil
 }
 
 // chain recognises root.a.b (plain attributes) and $getattr(root, "a", ...)

@@ -79,6 +79,7 @@ func TestOptimizeKeepsBehaviour(t *testing.T) {
 		{"printed method call", `{{ "x,y".split(",") }} {{ 'ab'.upper() }}`, "['x', 'y'] AB"},
 		{"captured output", `{% set s %}{{ module.rand.choice(['q']) }}!{% endset %}[{{ s }}]`, "[q!]"},
 		{"fresh list through an attribute", `{% do obj.items.append(1) %}{{ obj.items | length }}`, "0"},
+		{"lookups on local values", `{% for u in [{'name': 'x', 'd': {'e': 1}}] %}{{ u.name }}[{{ u.missing }}]{{ u.d.e }}{{ u.name.nope is defined }}{% endfor %}`, "x[]1False"},
 		{"chain that fails only when run", `{% if false %}{{ module.nope }}{% endif %}ok`, "ok"},
 		{"runtime error line", "a\n\n{{ module.rand.nope }}", "t.jinja:3: module has no .nope field or method"},
 		{"method call on a mapping", "a\n{{ vars.n(1) }}", "t.jinja:2: dict has no .n field or method"},
