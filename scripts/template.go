@@ -383,6 +383,7 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 		AttrGlobals: templateGlobals[:4],
 	}
 	opts.Invariant = invariantGlobals
+	opts.StableAttrs = []string{"locals", "shared", "globals"}
 	tm, err := jinja.Compile(e.Template, string(src), opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", key, err)

@@ -44,18 +44,23 @@ func (ts *Timestamp) Reset(t time.Time) {
 	ts.t, ts.naive = t.Truncate(time.Microsecond), false
 }
 
-// AppendMethod appends the result of ts.strftime(format) to dst, as a
-// template prints it, without building the string value; ok is false for
-// other methods or arguments (called the ordinary way).
+// AppendMethod appends the result of ts.strftime(format) or
+// ts.isoformat() to dst, as a template prints it, without building the
+// string value; ok is false for other methods or arguments (called the
+// ordinary way).
 func (ts *Timestamp) AppendMethod(dst []byte, name string, args starlark.Tuple) ([]byte, bool) {
-	if name != "strftime" || len(args) != 1 {
-		return dst, false
+	switch {
+	case name == "strftime" && len(args) == 1:
+		format, ok := args[0].(starlark.String)
+		if !ok {
+			return dst, false
+		}
+		return AppendStrftime(dst, ts.t, string(format), ts.naive), true
+	case name == "isoformat" && len(args) == 0:
+		out, _ := AppendISOFormat(dst, ts.t, 'T', "auto", ts.naive)
+		return out, true
 	}
-	format, ok := args[0].(starlark.String)
-	if !ok {
-		return dst, false
-	}
-	return AppendStrftime(dst, ts.t, string(format), ts.naive), true
+	return dst, false
 }
 
 func newNaive(t time.Time) *Timestamp {

@@ -7,7 +7,7 @@ import (
 	"go.starlark.net/starlark"
 )
 
-// TestTimestampAppendMethod: the printed form of strftime without the
+// TestTimestampAppendMethod: the printed form of strftime and isoformat without the
 // string value, the same text as the method; other calls are declined.
 func TestTimestampAppendMethod(t *testing.T) {
 	t.Parallel()
@@ -21,7 +21,9 @@ func TestTimestampAppendMethod(t *testing.T) {
 		{"strftime", starlark.Tuple{starlark.String("%d/%b/%Y:%H:%M:%S %z")}, "20/Feb/2026:10:04:05 +0100", true},
 		{"strftime", starlark.Tuple{starlark.MakeInt(1)}, "", false},
 		{"strftime", nil, "", false},
-		{"isoformat", nil, "", false},
+		{"isoformat", nil, "2026-02-20T10:04:05+01:00", true},
+		{"isoformat", starlark.Tuple{starlark.String(" ")}, "", false},
+		{"weekday", nil, "", false},
 	}
 	for _, tc := range tests {
 		out, ok := ts.AppendMethod([]byte("> "), tc.name, tc.args)

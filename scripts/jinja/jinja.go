@@ -72,6 +72,12 @@ type Options struct {
 	// reached through an attribute is taken as built afresh per access.
 	Invariant []string
 
+	// StableAttrs is the subset of Globals whose attributes (methods) are
+	// the same at every access though their items change (state stores:
+	// locals.get, shared.set): attribute chains rooted there are resolved
+	// once per Instance, Jinja lookups that may reach items are not.
+	StableAttrs []string
+
 	plain bool // compile without optimize (the fallback of NewInstance)
 }
 
@@ -139,7 +145,7 @@ type compiler struct {
 	opts                      Options
 	env                       *env
 	globals, attrGlobals, arg map[string]bool
-	invariant                 map[string]bool
+	invariant, stableAttrs    map[string]bool
 	runs                      [][]string
 	hidden                    int
 	stack                     []string
@@ -250,7 +256,7 @@ func Compile(name, src string, opts Options) (*Template, error) {
 	}
 	c := &compiler{
 		opts: opts, env: newEnv(opts),
-		globals: set(opts.Globals), attrGlobals: set(opts.AttrGlobals), arg: set(args), invariant: set(opts.Invariant),
+		globals: set(opts.Globals), attrGlobals: set(opts.AttrGlobals), arg: set(args), invariant: set(opts.Invariant), stableAttrs: set(opts.StableAttrs),
 		imports: map[string]*importInfo{}, sources: map[string]loaded{}, consts: starlark.StringDict{}, used: map[string]bool{}, free: map[string]bool{},
 		stack: []string{name},
 	}

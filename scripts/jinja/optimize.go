@@ -344,7 +344,7 @@ func (g attrGetter) Get(x starlark.Value) (starlark.Value, bool, error) {
 func (o *optimizer) chain(x syntax.Expr) (string, []chainStep, bool) {
 	switch e := x.(type) {
 	case *syntax.Ident:
-		if o.c.invariant[e.Name] && o.predeclared(e.Name) {
+		if (o.c.invariant[e.Name] || o.c.stableAttrs[e.Name]) && o.predeclared(e.Name) {
 			return e.Name, nil, true
 		}
 	case *syntax.DotExpr:
@@ -356,8 +356,8 @@ func (o *optimizer) chain(x syntax.Expr) (string, []chainStep, bool) {
 			return "", nil, false
 		}
 		root, steps, ok := o.chain(e.Args[0])
-		if !ok {
-			return "", nil, false
+		if !ok || !o.c.invariant[root] {
+			return "", nil, false // a lookup may reach a StableAttrs value's items
 		}
 		for _, a := range e.Args[1:] {
 			lit, ok := a.(*syntax.Literal)

@@ -30,7 +30,8 @@ func optimizeGlobals() starlark.StringDict {
 	_ = vars.SetKey(starlark.String("users"), starlark.NewList([]starlark.Value{starlark.String("a"), starlark.String("b")}))
 	_ = vars.SetKey(starlark.String("n"), starlark.MakeInt(3))
 	vars.Freeze()
-	return starlark.StringDict{"module": benchModule(), "vars": vars, "obj": freshValue{}}
+	// st stands in for a state store: stable methods, changing items.
+	return starlark.StringDict{"module": benchModule(), "vars": vars, "obj": freshValue{}, "st": starlark.NewDict(1)}
 }
 
 // renderTimes compiles src (optimized unless plain) and renders it n
@@ -38,8 +39,8 @@ func optimizeGlobals() starlark.StringDict {
 func renderTimes(t *testing.T, src string, plain bool, n int) ([]string, string) {
 	t.Helper()
 	g := optimizeGlobals()
-	opts := Options{Globals: []string{"module", "vars", "obj"}, AttrGlobals: []string{"module", "obj"},
-		Invariant: []string{"module", "vars", "obj"}, plain: plain}
+	opts := Options{Globals: []string{"module", "vars", "obj", "st"}, AttrGlobals: []string{"module", "obj"},
+		Invariant: []string{"module", "vars", "obj"}, StableAttrs: []string{"st"}, plain: plain}
 	tm, err := Compile("t.jinja", src, opts)
 	if err != nil {
 		return nil, err.Error()
@@ -80,6 +81,7 @@ func TestOptimizeKeepsBehaviour(t *testing.T) {
 		{"captured output", `{% set s %}{{ module.rand.choice(['q']) }}!{% endset %}[{{ s }}]`, "[q!]"},
 		{"fresh list through an attribute", `{% do obj.items.append(1) %}{{ obj.items | length }}`, "0"},
 		{"lookups on local values", `{% for u in [{'name': 'x', 'd': {'e': 1}}] %}{{ u.name }}[{{ u.missing }}]{{ u.d.e }}{{ u.name.nope is defined }}{% endfor %}`, "x[]1False"},
+		{"store methods and items", `{% do st.update({'n': st.get('n', 0) + 1}) %}{{ st.get('n') }}/{{ st.n }}/{{ st['n'] }}`, "1/1/1"},
 		{"chain that fails only when run", `{% if false %}{{ module.nope }}{% endif %}ok`, "ok"},
 		{"runtime error line", "a\n\n{{ module.rand.nope }}", "t.jinja:3: module has no .nope field or method"},
 		{"method call on a mapping", "a\n{{ vars.n(1) }}", "t.jinja:2: dict has no .n field or method"},
@@ -91,6 +93,9 @@ func TestOptimizeKeepsBehaviour(t *testing.T) {
 			plain, plainErr := renderTimes(t, tc.src, true, 3)
 			opt, optErr := renderTimes(t, tc.src, false, 3)
 			if strings.Join(opt, "|") != strings.Join(plain, "|") || optErr != plainErr {
+				t.Fatalf("optimized %q (error %q), plain %q (error %q)", opt, optErr, plain, plainErr)
+			}
+			if tc.name == "store methods and items" && strings.Join(opt, " ") != "1/1/1 2/2/2 3/3/3" {
 				t.Fatalf("optimized %q (error %q), plain %q (error %q)", opt, optErr, plain, plainErr)
 			}
 			got := optErr
@@ -108,7 +113,8 @@ func TestOptimizeKeepsBehaviour(t *testing.T) {
 // hoisted, and that a template whose chain cannot be hoisted falls back.
 func TestOptimizeHoists(t *testing.T) {
 	t.Parallel()
-	opts := Options{Globals: []string{"module", "vars", "obj"}, AttrGlobals: []string{"module", "obj"}, Invariant: []string{"module", "vars", "obj"}}
+	opts := Options{Globals: []string{"module", "vars", "obj", "st"}, AttrGlobals: []string{"module", "obj"},
+		Invariant: []string{"module", "vars", "obj"}, StableAttrs: []string{"st"}}
 	cases := []struct {
 		src      string
 		hoists   int
@@ -118,6 +124,8 @@ func TestOptimizeHoists(t *testing.T) {
 		{`{{ vars.users }} {{ vars.n }}`, 2, false},
 		{`{% set vars = 1 %}{{ vars.users }}`, 0, false},
 		{`{{ obj.items }}`, 1, true},
+		{`{{ st.get('n') }}`, 2, false}, // a store's method, bound to its constant argument
+		{`{{ st.n }} {{ st.n is defined }}`, 0, false}, // its items are not invariant
 		{`{{ module.nope }}`, 1, true},
 	}
 	for _, tc := range cases {
