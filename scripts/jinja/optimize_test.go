@@ -124,7 +124,7 @@ func TestOptimizeHoists(t *testing.T) {
 		{`{{ vars.users }} {{ vars.n }}`, 2, false},
 		{`{% set vars = 1 %}{{ vars.users }}`, 0, false},
 		{`{{ obj.items }}`, 1, true},
-		{`{{ st.get('n') }}`, 2, false}, // a store's method, bound to its constant argument
+		{`{{ st.get('n') }}`, 2, false},                // a store's method, bound to its constant argument
 		{`{{ st.n }} {{ st.n is defined }}`, 0, false}, // its items are not invariant
 		{`{{ module.nope }}`, 1, true},
 	}
