@@ -408,7 +408,6 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 		return nil, fmt.Errorf("%s.vars: %w", key, err)
 	}
 	it := &templateItem{alias: alias, path: e.Template, locals: starlib.NewStore()}
-	it.tsEscapes = tm.ArgEscapes("timestamp")
 	globals := make(starlark.StringDict, len(shared)+2)
 	for k, v := range shared {
 		globals[k] = v
@@ -422,6 +421,7 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", key, err)
 	}
+	it.tsEscapes = tm.ArgEscapes("timestamp")
 	return it, nil
 }
 
