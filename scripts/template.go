@@ -207,6 +207,10 @@ type Template struct {
 	stop      stopReason
 	cs        condState
 
+	// reusedTS, when no template lets its timestamp outlive a render, is
+	// the one timestamp value every Produce updates in place.
+	reusedTS *starlib.Timestamp
+
 	sig        dispatchSignal
 	maxRepicks int
 	dropped    atomic.Int64
@@ -218,6 +222,8 @@ type templateItem struct {
 	inst        *jinja.Instance
 	locals      *starlib.Store
 	transitions []fsmTransition
+
+	tsEscapes bool // the template may keep its timestamp beyond a render
 }
 
 type fsmTransition struct {
@@ -228,6 +234,12 @@ type fsmTransition struct {
 // templateGlobals are the names bound once per template; the first four
 // have real attributes (compiled as plain Starlark attribute access).
 var templateGlobals = []string{"module", "samples", "subprocess", "dispatch", "params", "vars", "locals", "shared", "globals"}
+
+// invariantGlobals are the template globals whose attribute chains give
+// the same, frozen or stateless, value at every access (module namespaces
+// and functions, samples, the frozen params and vars): jinja resolves
+// module.rand.choice or vars.users once per template instead of per event.
+var invariantGlobals = []string{"module", "samples", "subprocess", "dispatch", "shard", "params", "vars"}
 
 // NewTemplate builds the template producer from a validated config:
 // samples are loaded, every template compiled (errors name the template
@@ -332,6 +344,9 @@ func NewTemplate(cfg *TemplateConfig, env *plugin.Env) (*Template, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	if !slices.ContainsFunc(t.items, func(it *templateItem) bool { return it.tsEscapes }) {
+		t.reusedTS = starlib.NewReusedTimestamp()
+	}
 	t.releaseGlobals()
 	return t, nil
 }
@@ -367,6 +382,8 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 		Globals:     templateGlobals,
 		AttrGlobals: templateGlobals[:4],
 	}
+	opts.Invariant = invariantGlobals
+	opts.StableAttrs = []string{"locals", "shared", "globals"}
 	tm, err := jinja.Compile(e.Template, string(src), opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", key, err)
@@ -404,6 +421,7 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", key, err)
 	}
+	it.tsEscapes = tm.ArgEscapes("timestamp")
 	return it, nil
 }
 
@@ -485,7 +503,13 @@ func (t *Template) pick(ts *starlib.Timestamp, tags starlark.Value) []int {
 func (t *Template) Produce(ts int64, src int, out []string) ([]string, error) {
 	t.call.Enter()
 	defer t.call.Leave()
-	var tsv starlark.Value = starlib.NewTimestamp(time.Unix(0, ts).In(t.loc))
+	var tsv starlark.Value
+	if t.reusedTS != nil {
+		t.reusedTS.Reset(time.Unix(0, ts).In(t.loc))
+		tsv = t.reusedTS
+	} else {
+		tsv = starlib.NewTimestamp(time.Unix(0, ts).In(t.loc))
+	}
 	tags := t.tagValue(src)
 	start := len(out)
 	repicks := 0

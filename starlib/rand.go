@@ -845,8 +845,15 @@ func (g *randGen) draw(seq starlark.Indexable, ws []float64, total float64) star
 // a dict maps items to weights (weights is then ignored, as there);
 // weights None or omitted picks uniformly.
 func (g *randGen) weightedChoice(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	var items, weights starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), a, kw, "items", &items, "weights?", &weights); err != nil {
+	if len(a) == 1 && len(kw) == 0 {
+		// weighted_choice({item: weight}), the common form: no unpacking
+		// (whose pointers would move the variables to the heap).
+		if d, ok := a[0].(*starlark.Dict); ok {
+			return g.weightedDictChoice(b.Name(), d)
+		}
+	}
+	items, weights, err := unpackItemsWeights(b, a, kw)
+	if err != nil {
 		return nil, err
 	}
 	if d, ok := items.(*starlark.Dict); ok {
@@ -863,6 +870,11 @@ func (g *randGen) weightedChoice(_ *starlark.Thread, b *starlark.Builtin, a star
 		}
 	}
 	return g.draw(seq, ws, total), nil
+}
+
+func unpackItemsWeights(b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (items, weights starlark.Value, err error) {
+	err = starlark.UnpackArgs(b.Name(), a, kw, "items", &items, "weights?", &weights)
+	return items, weights, err
 }
 
 // weightedChoices is the original's weighted_choices: (dict, n) or
@@ -933,13 +945,17 @@ func (g *randGen) chance(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tup
 
 // weightedDictChoice is weighted_choice({item: weight}) in one pass over the items.
 func (g *randGen) weightedDictChoice(fn string, d *starlark.Dict) (starlark.Value, error) {
-	items := d.Items()
+	keys := d.Keys() // one allocation, where Items makes two
+	var buf [16]float64
+	ws := buf[:0]
 	total := 0.0
-	for _, it := range items {
-		f, err := toFloat(fn, it[1])
+	for _, k := range keys {
+		w, _, _ := d.Get(k)
+		f, err := toFloat(fn, w)
 		if err != nil {
 			return nil, err
 		}
+		ws = append(ws, f)
 		if f < 0 || math.IsNaN(f) {
 			return nil, fmt.Errorf("%s: weights must be non-negative", fn)
 		}
@@ -950,13 +966,13 @@ func (g *randGen) weightedDictChoice(fn string, d *starlark.Dict) (starlark.Valu
 	}
 	x := g.r.Float64() * total
 	var last starlark.Value
-	for _, it := range items {
-		f, _ := starlark.AsFloat(it[1])
+	for i, k := range keys {
+		f := ws[i]
 		if x -= f; x < 0 {
-			return it[0], nil
+			return k, nil
 		}
 		if f > 0 {
-			last = it[0]
+			last = k
 		}
 	}
 	return last, nil

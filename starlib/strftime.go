@@ -153,17 +153,34 @@ func weekNumber(t time.Time, firstDay time.Weekday) int {
 // AppendStrftime appends t formatted with the Python strftime format to b.
 // naive suppresses %z and %Z (a datetime without tzinfo).
 func AppendStrftime(b []byte, t time.Time, format string, naive bool) []byte {
+	x := newClock(t)
 	for _, op := range parseStrftime(format) {
 		if op.verb == 0 {
 			b = append(b, op.lit...)
 			continue
 		}
-		b = appendVerb(b, t, op, naive)
+		b = appendVerb(b, &x, op, naive)
 	}
 	return b
 }
 
-func appendVerb(b []byte, t time.Time, op strfOp, naive bool) []byte {
+// clock is a time with its calendar and clock fields computed once (each
+// time.Time accessor recomputes the date from the zone offset).
+type clock struct {
+	t              time.Time
+	y, d, h, mi, s int
+	mo             time.Month
+}
+
+func newClock(t time.Time) clock {
+	x := clock{t: t}
+	x.y, x.mo, x.d = t.Date()
+	x.h, x.mi, x.s = t.Clock()
+	return x
+}
+
+func appendVerb(b []byte, x *clock, op strfOp, naive bool) []byte {
+	t := x.t
 	f := op.flag
 	switch op.verb {
 	case 'a':
@@ -171,39 +188,39 @@ func appendVerb(b []byte, t time.Time, op strfOp, naive bool) []byte {
 	case 'A':
 		return append(b, longDays[t.Weekday()]...)
 	case 'b', 'h':
-		return append(b, shortMonths[t.Month()-1]...)
+		return append(b, shortMonths[x.mo-1]...)
 	case 'B':
-		return append(b, longMonths[t.Month()-1]...)
+		return append(b, longMonths[x.mo-1]...)
 	case 'c':
 		b = append(b, shortDays[t.Weekday()]...)
 		b = append(b, ' ')
-		b = append(b, shortMonths[t.Month()-1]...)
+		b = append(b, shortMonths[x.mo-1]...)
 		b = append(b, ' ')
-		b = appendNum(b, t.Day(), 2, ' ', 0)
+		b = appendNum(b, x.d, 2, ' ', 0)
 		b = append(b, ' ')
-		b = appendHMS(b, t)
+		b = appendHMS(b, x)
 		b = append(b, ' ')
-		return appendNum(b, t.Year(), 0, '0', 0)
+		return appendNum(b, x.y, 0, '0', 0)
 	case 'C':
-		return appendNum(b, t.Year()/100, 2, '0', f)
+		return appendNum(b, x.y/100, 2, '0', f)
 	case 'd':
-		return appendNum(b, t.Day(), 2, '0', f)
+		return appendNum(b, x.d, 2, '0', f)
 	case 'D', 'x':
-		b = appendNum(b, int(t.Month()), 2, '0', 0)
+		b = appendNum(b, int(x.mo), 2, '0', 0)
 		b = append(b, '/')
-		b = appendNum(b, t.Day(), 2, '0', 0)
+		b = appendNum(b, x.d, 2, '0', 0)
 		b = append(b, '/')
-		return appendNum(b, t.Year()%100, 2, '0', 0)
+		return appendNum(b, x.y%100, 2, '0', 0)
 	case 'e':
-		return appendNum(b, t.Day(), 2, ' ', f)
+		return appendNum(b, x.d, 2, ' ', f)
 	case 'f':
 		return appendNum(b, t.Nanosecond()/1000, 6, '0', 0)
 	case 'F':
-		b = appendNum(b, t.Year(), 4, '0', 0)
+		b = appendNum(b, x.y, 4, '0', 0)
 		b = append(b, '-')
-		b = appendNum(b, int(t.Month()), 2, '0', 0)
+		b = appendNum(b, int(x.mo), 2, '0', 0)
 		b = append(b, '-')
-		return appendNum(b, t.Day(), 2, '0', 0)
+		return appendNum(b, x.d, 2, '0', 0)
 	case 'g':
 		y, _ := t.ISOWeek()
 		return appendNum(b, y%100, 2, '0', f)
@@ -211,53 +228,53 @@ func appendVerb(b []byte, t time.Time, op strfOp, naive bool) []byte {
 		y, _ := t.ISOWeek()
 		return appendNum(b, y, 0, '0', f)
 	case 'H':
-		return appendNum(b, t.Hour(), 2, '0', f)
+		return appendNum(b, x.h, 2, '0', f)
 	case 'I':
-		return appendNum(b, hour12(t), 2, '0', f)
+		return appendNum(b, hour12(x), 2, '0', f)
 	case 'j':
 		return appendNum(b, t.YearDay(), 3, '0', f)
 	case 'k':
-		return appendNum(b, t.Hour(), 2, ' ', f)
+		return appendNum(b, x.h, 2, ' ', f)
 	case 'l':
-		return appendNum(b, hour12(t), 2, ' ', f)
+		return appendNum(b, hour12(x), 2, ' ', f)
 	case 'm':
-		return appendNum(b, int(t.Month()), 2, '0', f)
+		return appendNum(b, int(x.mo), 2, '0', f)
 	case 'M':
-		return appendNum(b, t.Minute(), 2, '0', f)
+		return appendNum(b, x.mi, 2, '0', f)
 	case 'n':
 		return append(b, '\n')
 	case 'p':
-		if t.Hour() < 12 {
+		if x.h < 12 {
 			return append(b, "AM"...)
 		}
 		return append(b, "PM"...)
 	case 'P':
-		if t.Hour() < 12 {
+		if x.h < 12 {
 			return append(b, "am"...)
 		}
 		return append(b, "pm"...)
 	case 'r':
-		b = appendNum(b, hour12(t), 2, '0', 0)
+		b = appendNum(b, hour12(x), 2, '0', 0)
 		b = append(b, ':')
-		b = appendNum(b, t.Minute(), 2, '0', 0)
+		b = appendNum(b, x.mi, 2, '0', 0)
 		b = append(b, ':')
-		b = appendNum(b, t.Second(), 2, '0', 0)
-		if t.Hour() < 12 {
+		b = appendNum(b, x.s, 2, '0', 0)
+		if x.h < 12 {
 			return append(b, " AM"...)
 		}
 		return append(b, " PM"...)
 	case 'R':
-		b = appendNum(b, t.Hour(), 2, '0', 0)
+		b = appendNum(b, x.h, 2, '0', 0)
 		b = append(b, ':')
-		return appendNum(b, t.Minute(), 2, '0', 0)
+		return appendNum(b, x.mi, 2, '0', 0)
 	case 's':
 		return strconv.AppendInt(b, t.Unix(), 10)
 	case 'S':
-		return appendNum(b, t.Second(), 2, '0', f)
+		return appendNum(b, x.s, 2, '0', f)
 	case 't':
 		return append(b, '\t')
 	case 'T', 'X':
-		return appendHMS(b, t)
+		return appendHMS(b, x)
 	case 'u':
 		wd := int(t.Weekday())
 		if wd == 0 {
@@ -274,9 +291,9 @@ func appendVerb(b []byte, t time.Time, op strfOp, naive bool) []byte {
 	case 'W':
 		return appendNum(b, weekNumber(t, time.Monday), 2, '0', f)
 	case 'y':
-		return appendNum(b, t.Year()%100, 2, '0', f)
+		return appendNum(b, x.y%100, 2, '0', f)
 	case 'Y':
-		return appendNum(b, t.Year(), 0, '0', f)
+		return appendNum(b, x.y, 0, '0', f)
 	case 'z':
 		if naive {
 			return b
@@ -293,20 +310,20 @@ func appendVerb(b []byte, t time.Time, op strfOp, naive bool) []byte {
 	return b
 }
 
-func hour12(t time.Time) int {
-	h := t.Hour() % 12
+func hour12(x *clock) int {
+	h := x.h % 12
 	if h == 0 {
 		h = 12
 	}
 	return h
 }
 
-func appendHMS(b []byte, t time.Time) []byte {
-	b = appendNum(b, t.Hour(), 2, '0', 0)
+func appendHMS(b []byte, x *clock) []byte {
+	b = appendNum(b, x.h, 2, '0', 0)
 	b = append(b, ':')
-	b = appendNum(b, t.Minute(), 2, '0', 0)
+	b = appendNum(b, x.mi, 2, '0', 0)
 	b = append(b, ':')
-	return appendNum(b, t.Second(), 2, '0', 0)
+	return appendNum(b, x.s, 2, '0', 0)
 }
 
 // AppendISOFormat appends t like Python's datetime.isoformat(sep, timespec).

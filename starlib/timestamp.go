@@ -15,8 +15,9 @@ import (
 // (module.datetime.datetime(...) without tzinfo); a naive timestamp keeps
 // its wall clock in UTC and prints without an offset.
 type Timestamp struct {
-	t     time.Time
-	naive bool
+	t      time.Time
+	naive  bool
+	reused bool // updated in place by Reset: methods bind to a copy
 }
 
 var (
@@ -29,6 +30,37 @@ var (
 // truncated to microseconds.
 func NewTimestamp(t time.Time) *Timestamp {
 	return &Timestamp{t: t.Truncate(time.Microsecond)}
+}
+
+// NewReusedTimestamp returns a timestamp that its owner updates in place
+// with Reset, for values that do not outlive one use (a render whose
+// template never stores its timestamp). Its bound methods hold a copy, so
+// a method value kept by a script still sees the time it was taken from.
+func NewReusedTimestamp() *Timestamp { return &Timestamp{reused: true} }
+
+// Reset sets a timestamp made by NewReusedTimestamp to the aware time t
+// (truncated to microseconds).
+func (ts *Timestamp) Reset(t time.Time) {
+	ts.t, ts.naive = t.Truncate(time.Microsecond), false
+}
+
+// AppendMethod appends the result of ts.strftime(format) or
+// ts.isoformat() to dst, as a template prints it, without building the
+// string value; ok is false for other methods or arguments (called the
+// ordinary way).
+func (ts *Timestamp) AppendMethod(dst []byte, name string, args starlark.Tuple) ([]byte, bool) {
+	switch {
+	case name == "strftime" && len(args) == 1:
+		format, ok := args[0].(starlark.String)
+		if !ok {
+			return dst, false
+		}
+		return AppendStrftime(dst, ts.t, string(format), ts.naive), true
+	case name == "isoformat" && len(args) == 0:
+		out, _ := AppendISOFormat(dst, ts.t, 'T', "auto", ts.naive)
+		return out, true
+	}
+	return dst, false
 }
 
 func newNaive(t time.Time) *Timestamp {
@@ -149,6 +181,9 @@ func (ts *Timestamp) Attr(name string) (starlark.Value, error) {
 		return &TZInfo{loc: t.Location()}, nil
 	}
 	if m, ok := timestampMethods[name]; ok {
+		if ts.reused {
+			return m.BindReceiver(&Timestamp{t: ts.t, naive: ts.naive}), nil
+		}
 		return m.BindReceiver(ts), nil
 	}
 	return nil, nil

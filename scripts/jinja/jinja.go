@@ -15,7 +15,9 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 
 	"go.starlark.net/resolve"
 	"go.starlark.net/starlark"
@@ -62,6 +64,21 @@ type Options struct {
 	// converted to a bool with Truth).
 	Filters map[string]starlark.Callable
 	Tests   map[string]starlark.Callable
+
+	// Invariant is the subset of Globals whose attribute and item chains
+	// (module.rand.choice, vars.users) give the same value at every access
+	// for the life of an Instance, and whose data is frozen; such chains
+	// are resolved once per Instance (see optimize.go). A list, dict or set
+	// reached through an attribute is taken as built afresh per access.
+	Invariant []string
+
+	// StableAttrs is the subset of Globals whose attributes (methods) are
+	// the same at every access though their items change (state stores:
+	// locals.get, shared.set): attribute chains rooted there are resolved
+	// once per Instance, Jinja lookups that may reach items are not.
+	StableAttrs []string
+
+	plain bool // compile without optimize (the fallback of NewInstance)
 }
 
 // DefaultArgs are the per-render names used when Options.Args is empty.
@@ -97,6 +114,14 @@ type Template struct {
 	aliases   []string            // globals also assigned by the template
 	undefined []string
 	env       *env
+
+	src     string
+	opts    Options
+	pieces  []piece
+	hoists  []hoist
+	escapes map[string]bool // render arguments that may outlive a render
+	plainMu sync.Mutex
+	plainT  *Template // compiled without optimize, made when first needed
 }
 
 // Name returns the template's name as given to Compile.
@@ -120,6 +145,7 @@ type compiler struct {
 	opts                      Options
 	env                       *env
 	globals, attrGlobals, arg map[string]bool
+	invariant, stableAttrs    map[string]bool
 	runs                      [][]string
 	hidden                    int
 	stack                     []string
@@ -239,7 +265,7 @@ func Compile(name, src string, opts Options) (*Template, error) {
 	}
 	c := &compiler{
 		opts: opts, env: newEnv(opts),
-		globals: set(opts.Globals), attrGlobals: set(opts.AttrGlobals), arg: set(args),
+		globals: set(opts.Globals), attrGlobals: set(opts.AttrGlobals), arg: set(args), invariant: set(opts.Invariant), stableAttrs: set(opts.StableAttrs),
 		imports: map[string]*importInfo{}, sources: map[string]loaded{}, consts: starlark.StringDict{}, used: map[string]bool{}, free: map[string]bool{},
 		stack: []string{name},
 	}
@@ -286,11 +312,21 @@ func Compile(name, src string, opts Options) (*Template, error) {
 	}
 	file := &syntax.File{Path: name, Stmts: stmts, Options: &syntax.FileOptions{Set: true, Recursion: true}}
 	guard.File(file) // `*` checks the size of what it repeats
+	escapes := map[string]bool{}
+	for _, a := range args {
+		escapes[a] = argEscapes(file, a)
+	}
+	var pieces []piece
+	var hoists []hoist
+	if !opts.plain {
+		pieces, hoists = c.optimize(file)
+	}
 	prog, err := starlark.FileProgram(file, c.isPredeclared)
 	if err != nil {
 		return nil, convertCompileError(name, err)
 	}
-	t := &Template{name: name, prog: prog, args: slices.Clone(args), runs: c.runs, builtins: starlark.StringDict{}, env: c.env}
+	t := &Template{name: name, prog: prog, args: slices.Clone(args), runs: c.runs, builtins: starlark.StringDict{}, env: c.env,
+		src: src, opts: opts, pieces: pieces, hoists: hoists, escapes: escapes}
 	for n := range c.used {
 		switch {
 		case strings.HasPrefix(n, hFilter):
@@ -309,7 +345,7 @@ func Compile(name, src string, opts Options) (*Template, error) {
 			t.builtins[n] = c.consts[n]
 		case strings.HasPrefix(n, hGlobal):
 			t.aliases = append(t.aliases, n[len(hGlobal):])
-		case n == hEmit || n == hPush || n == hPop:
+		case n == hEmit || n == hPush || n == hPop || n == hWrite || strings.HasPrefix(n, hHoistVal):
 		case strings.HasPrefix(n, "$"):
 			b, ok := runtimeBuiltins[n]
 			if !ok {
@@ -374,6 +410,7 @@ type Instance struct {
 	buf    []byte
 	start  int // len(dst) of the running Render
 	marks  []int
+	thread *starlark.Thread // of the running Render (or init)
 }
 
 // ErrOutputLimit is the cause of a Render that outgrew Instance.MaxOutput.
@@ -383,7 +420,7 @@ var ErrOutputLimit = errors.New("the output is larger than the limit")
 // missing ones are Undefined) and runs the top level of the program
 // (imported templates' bodies) on thread.
 func (t *Template) NewInstance(thread *starlark.Thread, globals starlark.StringDict) (*Instance, error) {
-	in := &Instance{t: t, args: make(starlark.Tuple, len(t.args))}
+	in := &Instance{t: t, args: make(starlark.Tuple, len(t.args)), thread: thread}
 	pre := make(starlark.StringDict, len(t.builtins)+len(t.globals)+len(t.aliases)+3)
 	for k, v := range t.builtins {
 		pre[k] = v
@@ -403,8 +440,24 @@ func (t *Template) NewInstance(thread *starlark.Thread, globals starlark.StringD
 	pre[hEmit] = starlark.NewBuiltin("emit", in.emit)
 	pre[hPush] = starlark.NewBuiltin("push", in.push)
 	pre[hPop] = starlark.NewBuiltin("pop", in.pop)
+	if len(t.pieces) > 0 {
+		pre[hWrite] = (*writer)(in)
+	}
+	if len(t.hoists) > 0 {
+		vals, ok := t.resolveHoists(pre)
+		if !ok {
+			plain, err := t.plain()
+			if err != nil {
+				return nil, err
+			}
+			return plain.NewInstance(thread, globals)
+		}
+		for i, v := range vals {
+			pre[hHoistVal+strconv.Itoa(i)] = v
+		}
+	}
 	g, err := t.prog.Init(thread, pre)
-	in.buf, in.marks = nil, in.marks[:0]
+	in.buf, in.marks, in.thread = nil, in.marks[:0], nil
 	if err != nil {
 		return nil, t.runtimeError(err)
 	}
@@ -426,10 +479,10 @@ func (in *Instance) Render(thread *starlark.Thread, dst []byte, args ...starlark
 	}
 	copy(in.args, args)
 	n := len(dst)
-	in.buf, in.start, in.marks = dst, n, in.marks[:0]
+	in.buf, in.start, in.marks, in.thread = dst, n, in.marks[:0], thread
 	_, err := starlark.Call(thread, in.render, in.args, nil)
 	out := in.buf
-	in.buf = nil
+	in.buf, in.thread = nil, nil
 	clear(in.args)
 	if err != nil {
 		return out[:n], in.t.runtimeError(err)
