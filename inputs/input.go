@@ -30,7 +30,7 @@ type Interactive interface {
 // Common holds the settings every input accepts; input configs embed it.
 type Common struct {
 	// Tags are attached to every timestamp of this input and reach the event plugin.
-	Tags []string `yaml:"tags"`
+	Tags []string `yaml:"tags" doc:"attached to every timestamp of this input; visible to the event plugin"`
 }
 
 // TagList returns the input's tags.
