@@ -11,12 +11,19 @@ import (
 // shared is true.
 func SettingsTable(t reflect.Type, shared bool) string {
 	var b strings.Builder
-	b.WriteString("| key | type | default | meaning |\n|---|---|---|---|\n")
+	rows := 0
 	for _, s := range Settings(t) {
 		if s.Shared && !shared {
 			continue
 		}
+		if rows == 0 {
+			b.WriteString("| key | type | default | meaning |\n|---|---|---|---|\n")
+		}
+		rows++
 		b.WriteString("| `" + s.Path + "` | " + cell(s.DocType()) + " | " + cell(s.DocDefault()) + " | " + cell(Markdown(s.Doc)) + " |\n")
+	}
+	if rows == 0 {
+		return "No settings.\n"
 	}
 	return b.String()
 }
