@@ -32,7 +32,7 @@ var settingsTypes = map[string]struct {
 }
 
 // generatedKinds are the plugin kinds whose docs tables are generated.
-var generatedKinds = map[string]bool{"input": true, "formatter": true}
+var generatedKinds = map[string]bool{"input": true, "formatter": true, "output": true}
 
 // settingsTable is the generated table for a marker's KIND NAME.
 func settingsTable(t *testing.T, plugins map[string]docPlugin, kind, name string) (string, bool) {

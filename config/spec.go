@@ -95,6 +95,9 @@ var (
 )
 
 func typeName(t reflect.Type) string {
+	if t.Kind() == reflect.Pointer {
+		return typeName(t.Elem())
+	}
 	if t.Implements(docTyperType) {
 		return reflect.Zero(t).Interface().(DocTyper).DocType()
 	}
@@ -405,6 +408,9 @@ func (o SchemaOptions) typeSchema(t reflect.Type, s Setting, seen map[reflect.Ty
 			return sc
 		}
 		panic(fmt.Sprintf("config.Schema: no schema named %q", s.Schema))
+	}
+	if t.Kind() == reflect.Pointer {
+		return o.typeSchema(t.Elem(), s, seen)
 	}
 	if sc, ok := o.Types[t]; ok {
 		return sc

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/eventum-go/eventum/config"
 	"github.com/eventum-go/eventum/plugin"
@@ -25,37 +24,37 @@ import (
 type ClickHouseConfig struct {
 	Common
 	// Host of the ClickHouse server (required).
-	Host string `yaml:"host" required:"true"`
+	Host string `yaml:"host" required:"true" doc:"server host"`
 	// Port of its HTTP interface (default 8123).
-	Port int `yaml:"port"`
+	Port int `yaml:"port" default:"8123" min:"1" max:"65535" doc:"HTTP(S) port"`
 	// Protocol is http (default) or https.
-	Protocol string `yaml:"protocol"`
+	Protocol string `yaml:"protocol" default:"http" enum:"http,https" doc:"scheme"`
 	// Database and Table receive the rows (database default "default"; table required).
-	Database string `yaml:"database"`
-	Table    string `yaml:"table" required:"true"`
+	Database string `yaml:"database" default:"default" doc:"database"`
+	Table    string `yaml:"table" required:"true" doc:"table"`
 	// Username (default "default") and Password authenticate.
-	Username string `yaml:"username"`
-	Password string `yaml:"password"`
+	Username string `yaml:"username" default:"default" doc:"user"`
+	Password string `yaml:"password" doc:"password"`
 	// ConnectTimeout and RequestTimeout in seconds (defaults 10 and 300).
-	ConnectTimeout config.Duration `yaml:"connect_timeout"`
-	RequestTimeout config.Duration `yaml:"request_timeout"`
+	ConnectTimeout config.Duration `yaml:"connect_timeout" default:"10" gt:"0" doc:"connecting and the TLS handshake"`
+	RequestTimeout config.Duration `yaml:"request_timeout" default:"300" gt:"0" doc:"one insert"`
 	// ClientName is put in front of the User-Agent (shows in the query log).
-	ClientName string `yaml:"client_name"`
+	ClientName string `yaml:"client_name" doc:"put in front of the User-Agent (visible in 'system.query_log')"`
 	// ServerHostName is the name expected in the server's certificate when it
 	// differs from host (a proxy or tunnel).
-	ServerHostName string `yaml:"server_host_name"`
+	ServerHostName string `yaml:"server_host_name" doc:"name expected in the server certificate when it differs from 'host'"`
 	// ProxyURL sends the requests through an HTTP(S) proxy.
-	ProxyURL string `yaml:"proxy_url"`
+	ProxyURL string `yaml:"proxy_url" type:"URL" absent:"'HTTP(S)_PROXY' environment" doc:"proxy"`
 	// InputFormat is the ClickHouse input format of the body (default JSONEachRow).
-	InputFormat string `yaml:"input_format"`
+	InputFormat string `yaml:"input_format" default:"JSONEachRow" doc:"[ClickHouse input format](https://clickhouse.com/docs/en/interfaces/formats) of the body"`
 	// Header and Footer wrap the body; Separator goes between payloads (default "\n").
-	Header    string `yaml:"header"`
-	Footer    string `yaml:"footer"`
-	Separator string `yaml:"separator"`
+	Header    string `yaml:"header" doc:"written before the payloads"`
+	Footer    string `yaml:"footer" doc:"written after the payloads"`
+	Separator string `yaml:"separator" default:"\"\\n\"" doc:"between payloads"`
 	// DeduplicationToken sends every insert with the query setting
 	// insert_deduplication_token, the same on each re-send of a batch
 	// (default true; dropped by itself for servers that do not know it).
-	DeduplicationToken bool `yaml:"deduplication_token"`
+	DeduplicationToken bool `yaml:"deduplication_token" default:"true" doc:"send 'insert_deduplication_token' with each insert (left out by itself for servers before 22.2)"`
 	TLSConfig
 }
 
@@ -65,9 +64,6 @@ var formatNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*$`)
 func (c *ClickHouseConfig) Validate() error {
 	if err := checkHostPort(c.Host, c.Port); err != nil {
 		return err
-	}
-	if c.Protocol != "http" && c.Protocol != "https" {
-		return fmt.Errorf("protocol: must be http or https, got %q", c.Protocol)
 	}
 	if c.Database == "" || c.Table == "" {
 		return fmt.Errorf("database and table must not be empty")
@@ -86,13 +82,7 @@ func (c *ClickHouseConfig) DefaultFormat() string { return "json" }
 
 func init() {
 	plugin.Register(Registry, "clickhouse",
-		func() *ClickHouseConfig {
-			return &ClickHouseConfig{
-				Port: 8123, Protocol: "http", Database: "default", Username: "default",
-				ConnectTimeout: config.Duration(10 * time.Second), RequestTimeout: config.Duration(300 * time.Second),
-				InputFormat: "JSONEachRow", Separator: "\n", DeduplicationToken: true, TLSConfig: TLSConfig{Verify: true},
-			}
-		},
+		func() *ClickHouseConfig { return &ClickHouseConfig{TLSConfig: TLSConfig{Verify: true}} },
 		newClickHouse)
 }
 
