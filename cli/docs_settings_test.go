@@ -13,6 +13,7 @@ import (
 	"github.com/eventum-go/eventum/config"
 	"github.com/eventum-go/eventum/inputs"
 	"github.com/eventum-go/eventum/outputs"
+	"github.com/eventum-go/eventum/scripts"
 )
 
 var update = flag.Bool("update", false, "rewrite the generated parts of docs/*.md and schema/*.json")
@@ -29,10 +30,12 @@ var settingsTypes = map[string]struct {
 	"input time_patterns-file": {reflect.TypeFor[inputs.TimePattern](), false},
 	"output common":            {reflect.TypeFor[outputs.Common](), true},
 	"output tls":               {reflect.TypeFor[outputs.TLSConfig](), true},
+	"event template-entry":     {reflect.TypeFor[scripts.TemplateEntry](), false},
+	"event template-sample":    {reflect.TypeFor[scripts.SampleConfig](), false},
 }
 
 // generatedKinds are the plugin kinds whose docs tables are generated.
-var generatedKinds = map[string]bool{"input": true, "formatter": true, "output": true}
+var generatedKinds = map[string]bool{"input": true, "formatter": true, "output": true, "event": true}
 
 // settingsTable is the generated table for a marker's KIND NAME.
 func settingsTable(t *testing.T, plugins map[string]docPlugin, kind, name string) (string, bool) {

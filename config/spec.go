@@ -189,15 +189,16 @@ func Settings(t reflect.Type) []Setting {
 	return out
 }
 
-// structOf is the struct a field's keys continue into (through pointers,
-// lists and map values), or nil for leaves and self-decoding types.
+// structOf is the struct a field's keys continue into (a struct or a
+// pointer to one; the items of lists and maps are documented on their own),
+// or nil for leaves and self-decoding types.
 func structOf(t reflect.Type) reflect.Type {
 	for {
 		if t == rawType || t == pluginType || reflect.PointerTo(t).Implements(unmarshalerType) {
 			return nil
 		}
 		switch t.Kind() {
-		case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+		case reflect.Pointer:
 			t = t.Elem()
 			continue
 		case reflect.Struct:

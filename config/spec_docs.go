@@ -32,7 +32,7 @@ func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
 // DocType is the type column of the docs: the type, its allowed values and bounds.
 func (s Setting) DocType() string {
-	t := s.TypeName
+	t := Markdown(s.TypeName)
 	if len(s.Enum) > 0 {
 		return "`" + strings.Join(s.Enum, "` `") + "`"
 	}
