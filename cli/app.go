@@ -36,6 +36,7 @@ func NewApp(stdout, stderr io.Writer) *cli.App {
 			generateCommand(), renderCommand(),
 			runCommand(), secretsCommand(),
 			validateCommand(),
+			schemaCommand(),
 			versionCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // Main reports errors
@@ -48,6 +49,19 @@ func NewApp(stdout, stderr io.Writer) *cli.App {
 		}
 	}
 	return app
+}
+
+// usageError is a usage mistake: one line on stderr naming the command and
+// where its help is, exit code 2.
+func usageError(c *cli.Context, err error) error {
+	name := "eventum"
+	if c.Command != nil && c.Command.Name != "" {
+		name = strings.TrimSpace(c.Command.HelpName)
+		if name == "" {
+			name = "eventum " + c.Command.Name
+		}
+	}
+	return cli.Exit(fmt.Sprintf("%s: %v (see '%s --help')", name, err, name), 2)
 }
 
 // flagError marks an error in a flag's value (exit code 2).
