@@ -72,3 +72,6 @@ func (l *linspace) Generate(ctx context.Context, emit func([]int64) error) error
 	}
 	return c.flush()
 }
+
+// Total implements Counted.
+func (l *linspace) Total() (int64, bool) { return int64(l.count), true }

@@ -32,3 +32,6 @@ func (s *static) Generate(ctx context.Context, emit func([]int64) error) error {
 	}
 	return c.flush()
 }
+
+// Total implements Counted.
+func (s *static) Total() (int64, bool) { return int64(s.count), true }

@@ -63,3 +63,11 @@ func (t *timer) Generate(ctx context.Context, emit func([]int64) error) error {
 	}
 	return c.flush()
 }
+
+// Total implements Counted: known for a timer with repeat that skips nothing.
+func (t *timer) Total() (int64, bool) {
+	if t.repeat < 0 || t.skip > t.start {
+		return 0, false
+	}
+	return t.repeat * int64(t.count), true
+}

@@ -138,3 +138,6 @@ func (ti *timestampsInput) Generate(ctx context.Context, emit func([]int64) erro
 	}
 	return c.flush()
 }
+
+// Total implements Counted.
+func (ti *timestampsInput) Total() (int64, bool) { return int64(len(ti.times)), true }
