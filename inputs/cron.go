@@ -76,6 +76,9 @@ func init() {
 			if env.SkipPast {
 				ci.skip = env.Now.In(location(env))
 			}
+			if first := sched.Next(ci.start.Add(-time.Nanosecond)); first.IsZero() || (bounded && !first.Before(end)) {
+				env.Log().Warn("cron input never fires between its start and end", "expression", c.Expression)
+			}
 			return ci, nil
 		})
 }
