@@ -93,6 +93,7 @@ func NewApp(stdout, stderr io.Writer) *cli.App {
 			schemaCommand(),
 			completionCommand(),
 			versionCommand(),
+			helpCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // Main reports errors
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
@@ -157,6 +158,26 @@ func conventions(cmd *cli.Command) {
 	}
 	for _, sub := range cmd.Subcommands {
 		conventions(sub)
+	}
+}
+
+// helpCommand replaces urfave's, which exits 3 for an unknown topic.
+func helpCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "help",
+		Aliases:   []string{"h"},
+		Usage:     "show the commands, or the help of one command",
+		ArgsUsage: "[COMMAND]",
+		Action: func(c *cli.Context) error {
+			if c.NArg() == 0 {
+				return cli.ShowAppHelp(c)
+			}
+			name := c.Args().First()
+			if c.App.Command(name) == nil {
+				return unknownCommand(c, c.App.Commands)
+			}
+			return cli.ShowCommandHelp(c.Lineage()[1], name)
+		},
 	}
 }
 

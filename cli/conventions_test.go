@@ -30,6 +30,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"schema", "generater"}, `unknown schema "generater"`},
 		{[]string{"completion", "tcsh"}, `unknown shell "tcsh"`},
 		{[]string{"validate"}, "give --path"},
+		{[]string{"help", "gen"}, `unknown command "gen" (did you mean "generate"?)`},
 		{[]string{"validate", "--path", "x.yml", "--format", "xml"}, `--format "xml"`},
 	} {
 		stdout, stderr, code := run(t, tc.args...)

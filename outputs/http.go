@@ -24,7 +24,7 @@ type HTTPConfig struct {
 	// URL receives the requests (required).
 	URL string `yaml:"url" required:"true" type:"http(s) URL" doc:"where the requests go"`
 	// Method is the HTTP method (default POST).
-	Method string `yaml:"method" default:"POST" enum:"GET,HEAD,OPTIONS,POST,PUT,PATCH,DELETE" doc:"request method"`
+	Method string `yaml:"method" default:"POST" type:"'GET' 'HEAD' 'OPTIONS' 'POST' 'PUT' 'PATCH' 'DELETE'" doc:"request method"`
 	// SuccessCode narrows which statuses mean delivered: one code or a
 	// list. Unset: any 2xx.
 	SuccessCode StatusCodes `yaml:"success_code" absent:"any 2xx" type:"status or list of statuses" doc:"the statuses meaning delivered, e.g. '201' or '[200, 202]'; another 2xx then fails the payload for good"`
