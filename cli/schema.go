@@ -161,7 +161,9 @@ func serverSchemaOptions() config.SchemaOptions {
 // AppSchema is the JSON Schema of the application config, eventum.yml.
 // Nested mappings and flat dotted keys (`server.port: 9474`) are both accepted.
 func AppSchema() map[string]any {
-	sc := config.Schema(reflect.TypeFor[server.Settings](), serverSchemaOptions())
+	o := serverSchemaOptions()
+	o.Defaults = server.DefaultSettings()
+	sc := config.Schema(reflect.TypeFor[server.Settings](), o)
 	sc["$schema"] = schemaDialect
 	sc["$id"] = schemaID("app")
 	sc["title"] = "eventum application config (eventum.yml)"

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"reflect"
@@ -386,6 +387,13 @@ type SchemaOptions struct {
 	Named map[string]map[string]any
 	// Types gives the schema of a Go type (for types of other packages).
 	Types map[reflect.Type]map[string]any
+	// Defaults, when set, is a value of the schema's struct type holding
+	// defaults for the fields without a `default` tag (a config whose
+	// defaults come from a constructor); its non-zero leaves become the
+	// schema's "default"s.
+	Defaults any
+
+	def reflect.Value // the defaults of the struct being described
 }
 
 // SubstitutionSchema accepts a string holding a ${...} expression, which the
@@ -400,6 +408,20 @@ func SubstitutionSchema() map[string]any {
 // as flat dotted keys (`server.port`); every field that is not a string also
 // accepts a string holding a ${...} expression.
 func Schema(t reflect.Type, o SchemaOptions) map[string]any {
+	var def reflect.Value
+	if o.Defaults != nil {
+		def = reflect.ValueOf(o.Defaults)
+		for def.Kind() == reflect.Pointer {
+			def = def.Elem()
+		}
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if def.IsValid() && def.Type() != t {
+		panic(fmt.Sprintf("config.Schema: defaults of type %s for %s", def.Type(), t))
+	}
+	o.def = def
 	return o.typeSchema(t, Setting{}, map[reflect.Type]bool{})
 }
 
@@ -442,7 +464,7 @@ func (o SchemaOptions) typeSchema(t reflect.Type, s Setting, seen map[reflect.Ty
 			sc["enum"] = s.Enum
 		}
 	case reflect.Slice, reflect.Array:
-		sc = map[string]any{"type": "array", "items": o.typeSchema(t.Elem(), Setting{}, seen)}
+		sc = map[string]any{"type": "array", "items": o.at(reflect.Value{}).typeSchema(t.Elem(), Setting{}, seen)}
 		if s.Min != nil {
 			sc["minItems"] = int(*s.Min)
 		}
@@ -451,9 +473,9 @@ func (o SchemaOptions) typeSchema(t reflect.Type, s Setting, seen map[reflect.Ty
 		}
 		return sc
 	case reflect.Map:
-		return map[string]any{"type": "object", "additionalProperties": o.typeSchema(t.Elem(), Setting{}, seen)}
+		return map[string]any{"type": "object", "additionalProperties": o.at(reflect.Value{}).typeSchema(t.Elem(), Setting{}, seen)}
 	case reflect.Struct:
-		return o.structSchema(t, seen)
+		return o.structSchema(t, seen, o.def)
 	case reflect.Interface:
 		return map[string]any{}
 	default:
@@ -473,7 +495,7 @@ func (o SchemaOptions) typeSchema(t reflect.Type, s Setting, seen map[reflect.Ty
 	return sc
 }
 
-func (o SchemaOptions) structSchema(t reflect.Type, seen map[reflect.Type]bool) map[string]any {
+func (o SchemaOptions) structSchema(t reflect.Type, seen map[reflect.Type]bool, def reflect.Value) map[string]any {
 	if seen[t] {
 		return map[string]any{"type": "object"}
 	}
@@ -481,37 +503,57 @@ func (o SchemaOptions) structSchema(t reflect.Type, seen map[reflect.Type]bool) 
 	defer delete(seen, t)
 	props := map[string]any{}
 	var required []string
-	var walk func(t reflect.Type)
-	walk = func(t reflect.Type) {
+	var walk func(t reflect.Type, def reflect.Value)
+	walk = func(t reflect.Type, def reflect.Value) {
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
 			name, inline, ok := fieldKey(f)
 			if !ok {
 				continue
 			}
+			var fdef reflect.Value
+			if def.IsValid() {
+				fdef = def.Field(i)
+				for fdef.Kind() == reflect.Pointer && !fdef.IsNil() {
+					fdef = fdef.Elem()
+				}
+				if fdef.Kind() == reflect.Pointer {
+					fdef = reflect.Value{}
+				}
+			}
 			if inline {
 				ft := f.Type
 				if ft.Kind() == reflect.Pointer {
 					ft = ft.Elem()
 				}
-				walk(ft)
+				walk(ft, fdef)
 				continue
 			}
 			s := tagSpec(f)
-			sc := o.typeSchema(f.Type, s, seen)
+			sc := o.at(fdef).typeSchema(f.Type, s, seen)
+
 			if _, isString := sc["type"]; !isString || sc["type"] != "string" || sc["enum"] != nil {
 				if sc["type"] != "object" && s.Schema == "" {
 					sc = map[string]any{"anyOf": []any{sc, SubstitutionSchema()}}
 				}
 			}
 			sc = withMeta(sc, s)
+			if !s.HasDef && fdef.IsValid() && !fdef.IsZero() && fdef.Kind() != reflect.Struct {
+				// A default from o.Defaults, as the program would print it.
+				if b, err := json.Marshal(fdef.Interface()); err == nil {
+					var v any
+					if json.Unmarshal(b, &v) == nil {
+						sc = withDefault(sc, v)
+					}
+				}
+			}
 			props[name] = sc
 			if s.Required {
 				required = append(required, name)
 			}
 		}
 	}
-	walk(t)
+	walk(t, def)
 	// Nested mappings may also be written as flat dotted keys.
 	for name, p := range props {
 		for k, v := range dotted(name, p.(map[string]any)) {
@@ -542,6 +584,21 @@ func dotted(prefix string, sc map[string]any) map[string]any {
 			out[dk] = dv
 		}
 	}
+	return out
+}
+
+// at is o describing a value whose defaults are def (invalid: none).
+func (o SchemaOptions) at(def reflect.Value) SchemaOptions {
+	o.def = def
+	return o
+}
+
+func withDefault(sc map[string]any, v any) map[string]any {
+	out := make(map[string]any, len(sc)+1)
+	for k, x := range sc {
+		out[k] = x
+	}
+	out["default"] = v
 	return out
 }
 

@@ -104,6 +104,11 @@ func TestSpecDocs(t *testing.T) {
 	if sc["additionalProperties"] != false {
 		t.Error("schema: additional keys allowed")
 	}
+	withDefaults := Schema(reflect.TypeFor[specConfig](), SchemaOptions{Defaults: specConfig{Ratio: 0.5, Batch: specNested{Size: 9}}})
+	wp := withDefaults["properties"].(map[string]any)
+	if wp["ratio"].(map[string]any)["default"] != 0.5 || wp["batch.size"].(map[string]any)["default"] != 7 {
+		t.Errorf("schema defaults: ratio %v, batch.size %v (the tag wins over the value)", wp["ratio"], wp["batch.size"])
+	}
 	count := props["count"].(map[string]any)
 	if count["default"] != 1 || count["description"] != "how many `things`" || count["anyOf"] == nil {
 		t.Errorf("schema of count: %v", count)
