@@ -95,12 +95,6 @@ func (c *BaseplateConfig) Validate() error {
 	if _, err := decodeSecret(c.KeySecret); err != nil {
 		return err
 	}
-	if c.QueueSize < 1 {
-		return fmt.Errorf("queue_size: must be at least 1, got %d", c.QueueSize)
-	}
-	if c.MaxBatchAge <= 0 || c.Timeout <= 0 {
-		return fmt.Errorf("max_batch_age and timeout must be positive")
-	}
 	if c.RetryBackoff < 0 || (c.RetryBudget != nil && *c.RetryBudget < 0) {
 		return fmt.Errorf("retry_backoff and retry_budget must not be negative")
 	}

@@ -71,9 +71,6 @@ func (c *ClickHouseConfig) Validate() error {
 	if !formatNameRE.MatchString(c.InputFormat) {
 		return fmt.Errorf("input_format: %q is not a ClickHouse format name", c.InputFormat)
 	}
-	if c.ConnectTimeout <= 0 || c.RequestTimeout <= 0 {
-		return fmt.Errorf("connect_timeout and request_timeout must be positive")
-	}
 	return c.check()
 }
 

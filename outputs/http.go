@@ -93,8 +93,7 @@ func (c *HTTPConfig) Validate() error {
 	if err := checkURL("url", c.URL); err != nil {
 		return err
 	}
-	c.Method = strings.ToUpper(c.Method)
-	if !slices.Contains(httpMethods, c.Method) {
+	if !slices.Contains(httpMethods, strings.ToUpper(c.Method)) {
 		return fmt.Errorf("method: must be one of %s, got %q", strings.Join(httpMethods, ", "), c.Method)
 	}
 	for _, code := range c.SuccessCode {
@@ -104,9 +103,6 @@ func (c *HTTPConfig) Validate() error {
 	}
 	if c.IdempotencyHeader != "" && !validHeaderName(c.IdempotencyHeader) {
 		return fmt.Errorf("idempotency_header: %q is not a valid header name", c.IdempotencyHeader)
-	}
-	if c.ConnectTimeout <= 0 || c.RequestTimeout <= 0 {
-		return fmt.Errorf("connect_timeout and request_timeout must be positive")
 	}
 	return c.check()
 }
@@ -153,6 +149,9 @@ type HTTP struct {
 }
 
 func newHTTP(c *HTTPConfig, env *plugin.Env) (Output, error) {
+	method := *c
+	method.Method = strings.ToUpper(c.Method) // the config is left as decoded
+	c = &method
 	tlsCfg, err := c.tlsConfig(env)
 	if err != nil {
 		return nil, err

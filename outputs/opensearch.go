@@ -41,9 +41,6 @@ type OpenSearchConfig struct {
 
 // Validate checks the settings.
 func (c *OpenSearchConfig) Validate() error {
-	if len(c.Hosts) == 0 {
-		return fmt.Errorf("hosts: at least one host is needed")
-	}
 	for i, h := range c.Hosts {
 		if err := checkURL(fmt.Sprintf("hosts[%d]", i), h); err != nil {
 			return err
@@ -51,9 +48,6 @@ func (c *OpenSearchConfig) Validate() error {
 	}
 	if c.Index == "" {
 		return fmt.Errorf("index: must not be empty")
-	}
-	if c.ConnectTimeout <= 0 || c.RequestTimeout <= 0 {
-		return fmt.Errorf("connect_timeout and request_timeout must be positive")
 	}
 	return c.check()
 }

@@ -39,9 +39,6 @@ func (c *TCPConfig) Validate() error {
 	if err := checkHostPort(c.Host, c.Port); err != nil {
 		return err
 	}
-	if c.ConnectTimeout <= 0 {
-		return fmt.Errorf("connect_timeout: must be positive")
-	}
 	if !c.SSL && (c.CACert != "" || c.ClientCert != "" || c.ClientCertKey != "") {
 		return fmt.Errorf("ca_cert, client_cert and client_cert_key need ssl: true")
 	}
