@@ -211,8 +211,14 @@ func runGenerate(c *cli.Context) error {
 	plan := planProgress(c, s.Live, stderr)
 	done := make(chan struct{})
 	start := time.Now()
+	progressStopped := make(chan struct{})
 	if plan.on {
-		go printProgress(stderr, gen, plan, start, done)
+		go func() {
+			defer close(progressStopped)
+			printProgress(stderr, gen, plan, start, done)
+		}()
+	} else {
+		close(progressStopped)
 	}
 	result := make(chan error, 1)
 	go func() { result <- gen.Run(ctx, abort) }()
@@ -231,6 +237,7 @@ func runGenerate(c *cli.Context) error {
 		}
 	}
 	close(done)
+	<-progressStopped // no progress line after (or inside) the summary
 	elapsed := time.Since(start)
 	interrupted := ctx.Err() != nil
 	if summaryFormat == "json" {
