@@ -3,7 +3,7 @@
 # formatting, vets and runs every test with the race detector.
 GO ?= go
 
-.PHONY: test build bench services lint
+.PHONY: test build dist bench services lint
 
 test: services lint
 	$(GO) test -race -count=1 ./...
@@ -18,6 +18,14 @@ services:
 
 build:
 	$(GO) build -o eventum .
+
+# dist stamps the version, commit and build date that `eventum --version` prints.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
+DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+PKG     := github.com/eventum-go/eventum/cli
+dist:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).BuildDate=$(DATE)" -o eventum .
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

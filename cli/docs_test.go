@@ -221,7 +221,7 @@ func missingDocs(doc string, p docPlugin, sectioned bool) []string {
 		if k.shared {
 			where = doc
 		}
-		if !strings.Contains(where, "`"+k.name+"`") {
+		if !strings.Contains(where, "`"+k.name+"`") && !strings.Contains(where, "`"+k.path+"`") {
 			missing = append(missing, "key "+k.path)
 		}
 	}
@@ -264,6 +264,7 @@ func TestDocsCoverPluginSettings(t *testing.T) {
 		}
 		for _, k := range configKeys(reflect.TypeOf(p.config)) {
 			known[place][k.name] = true
+			known[place][k.path] = true // generated tables name nested keys by their path
 		}
 		sectionedFile[place] = sectioned
 	}

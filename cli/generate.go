@@ -83,7 +83,8 @@ func generateCommand() *cli.Command {
 		&cli.Float64Flag{Name: "write-timeout", Value: d.WriteTimeout.Seconds(), Usage: "seconds one output write attempt may take before it is cancelled and retried"},
 		&cli.Float64Flag{Name: "stop-timeout", Value: d.StopTimeout.Seconds(), Usage: "seconds a graceful stop (Ctrl-C, SIGTERM) may spend delivering accepted events"},
 		&cli.BoolFlag{Name: "keep-order", Usage: "every output finishes a batch before the next starts"},
-		&cli.BoolFlag{Name: "progress", Usage: "print a progress line on stderr (default: in sample mode when stderr is a terminal)"},
+		progressCLIFlag(),
+		&cli.StringFlag{Name: "summary-format", Value: "text", Usage: "the final summary on stderr: text (one line) or json (one document)"},
 		&cli.BoolFlag{Name: "allow-subprocess", Value: true, Usage: "let templates run shell commands with subprocess.run (--allow-subprocess=false refuses templates that use it)"},
 	)
 	return &cli.Command{
@@ -179,6 +180,10 @@ func runGenerate(c *cli.Context) error {
 	if err != nil {
 		return cli.Exit(err, 2)
 	}
+	summaryFormat := c.String("summary-format")
+	if summaryFormat != "text" && summaryFormat != "json" {
+		return usageError(c, fmt.Errorf("--summary-format %q: use text or json", summaryFormat))
+	}
 	gen, err := loadGenerator(c, s)
 	if err != nil {
 		return cli.Exit(err, exitCode(err, 1))
@@ -205,11 +210,17 @@ func runGenerate(c *cli.Context) error {
 		}
 	}()
 
-	progress := c.Bool("progress") || (!s.Live && isTerminal(stderr))
+	plan := planProgress(c, s.Live, stderr)
 	done := make(chan struct{})
 	start := time.Now()
-	if progress {
-		go printProgress(stderr, gen, start, done)
+	progressStopped := make(chan struct{})
+	if plan.on {
+		go func() {
+			defer close(progressStopped)
+			printProgress(stderr, gen, plan, start, done)
+		}()
+	} else {
+		close(progressStopped)
 	}
 	result := make(chan error, 1)
 	go func() { result <- gen.Run(ctx, abort) }()
@@ -228,7 +239,26 @@ func runGenerate(c *cli.Context) error {
 		}
 	}
 	close(done)
-	st := printSummary(stderr, gen, time.Since(start), progress, abandoned)
+	<-progressStopped // no progress line after (or inside) the summary
+	elapsed := time.Since(start)
+	interrupted := ctx.Err() != nil
+	if summaryFormat == "json" {
+		if plan.terminal {
+			fmt.Fprint(stderr, "\r\033[K")
+		}
+		st := gen.Stats()
+		if abandoned {
+			st.SettleInFlight()
+		}
+		if err := printSummaryJSON(stderr, gen.ID(), st, elapsed, runWarnings(st, s.Live, s.SkipPast, interrupted)); err != nil {
+			return cli.Exit(err, 1)
+		}
+		return runOutcome(runErr, st)
+	}
+	st := printSummary(stderr, gen, elapsed, plan.terminal, abandoned)
+	for _, w := range runWarnings(st, s.Live, s.SkipPast, interrupted) {
+		fmt.Fprintln(stderr, "eventum: warning:", w)
+	}
 	return runOutcome(runErr, st)
 }
 
@@ -258,36 +288,6 @@ func runOutcome(runErr error, st pipeline.Snapshot) error {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-func printProgress(w io.Writer, gen *pipeline.Generator, start time.Time, done <-chan struct{}) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	var last int64
-	lastAt := start
-	for {
-		select {
-		case <-done:
-			return
-		case now := <-t.C:
-			st := gen.Stats()
-			rate := float64(st.Produced-last) / now.Sub(lastAt).Seconds()
-			last, lastAt = st.Produced, now
-			fmt.Fprintf(w, "\r\033[K%s", progressLine(st, rate))
-		}
-	}
-}
-
-func progressLine(st pipeline.Snapshot, rate float64) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s ev/s, %d events", humanRate(rate), st.Produced)
-	for _, o := range st.Outputs {
-		fmt.Fprintf(&b, " | %s %d", o.Name, o.Written)
-		if o.WriteFailed+o.FormatFailed > 0 {
-			fmt.Fprintf(&b, " (failed %d)", o.WriteFailed+o.FormatFailed)
-		}
-	}
-	return b.String()
 }
 
 func humanRate(r float64) string {

@@ -20,8 +20,8 @@ func runCommand() *cli.Command {
 			"gracefully (events accepted are written, outputs flushed); SIGHUP reloads the startup file.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Value: "eventum.yml", Usage: "application config (YAML, or TOML by extension)", TakesFile: true},
-			&cli.StringFlag{Name: "host", Usage: "override server.host"},
-			&cli.IntFlag{Name: "port", Usage: "override server.port"},
+			&cli.StringFlag{Name: "host", Usage: "override server.host", DefaultText: "server.host of the config"},
+			&cli.IntFlag{Name: "port", Usage: "override server.port", DefaultText: "server.port of the config"},
 		},
 		Action: runRun,
 	}

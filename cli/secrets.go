@@ -22,10 +22,14 @@ func secretsCommand() *cli.Command {
 		&cli.StringFlag{Name: "cryptfile", Usage: "keyring file (overrides the config's path.keyring_cryptfile)", TakesFile: true},
 	}
 	name := func(c *cli.Context) (string, error) {
-		if c.NArg() != 1 {
-			return "", cli.Exit("eventum: expected one secret NAME", 2)
+		args, err := trailingFlags(c) // `set NAME --value x` works too
+		if err != nil {
+			return "", err
 		}
-		n := c.Args().First()
+		if len(args) != 1 {
+			return "", usageError(c, fmt.Errorf("expected one secret NAME, got %d arguments", len(args)))
+		}
+		n := args[0]
 		if err := secrets.ValidName(n); err != nil {
 			return "", cli.Exit(fmt.Sprintf("eventum: %v", err), 2)
 		}

@@ -168,10 +168,25 @@ func (d *decoder) value(v reflect.Value, n *yaml.Node, path string, skip []strin
 			v.SetString(n.Value)
 			return
 		}
+		if (v.CanInt() || v.CanUint()) && n.ShortTag() == "!!float" {
+			// yaml.v3 would truncate 2.5 to 2.
+			d.fail(n, path, "expected %s, got %s", kindName(v.Type()), describe(n))
+			return
+		}
 		if err := n.Decode(v.Addr().Interface()); err != nil {
 			d.fail(n, path, "expected %s, got %s", kindName(v.Type()), describe(n))
 		}
 	}
+}
+
+// hasChecks reports a field with an enum or bounds to check after decoding.
+func hasChecks(f reflect.StructField) bool {
+	for _, t := range []string{"enum", "min", "max", "gt"} {
+		if _, ok := f.Tag.Lookup(t); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // plugin decodes a `name: {settings}` mapping with exactly one key.
@@ -197,6 +212,7 @@ func (d *decoder) plugin(v reflect.Value, n *yaml.Node, path string) {
 type field struct {
 	index    []int
 	required bool
+	sf       reflect.StructField
 }
 
 // fields maps the yaml keys of a struct type (embedded structs inlined).
@@ -208,28 +224,19 @@ func fields(t reflect.Type) (map[string]field, []string) {
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
 			idx := append(append([]int(nil), prefix...), i)
-			tag := f.Tag.Get("yaml")
-			if tag == "-" {
+			name, inline, ok := fieldKey(f)
+			if !ok {
 				continue
 			}
-			name, opts, _ := strings.Cut(tag, ",")
-			if f.Anonymous && name == "" && (tag == "" || strings.Contains(opts, "inline")) {
+			if inline {
 				ft := f.Type
 				if ft.Kind() == reflect.Pointer {
 					ft = ft.Elem()
 				}
-				if ft.Kind() == reflect.Struct {
-					walk(ft, idx)
-					continue
-				}
-			}
-			if !f.IsExported() {
+				walk(ft, idx)
 				continue
 			}
-			if name == "" {
-				name = strings.ToLower(f.Name)
-			}
-			m[name] = field{index: idx, required: f.Tag.Get("required") == "true"}
+			m[name] = field{index: idx, required: f.Tag.Get("required") == "true", sf: f}
 			order = append(order, name)
 		}
 	}
@@ -240,6 +247,9 @@ func fields(t reflect.Type) (map[string]field, []string) {
 func (d *decoder) structure(v reflect.Value, n *yaml.Node, path string, skip []string) {
 	fs, order := fields(v.Type())
 	seen := map[string]bool{}
+	if err := applyDefaults(v); err != nil {
+		d.fail(n, path, "%v", err)
+	}
 	if !isNull(n) {
 		if n.Kind != yaml.MappingNode {
 			d.fail(n, path, "expected a mapping, got %s", describe(n))
@@ -260,7 +270,12 @@ func (d *decoder) structure(v reflect.Value, n *yaml.Node, path string, skip []s
 				continue
 			}
 			seen[k.Value] = true
-			d.value(fieldByIndex(v, f.index), val, joinPath(path, k.Value), nil)
+			fv := fieldByIndex(v, f.index)
+			before := len(d.errs)
+			d.value(fv, val, joinPath(path, k.Value), nil)
+			if len(d.errs) == before && hasChecks(f.sf) {
+				d.check(fv, tagSpec(f.sf), val, joinPath(path, k.Value))
+			}
 		}
 	}
 	for _, name := range order {

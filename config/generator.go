@@ -8,11 +8,11 @@ type Generator struct {
 	File string `yaml:"-"`
 	Dir  string `yaml:"-"`
 	// Input lists the input plugins; their timestamps are merged in time order.
-	Input []Plugin `yaml:"input" required:"true"`
+	Input []Plugin `yaml:"input" required:"true" schema:"inputs" doc:"the input plugins; their timestamps are merged in time order"`
 	// Event is the one event plugin.
-	Event Plugin `yaml:"event" required:"true"`
+	Event Plugin `yaml:"event" required:"true" schema:"event" doc:"the one event plugin"`
 	// Output lists the output plugins; every event goes to all of them.
-	Output []Plugin `yaml:"output" required:"true"`
+	Output []Plugin `yaml:"output" required:"true" schema:"outputs" doc:"the output plugins; every event goes to all of them"`
 }
 
 // LoadGenerator loads and structurally checks a generator file. Plugin

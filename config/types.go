@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -21,7 +22,14 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 		if f < 0 {
 			return fmt.Errorf("duration must not be negative, got %v", f)
 		}
-		*d = Duration(f * float64(time.Second))
+		ns := f * float64(time.Second)
+		if f > 0 && ns < 1 {
+			return fmt.Errorf("%s seconds is shorter than one nanosecond, the smallest duration", n.Value)
+		}
+		if ns >= math.MaxInt64 || math.IsNaN(f) {
+			return fmt.Errorf("%s seconds is longer than the largest duration (about 292 years)", n.Value)
+		}
+		*d = Duration(ns)
 		return nil
 	}
 	v, err := time.ParseDuration(n.Value)

@@ -147,7 +147,7 @@ func TestBuild(t *testing.T) {
 	bad := []struct{ src, want string }{
 		{"{format: xml}", `unknown formatter plugin "xml"`},
 		{"{format: json, indnt: 2}", `t.yml:1:16: output[0].file.formatter.indnt: unknown key "indnt" (did you mean "indent"?)`},
-		{"{format: json, indent: -1}", "indent: must be 0 or more"},
+		{"{format: json, indent: -1}", "indent: must be at least 0"},
 		{"{format: json, indent: two}", "expected an integer"},
 		{"{indent: 2}", `missing required key "format"`},
 		{"json", `expected a mapping with a "format" key`},

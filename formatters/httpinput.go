@@ -18,7 +18,7 @@ type EventumHTTPInput struct{}
 
 func init() {
 	plugin.Register(Registry, "eventum-http-input",
-		func() *EventumHTTPInputConfig { return &EventumHTTPInputConfig{} },
+		nil,
 		func(*EventumHTTPInputConfig, *plugin.Env) (Formatter, error) { return EventumHTTPInput{}, nil })
 }
 

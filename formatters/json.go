@@ -12,17 +12,7 @@ import (
 
 // JSONConfig configures the json and json-batch formatters.
 type JSONConfig struct {
-	// Indent is the number of spaces per indentation level; 0 (the default)
-	// keeps every payload on one line.
-	Indent int `yaml:"indent"`
-}
-
-// Validate checks the settings.
-func (c *JSONConfig) Validate() error {
-	if c.Indent < 0 {
-		return fmt.Errorf("indent: must be 0 or more, got %d", c.Indent)
-	}
-	return nil
+	Indent int `yaml:"indent" default:"0" min:"0" doc:"'0': every payload on one line (json-batch: the array, '[e1,e2,...]') — an event already on one line is passed through byte for byte, one spread over several lines is compacted (all insignificant whitespace removed). 'N > 0': each event (json-batch: the whole array) is re-indented with 'N' spaces per level."`
 }
 
 // JSON checks that every event is one JSON value. With indent 0 an event
@@ -44,12 +34,12 @@ type JSONBatch struct {
 
 func init() {
 	plugin.Register(Registry, "json",
-		func() *JSONConfig { return &JSONConfig{} },
+		nil,
 		func(c *JSONConfig, _ *plugin.Env) (Formatter, error) {
 			return &JSON{indent: strings.Repeat(" ", c.Indent)}, nil
 		})
 	plugin.Register(Registry, "json-batch",
-		func() *JSONConfig { return &JSONConfig{} },
+		nil,
 		func(c *JSONConfig, _ *plugin.Env) (Formatter, error) {
 			return &JSONBatch{indent: strings.Repeat(" ", c.Indent)}, nil
 		})

@@ -11,7 +11,7 @@ type Plain struct{}
 
 func init() {
 	plugin.Register(Registry, "plain",
-		func() *PlainConfig { return &PlainConfig{} },
+		nil,
 		func(*PlainConfig, *plugin.Env) (Formatter, error) { return Plain{}, nil })
 }
 

@@ -22,12 +22,9 @@ import (
 //	formatter: {format: template, template: '{"msg": {{ event | tojson }}}'}
 //	formatter: {format: template-batch, path: templates/bulk.jinja}
 type TemplateFormatConfig struct {
-	// Template is the template source.
-	Template string `yaml:"template"`
-	// Path is a template file, relative to the generator file.
-	Path string `yaml:"path"`
-	// TemplatePath is the original's name for Path.
-	TemplatePath string `yaml:"template_path"`
+	Template     string `yaml:"template" doc:"the template source"`
+	Path         string `yaml:"path" type:"path" doc:"a template file (relative to the generator file)"`
+	TemplatePath string `yaml:"template_path" type:"path" doc:"the original's name for 'path'"`
 }
 
 // Validate checks that exactly one source is given.
@@ -64,7 +61,7 @@ func init() {
 	for _, name := range []string{"template", "template-batch"} {
 		batch := name == "template-batch"
 		plugin.Register(Registry, name,
-			func() *TemplateFormatConfig { return &TemplateFormatConfig{} },
+			nil,
 			func(c *TemplateFormatConfig, env *plugin.Env) (Formatter, error) {
 				return NewTemplateFormatter(c, env, batch)
 			})

@@ -15,16 +15,10 @@ import (
 // matching `expression`, from `start` (inclusive) to `end` (exclusive).
 type CronConfig struct {
 	Common
-	// Expression is a 5-field (minute hour dom month dow) or 6-field
-	// (second minute hour dom month dow) cron expression, or a macro such as
-	// @hourly (required).
-	Expression string `yaml:"expression" required:"true"`
-	// Count is the number of timestamps per fire (default 1).
-	Count int `yaml:"count"`
-	// Start of the active range (a config datetime, default now).
-	Start string `yaml:"start"`
-	// End of the active range (a config datetime relative to start, default never).
-	End string `yaml:"end"`
+	Expression string `yaml:"expression" required:"true" doc:"5-field ('minute hour dom month dow') or 6-field (seconds first) cron expression, or a macro such as '@hourly' (below)"`
+	Count      int    `yaml:"count" default:"1" min:"1" doc:"timestamps per fire"`
+	Start      string `yaml:"start" type:"datetime" absent:"now" doc:"start of the active range (not 'never')"`
+	End        string `yaml:"end" type:"datetime" absent:"'never'" doc:"end of the active range (relative to 'start')"`
 }
 
 // cronParser accepts 5 fields, 6 fields with the seconds first, and macros.
@@ -33,9 +27,6 @@ var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour |
 
 // Validate checks the settings that do not need the environment.
 func (c *CronConfig) Validate() error {
-	if c.Count < 1 {
-		return fmt.Errorf("count: must be at least 1, got %d", c.Count)
-	}
 	if _, err := parseCron(c.Expression); err != nil {
 		return err
 	}
@@ -66,7 +57,7 @@ type cronInput struct {
 
 func init() {
 	plugin.Register(Registry, "cron",
-		func() *CronConfig { return &CronConfig{Count: 1} },
+		nil,
 		func(c *CronConfig, env *plugin.Env) (Input, error) {
 			sched, err := parseCron(c.Expression)
 			if err != nil {
@@ -84,6 +75,9 @@ func init() {
 				end: end, bounded: bounded}
 			if env.SkipPast {
 				ci.skip = env.Now.In(location(env))
+			}
+			if first := sched.Next(ci.start.Add(-time.Nanosecond)); first.IsZero() || (bounded && !first.Before(end)) {
+				env.Log().Warn("cron input never fires between its start and end", "expression", c.Expression)
 			}
 			return ci, nil
 		})

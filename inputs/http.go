@@ -20,25 +20,15 @@ import (
 // `POST /stop` ends the input.
 type HTTPConfig struct {
 	Common
-	// Host is the address to listen on (default 127.0.0.1).
-	Host string `yaml:"host"`
-	// Port is the port to listen on (required; 0 picks a free one).
-	Port int `yaml:"port" required:"true"`
-	// MaxPendingRequests is how many accepted requests may wait for the
-	// generator; more are refused with 429 (default 100).
-	MaxPendingRequests int `yaml:"max_pending_requests"`
+	Port               int    `yaml:"port" required:"true" min:"0" max:"65535" doc:"port to listen on (0 picks a free one)"`
+	Host               string `yaml:"host" default:"127.0.0.1" doc:"address to listen on; use '0.0.0.0' to accept other machines"`
+	MaxPendingRequests int    `yaml:"max_pending_requests" default:"100" min:"1" doc:"accepted requests waiting to be turned into timestamps; beyond that requests are refused with 429"`
 }
 
 // Validate checks the settings.
 func (c *HTTPConfig) Validate() error {
 	if c.Host == "" {
 		return fmt.Errorf("host: must not be empty")
-	}
-	if c.Port < 0 || c.Port > 65535 {
-		return fmt.Errorf("port: must be 0-65535, got %d", c.Port)
-	}
-	if c.MaxPendingRequests < 1 {
-		return fmt.Errorf("max_pending_requests: must be at least 1, got %d", c.MaxPendingRequests)
 	}
 	return nil
 }
@@ -70,7 +60,7 @@ type httpInput struct {
 
 func init() {
 	plugin.Register(Registry, "http",
-		func() *HTTPConfig { return &HTTPConfig{Host: "127.0.0.1", MaxPendingRequests: 100} },
+		nil,
 		func(c *HTTPConfig, env *plugin.Env) (Input, error) {
 			return &httpInput{
 				addr:    net.JoinHostPort(c.Host, strconv.Itoa(c.Port)),

@@ -27,10 +27,15 @@ type Interactive interface {
 	Interactive() bool
 }
 
+// Counted is implemented by inputs that know how many timestamps they will
+// produce (for progress with a percentage); known is false when they cannot
+// tell (an unbounded input, a cron schedule).
+type Counted interface{ Total() (n int64, known bool) }
+
 // Common holds the settings every input accepts; input configs embed it.
 type Common struct {
 	// Tags are attached to every timestamp of this input and reach the event plugin.
-	Tags []string `yaml:"tags"`
+	Tags []string `yaml:"tags" doc:"attached to every timestamp of this input; visible to the event plugin"`
 }
 
 // TagList returns the input's tags.

@@ -12,14 +12,10 @@ import (
 // spaced from `start` to `end` (numpy.linspace semantics).
 type LinspaceConfig struct {
 	Common
-	// Start of the range (required; a config datetime, not `never`).
-	Start string `yaml:"start" required:"true"`
-	// End of the range (required; a config datetime, not `never`; relative to start).
-	End string `yaml:"end" required:"true"`
-	// Count is the number of timestamps (required, >= 1).
-	Count int `yaml:"count" required:"true"`
-	// Endpoint includes end as the last timestamp (default true).
-	Endpoint bool `yaml:"endpoint"`
+	Start    string `yaml:"start" required:"true" type:"datetime" doc:"first timestamp (not 'never')"`
+	End      string `yaml:"end" required:"true" type:"datetime" doc:"end of the range, relative to 'start' (not 'never')"`
+	Count    int    `yaml:"count" required:"true" min:"1" doc:"number of timestamps"`
+	Endpoint bool   `yaml:"endpoint" default:"true" doc:"include 'end' as the last timestamp (step '(end-start)/(count-1)'); with 'false' the step is '(end-start)/count' and 'end' is excluded. With 'count: 1' the only timestamp is 'start'."`
 }
 
 // Validate checks the settings that do not need the environment.
@@ -38,7 +34,7 @@ type linspace struct {
 
 func init() {
 	plugin.Register(Registry, "linspace",
-		func() *LinspaceConfig { return &LinspaceConfig{Endpoint: true} },
+		nil,
 		func(c *LinspaceConfig, env *plugin.Env) (Input, error) {
 			start, err := ResolveStart("start", c.Start, env)
 			if err != nil {
@@ -76,3 +72,6 @@ func (l *linspace) Generate(ctx context.Context, emit func([]int64) error) error
 	}
 	return c.flush()
 }
+
+// Total implements Counted.
+func (l *linspace) Total() (int64, bool) { return int64(l.count), true }

@@ -2,7 +2,6 @@ package inputs
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/eventum-go/eventum/plugin"
 )
@@ -10,16 +9,7 @@ import (
 // StaticConfig configures the static input: `count` timestamps, all "now".
 type StaticConfig struct {
 	Common
-	// Count is the number of timestamps to produce (required, >= 1).
-	Count int `yaml:"count" required:"true"`
-}
-
-// Validate checks the settings.
-func (c *StaticConfig) Validate() error {
-	if c.Count < 1 {
-		return fmt.Errorf("count: must be at least 1, got %d", c.Count)
-	}
-	return nil
+	Count int `yaml:"count" required:"true" min:"1" doc:"number of timestamps, all equal to now"`
 }
 
 type static struct {
@@ -29,7 +19,7 @@ type static struct {
 
 func init() {
 	plugin.Register(Registry, "static",
-		func() *StaticConfig { return &StaticConfig{} },
+		nil,
 		func(c *StaticConfig, env *plugin.Env) (Input, error) {
 			return &static{now: env.Now.UnixNano(), count: c.Count}, nil
 		})
@@ -42,3 +32,6 @@ func (s *static) Generate(ctx context.Context, emit func([]int64) error) error {
 	}
 	return c.flush()
 }
+
+// Total implements Counted.
+func (s *static) Total() (int64, bool) { return int64(s.count), true }

@@ -19,57 +19,47 @@ import (
 // and where within the period; the patterns' timestamps are merged.
 type TimePatternsConfig struct {
 	Common
-	// Patterns are the paths of the pattern files (required, at least one).
-	Patterns []string `yaml:"patterns" required:"true"`
-}
-
-// Validate checks the settings.
-func (c *TimePatternsConfig) Validate() error {
-	if len(c.Patterns) == 0 {
-		return fmt.Errorf("patterns: at least one pattern file is required")
-	}
-	return nil
+	Patterns []string `yaml:"patterns" required:"true" min:"1" type:"list of file paths" doc:"pattern files, relative to the generator file; their timestamps are merged"`
 }
 
 // TimePattern is the content of one pattern file.
 type TimePattern struct {
-	Label      string     `yaml:"label" required:"true"`
-	Oscillator Oscillator `yaml:"oscillator" required:"true"`
+	Label      string     `yaml:"label" required:"true" doc:"name of the pattern in logs and errors (not empty)"`
+	Oscillator Oscillator `yaml:"oscillator" required:"true" doc:"time from 'start' to 'end' is cut into periods of 'period' 'unit'"`
 	Multiplier struct {
-		// Ratio is the base number of timestamps per period (>= 1).
-		Ratio int `yaml:"ratio" required:"true"`
+		Ratio int `yaml:"ratio" required:"true" min:"1" doc:"timestamps per period before randomizing"`
 	} `yaml:"multiplier" required:"true"`
-	Randomizer Randomizer `yaml:"randomizer" required:"true"`
-	Spreader   Spreader   `yaml:"spreader" required:"true"`
+	Randomizer Randomizer `yaml:"randomizer" required:"true" doc:"varies each period's count"`
+	Spreader   Spreader   `yaml:"spreader" required:"true" doc:"where in its period each timestamp falls (a fraction 0–1 of the period)"`
 }
 
 // Oscillator divides time into periods of Period Units from Start to End.
 type Oscillator struct {
-	Period float64 `yaml:"period" required:"true"`
-	Unit   string  `yaml:"unit" required:"true"`
-	Start  string  `yaml:"start" required:"true"`
-	End    string  `yaml:"end" required:"true"`
+	Period float64 `yaml:"period" required:"true" gt:"0" doc:"length of a period, in 'unit's"`
+	Unit   string  `yaml:"unit" required:"true" enum:"weeks,days,hours,minutes,seconds,milliseconds,microseconds" doc:"unit of 'period'"`
+	Start  string  `yaml:"start" required:"true" type:"datetime" doc:"start of the first period"`
+	End    string  `yaml:"end" required:"true" type:"datetime" doc:"end of the last period, relative to 'start'; 'never': forever"`
 }
 
 // Randomizer varies the count of each period by up to ±Deviation.
 type Randomizer struct {
-	Deviation float64 `yaml:"deviation" required:"true"`
-	Direction string  `yaml:"direction" required:"true"`
-	Sampling  int     `yaml:"sampling"`
+	Deviation float64 `yaml:"deviation" required:"true" min:"0" max:"1" doc:"each period's count is 'ratio' × a factor in [1-d, 1] ('decrease'), [1, 1+d] ('increase') or [1-d, 1+d] ('mixed')"`
+	Direction string  `yaml:"direction" required:"true" enum:"decrease,increase,mixed" doc:"which side of 1 the factors fall"`
+	Sampling  int     `yaml:"sampling" default:"1024" min:"16" doc:"how many factors are drawn; they are reused, reshuffled"`
 }
 
 // Spreader places a period's timestamps by a distribution over [0, 1).
 type Spreader struct {
-	Distribution string `yaml:"distribution" required:"true"`
+	Distribution string `yaml:"distribution" required:"true" enum:"uniform,triangular,beta" doc:"the distribution over [0, 1) of the fractions"`
 	Parameters   struct {
-		Low   *float64 `yaml:"low"`
-		High  *float64 `yaml:"high"`
-		Left  *float64 `yaml:"left"`
-		Mode  *float64 `yaml:"mode"`
-		Right *float64 `yaml:"right"`
-		A     *float64 `yaml:"a"`
-		B     *float64 `yaml:"b"`
-	} `yaml:"parameters" required:"true"`
+		Low   *float64 `yaml:"low" doc:"uniform: lower bound, 0 ≤ low < high"`
+		High  *float64 `yaml:"high" doc:"uniform: upper bound, ≤ 1"`
+		Left  *float64 `yaml:"left" doc:"triangular: lower limit, 0 ≤ left ≤ mode"`
+		Mode  *float64 `yaml:"mode" doc:"triangular: peak, mode ≤ right"`
+		Right *float64 `yaml:"right" doc:"triangular: upper limit, ≤ 1 (left < right)"`
+		A     *float64 `yaml:"a" doc:"beta: alpha > 0"`
+		B     *float64 `yaml:"b" doc:"beta: beta > 0"`
+	} `yaml:"parameters" required:"true" doc:"exactly those of the distribution: 'low', 'high' for uniform; 'left', 'mode', 'right' for triangular; 'a', 'b' for beta"`
 }
 
 var patternUnits = map[string]time.Duration{
@@ -88,21 +78,6 @@ func (p *TimePattern) validate() error {
 	}
 	if !(o.Period > 0) || o.Period*float64(unit) < 1 || o.Period*float64(unit) > float64(math.MaxInt64/4) {
 		return fmt.Errorf("oscillator.period: must be > 0 and a sane duration, got %v %s", o.Period, o.Unit)
-	}
-	if p.Multiplier.Ratio < 1 {
-		return fmt.Errorf("multiplier.ratio: must be at least 1, got %d", p.Multiplier.Ratio)
-	}
-	r := p.Randomizer
-	if r.Deviation < 0 || r.Deviation > 1 {
-		return fmt.Errorf("randomizer.deviation: must be 0-1, got %v", r.Deviation)
-	}
-	switch r.Direction {
-	case "decrease", "increase", "mixed":
-	default:
-		return fmt.Errorf("randomizer.direction: %q is not one of decrease, increase, mixed", r.Direction)
-	}
-	if r.Sampling < 16 {
-		return fmt.Errorf("randomizer.sampling: must be at least 16, got %d", r.Sampling)
 	}
 	ps := p.Spreader.Parameters
 	given := map[string]*float64{"low": ps.Low, "high": ps.High, "left": ps.Left, "mode": ps.Mode, "right": ps.Right, "a": ps.A, "b": ps.B}
@@ -197,7 +172,7 @@ func parsePattern(path string, data []byte, env *plugin.Env) (*pattern, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	p := &pattern{cfg: TimePattern{Randomizer: Randomizer{Sampling: 1024}}}
+	p := &pattern{}
 	var node *yaml.Node
 	if len(doc.Content) > 0 {
 		node = doc.Content[0]

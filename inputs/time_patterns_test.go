@@ -63,7 +63,7 @@ func TestTimePatterns(t *testing.T) {
 func TestTimePatternsErrors(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct{ src, want string }{
-		{"patterns: []", "at least one pattern"},
+		{"patterns: []", "at least one item is required"},
 		{"patterns: [patterns/missing.yml]", "no such file"},
 		{"patterns: [patterns/bad_params.yml]", "spreader.parameters.low: not a parameter of the beta distribution"},
 		{"patterns: [patterns/empty_label.yml]", "label: must not be empty"},

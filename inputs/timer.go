@@ -2,7 +2,6 @@ package inputs
 
 import (
 	"context"
-	"fmt"
 	"math"
 
 	"github.com/eventum-go/eventum/config"
@@ -13,28 +12,10 @@ import (
 // timestamps, `repeat` times (or forever); the first tick is at start+seconds.
 type TimerConfig struct {
 	Common
-	// Start is when the timer starts (a config datetime, default now).
-	Start string `yaml:"start"`
-	// Seconds is the interval between ticks (required, > 0).
-	Seconds config.Duration `yaml:"seconds" required:"true"`
-	// Count is the number of timestamps per tick (default 1).
-	Count int `yaml:"count"`
-	// Repeat is the number of ticks; absent or null means forever.
-	Repeat *int `yaml:"repeat"`
-}
-
-// Validate checks the settings that do not need the environment.
-func (c *TimerConfig) Validate() error {
-	if c.Seconds <= 0 {
-		return fmt.Errorf("seconds: must be greater than 0")
-	}
-	if c.Count < 1 {
-		return fmt.Errorf("count: must be at least 1, got %d", c.Count)
-	}
-	if c.Repeat != nil && *c.Repeat < 1 {
-		return fmt.Errorf("repeat: must be at least 1 (or absent for forever), got %d", *c.Repeat)
-	}
-	return nil
+	Seconds config.Duration `yaml:"seconds" required:"true" gt:"0" doc:"interval between ticks: seconds ('0.5') or a duration ('500ms', '2m')"`
+	Count   int             `yaml:"count" default:"1" min:"1" doc:"timestamps per tick"`
+	Start   string          `yaml:"start" type:"datetime" absent:"now" doc:"when the timer starts (not 'never')"`
+	Repeat  *int            `yaml:"repeat" min:"1" absent:"null (forever)" doc:"number of ticks; absent or null: forever"`
 }
 
 type timer struct {
@@ -46,7 +27,7 @@ type timer struct {
 
 func init() {
 	plugin.Register(Registry, "timer",
-		func() *TimerConfig { return &TimerConfig{Count: 1} },
+		nil,
 		func(c *TimerConfig, env *plugin.Env) (Input, error) {
 			start, err := ResolveStart("start", c.Start, env)
 			if err != nil {
@@ -81,4 +62,12 @@ func (t *timer) Generate(ctx context.Context, emit func([]int64) error) error {
 		}
 	}
 	return c.flush()
+}
+
+// Total implements Counted: known for a timer with repeat that skips nothing.
+func (t *timer) Total() (int64, bool) {
+	if t.repeat < 0 || t.skip > t.start {
+		return 0, false
+	}
+	return t.repeat * int64(t.count), true
 }

@@ -17,9 +17,7 @@ import (
 // timestamps, listed inline or read from a file (one per line).
 type TimestampsConfig struct {
 	Common
-	// Source is a list of ISO-8601 timestamps or the path of a file with one
-	// per line (required).
-	Source TimestampSource `yaml:"source" required:"true"`
+	Source TimestampSource `yaml:"source" required:"true" doc:"the timestamps; a file holds one per line (blank lines ignored), its path relative to the generator file"`
 }
 
 // TimestampSource is either an inline list or a file path.
@@ -27,6 +25,17 @@ type TimestampSource struct {
 	List  []string
 	Lines []int // line of each List item in the config file
 	Path  string
+}
+
+// DocType names the source in the docs.
+func (TimestampSource) DocType() string { return "list of ISO-8601 date-times, or a file path" }
+
+// JSONSchema: a non-empty list of timestamps, or a path.
+func (TimestampSource) JSONSchema() map[string]any {
+	return map[string]any{"anyOf": []any{
+		map[string]any{"type": "string", "minLength": 1},
+		map[string]any{"type": "array", "minItems": 1, "items": map[string]any{"type": "string"}},
+	}}
 }
 
 // UnmarshalYAML accepts a list of strings or one string (a path).
@@ -58,7 +67,7 @@ type timestampsInput struct{ times []int64 }
 
 func init() {
 	plugin.Register(Registry, "timestamps",
-		func() *TimestampsConfig { return &TimestampsConfig{} },
+		nil,
 		func(c *TimestampsConfig, env *plugin.Env) (Input, error) {
 			times, err := c.Source.load(env)
 			if err != nil {
@@ -129,3 +138,6 @@ func (ti *timestampsInput) Generate(ctx context.Context, emit func([]int64) erro
 	}
 	return c.flush()
 }
+
+// Total implements Counted.
+func (ti *timestampsInput) Total() (int64, bool) { return int64(len(ti.times)), true }

@@ -46,28 +46,28 @@ const baseplateUserAgent = "baseplate-event-publisher/1.0 (eventum)"
 type BaseplateConfig struct {
 	Common
 	// Collector is the collector's host (and optional :port), required.
-	Collector string `yaml:"collector" required:"true"`
+	Collector string `yaml:"collector" required:"true" doc:"Host (or 'host:port') of the collector."`
 	// Scheme is https (default) or http.
-	Scheme string `yaml:"scheme"`
+	Scheme string `yaml:"scheme" default:"https" enum:"http,https" doc:"'https' or 'http'."`
 	// Version selects the endpoint and framing: 2j (default; a JSON array
 	// of events, POSTed to /v2j), 1 (the same at /v1) or 2 (Thrift-JSON
 	// list wrapper {"1":{"lst":["rec",N,...]}} at /v2).
-	Version string `yaml:"version"`
+	Version string `yaml:"version" default:"2j" enum:"1,2,2j" doc:"'1': a JSON array of events POSTed to '/v1'; '2j': the same at '/v2j'; '2': Thrift-JSON list wrapper '{\"1\":{\"lst\":[\"rec\",N,e1,…]}}' at '/v2' (events must be Thrift-JSON already)."`
 	// KeyName and KeySecret (base64) sign every request; required.
-	KeyName   string `yaml:"key_name" required:"true"`
-	KeySecret string `yaml:"key_secret" required:"true"`
+	KeyName   string `yaml:"key_name" required:"true" doc:"Name of the signing key."`
+	KeySecret string `yaml:"key_secret" required:"true" doc:"The key, base64 (normally '${secrets.…}')."`
 	// QueueSize bounds the events waiting to be published (default 10000);
 	// a full queue holds up writes (backpressure), nothing is dropped.
-	QueueSize int `yaml:"queue_size"`
+	QueueSize int `yaml:"queue_size" default:"10000" min:"1" doc:"Events waiting to be published. When the queue is full, writes wait — for as long as the publisher needs, 'write_timeout' does not cut them short — and the generator's backpressure holds production; no event is dropped to keep up."`
 	// MaxBatchAge is how long the first event of a batch waits for more
 	// before the batch is sent (default 1 s).
-	MaxBatchAge config.Duration `yaml:"max_batch_age"`
+	MaxBatchAge config.Duration `yaml:"max_batch_age" default:"1" gt:"0" doc:"Seconds the first event of a batch waits for company before the batch is sent."`
 	// Timeout bounds one request (default 3 s).
-	Timeout config.Duration `yaml:"timeout"`
+	Timeout config.Duration `yaml:"timeout" default:"3" gt:"0" doc:"Seconds for one request."`
 	// RetryBackoff and RetryBudget are the older names of retry.initial and
 	// retry.budget (aliases; set one name of each, not both).
-	RetryBackoff config.Duration  `yaml:"retry_backoff"`
-	RetryBudget  *config.Duration `yaml:"retry_budget"`
+	RetryBackoff config.Duration  `yaml:"retry_backoff" doc:"Older name of 'retry.initial' (set one of them)."`
+	RetryBudget  *config.Duration `yaml:"retry_budget" doc:"Older name of 'retry.budget' (set one of them)."`
 	TLSConfig
 }
 
@@ -89,25 +89,11 @@ func (c *BaseplateConfig) Validate() error {
 	if c.Collector == "" || strings.Contains(c.Collector, "/") {
 		return fmt.Errorf("collector: want a host or host:port without scheme or path, got %q", c.Collector)
 	}
-	if c.Scheme != "http" && c.Scheme != "https" {
-		return fmt.Errorf("scheme: must be http or https, got %q", c.Scheme)
-	}
-	switch c.Version {
-	case "1", "2", "2j":
-	default:
-		return fmt.Errorf("version: must be 1, 2 or 2j, got %q", c.Version)
-	}
 	if c.KeyName == "" {
 		return fmt.Errorf("key_name: must not be empty")
 	}
 	if _, err := decodeSecret(c.KeySecret); err != nil {
 		return err
-	}
-	if c.QueueSize < 1 {
-		return fmt.Errorf("queue_size: must be at least 1, got %d", c.QueueSize)
-	}
-	if c.MaxBatchAge <= 0 || c.Timeout <= 0 {
-		return fmt.Errorf("max_batch_age and timeout must be positive")
 	}
 	if c.RetryBackoff < 0 || (c.RetryBudget != nil && *c.RetryBudget < 0) {
 		return fmt.Errorf("retry_backoff and retry_budget must not be negative")
@@ -144,12 +130,7 @@ func decodeSecret(s string) ([]byte, error) {
 func init() {
 	plugin.Register(Registry, "baseplate",
 		func() *BaseplateConfig {
-			return &BaseplateConfig{
-				Scheme: "https", Version: "2j", QueueSize: 10000,
-				MaxBatchAge: config.Duration(time.Second),
-				Timeout:     config.Duration(3 * time.Second),
-				TLSConfig:   TLSConfig{Verify: true},
-			}
+			return &BaseplateConfig{TLSConfig: TLSConfig{Verify: true}}
 		},
 		newBaseplate)
 }

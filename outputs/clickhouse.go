@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/eventum-go/eventum/config"
 	"github.com/eventum-go/eventum/plugin"
@@ -25,37 +24,37 @@ import (
 type ClickHouseConfig struct {
 	Common
 	// Host of the ClickHouse server (required, unless dsn names it).
-	Host string `yaml:"host"`
+	Host string `yaml:"host" doc:"server host (required unless 'dsn' names it)"`
 	// Port of its HTTP interface (default 8123).
-	Port int `yaml:"port"`
+	Port int `yaml:"port" default:"8123" min:"1" max:"65535" doc:"HTTP(S) port"`
 	// Protocol is http (default) or https.
-	Protocol string `yaml:"protocol"`
+	Protocol string `yaml:"protocol" default:"http" enum:"http,https" doc:"scheme"`
 	// Database and Table receive the rows (database default "default"; table required).
-	Database string `yaml:"database"`
-	Table    string `yaml:"table" required:"true"`
+	Database string `yaml:"database" default:"default" doc:"database"`
+	Table    string `yaml:"table" required:"true" doc:"table"`
 	// Username (default "default") and Password authenticate.
-	Username string `yaml:"username"`
-	Password string `yaml:"password"`
+	Username string `yaml:"username" default:"default" doc:"user"`
+	Password string `yaml:"password" doc:"password"`
 	// ConnectTimeout and RequestTimeout in seconds (defaults 10 and 300).
-	ConnectTimeout config.Duration `yaml:"connect_timeout"`
-	RequestTimeout config.Duration `yaml:"request_timeout"`
+	ConnectTimeout config.Duration `yaml:"connect_timeout" default:"10" gt:"0" doc:"connecting and the TLS handshake"`
+	RequestTimeout config.Duration `yaml:"request_timeout" default:"300" gt:"0" doc:"one insert"`
 	// ClientName is put in front of the User-Agent (shows in the query log).
-	ClientName string `yaml:"client_name"`
+	ClientName string `yaml:"client_name" doc:"put in front of the User-Agent (visible in 'system.query_log')"`
 	// ServerHostName is the name expected in the server's certificate when it
 	// differs from host (a proxy or tunnel).
-	ServerHostName string `yaml:"server_host_name"`
+	ServerHostName string `yaml:"server_host_name" doc:"name expected in the server certificate when it differs from 'host'"`
 	// ProxyURL sends the requests through an HTTP(S) proxy.
-	ProxyURL string `yaml:"proxy_url"`
+	ProxyURL string `yaml:"proxy_url" type:"URL" absent:"'HTTP(S)_PROXY' environment" doc:"proxy"`
 	// InputFormat is the ClickHouse input format of the body (default JSONEachRow).
-	InputFormat string `yaml:"input_format"`
+	InputFormat string `yaml:"input_format" default:"JSONEachRow" doc:"[ClickHouse input format](https://clickhouse.com/docs/en/interfaces/formats) of the body"`
 	// Header and Footer wrap the body; Separator goes between payloads (default "\n").
-	Header    string `yaml:"header"`
-	Footer    string `yaml:"footer"`
-	Separator string `yaml:"separator"`
+	Header    string `yaml:"header" doc:"written before the payloads"`
+	Footer    string `yaml:"footer" doc:"written after the payloads"`
+	Separator string `yaml:"separator" default:"\"\\n\"" doc:"between payloads"`
 	// DeduplicationToken sends every insert with the query setting
 	// insert_deduplication_token, the same on each re-send of a batch
 	// (default true; dropped by itself for servers that do not know it).
-	DeduplicationToken bool `yaml:"deduplication_token"`
+	DeduplicationToken bool `yaml:"deduplication_token" default:"true" doc:"send 'insert_deduplication_token' with each insert (left out by itself for servers before 22.2)"`
 	TLSConfig
 
 	// DSN (the original's `dsn`), e.g. clickhouse://user:pw@host:8123/db,
@@ -63,16 +62,16 @@ type ClickHouseConfig struct {
 	// those are left at their defaults; its query parameters are sent as
 	// ClickHouse settings. Only the HTTP interface is spoken: a
 	// clickhouse+native DSN is refused.
-	DSN string `yaml:"dsn"`
+	DSN string `yaml:"dsn" type:"URL" doc:"the original's DSN, 'clickhouse://user:password@host:8123/database?setting=value' ('clickhouses://' or 'https://' for HTTPS): fills 'host', 'port', 'protocol', 'database', 'username' and 'password' where those are left at their defaults (a key you set wins); query parameters are sent as ClickHouse settings. 'clickhouse+native://' is refused: this output speaks the HTTP interface"`
 	// TLSMode is the original's tls_mode: with a client certificate,
 	// mutual (the default) authenticates with the certificate
 	// (X-ClickHouse-SSL-Certificate-Auth, no password); proxy and strict
 	// send the certificate in TLS but authenticate with the password.
-	TLSMode string `yaml:"tls_mode"`
+	TLSMode string `yaml:"tls_mode" enum:"mutual,proxy,strict" absent:"'mutual'" doc:"with a client certificate: 'mutual' authenticates with the certificate (no password); 'proxy' and 'strict' send it in TLS but authenticate with the password"`
 	// PoolMaxsize is the number of connections kept open for reuse
 	// (default 32, as the original's connection pool); how many inserts
 	// run at once is max_concurrency.
-	PoolMaxsize int `yaml:"pool_maxsize"`
+	PoolMaxsize int `yaml:"pool_maxsize" default:"32" min:"1" doc:"connections kept open for reuse; how many inserts run at once is 'max_concurrency'"`
 }
 
 var formatNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*$`)
@@ -97,17 +96,11 @@ func (c *ClickHouseConfig) Validate() error {
 	if err := checkHostPort(c.Host, c.Port); err != nil {
 		return err
 	}
-	if c.Protocol != "http" && c.Protocol != "https" {
-		return fmt.Errorf("protocol: must be http or https, got %q", c.Protocol)
-	}
 	if c.Database == "" || c.Table == "" {
 		return fmt.Errorf("database and table must not be empty")
 	}
 	if !formatNameRE.MatchString(c.InputFormat) {
 		return fmt.Errorf("input_format: %q is not a ClickHouse format name", c.InputFormat)
-	}
-	if c.ConnectTimeout <= 0 || c.RequestTimeout <= 0 {
-		return fmt.Errorf("connect_timeout and request_timeout must be positive")
 	}
 	return c.check()
 }
@@ -117,14 +110,7 @@ func (c *ClickHouseConfig) DefaultFormat() string { return "json" }
 
 func init() {
 	plugin.Register(Registry, "clickhouse",
-		func() *ClickHouseConfig {
-			return &ClickHouseConfig{
-				Port: 8123, Protocol: "http", Database: "default", Username: "default",
-				ConnectTimeout: config.Duration(10 * time.Second), RequestTimeout: config.Duration(300 * time.Second),
-				InputFormat: "JSONEachRow", Separator: "\n", DeduplicationToken: true, TLSConfig: TLSConfig{Verify: true},
-				PoolMaxsize: 32,
-			}
-		},
+		func() *ClickHouseConfig { return &ClickHouseConfig{TLSConfig: TLSConfig{Verify: true}} },
 		newClickHouse)
 }
 

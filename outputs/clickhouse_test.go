@@ -153,9 +153,9 @@ func TestClickHouseConfig(t *testing.T) {
 	for cfg, want := range map[string]string{
 		"{table: t}":                               `host: required (or give a dsn naming it)`,
 		"{host: h}":                                `missing required key "table"`,
-		"{host: h, table: t, protocol: tcp}":       "protocol: must be http or https",
+		"{host: h, table: t, protocol: tcp}":       "protocol: must be one of http, https",
 		"{host: h, table: t, input_format: 'x y'}": "input_format",
-		"{host: h, table: t, port: 0}":             "port: must be 1-65535",
+		"{host: h, table: t, port: 0}":             "port: must be at",
 	} {
 		if _, err := build(t, "clickhouse", cfg, ""); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want %q", cfg, err, want)

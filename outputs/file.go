@@ -44,21 +44,21 @@ func (m *FileMode) UnmarshalYAML(n *yaml.Node) error {
 type FileConfig struct {
 	Common
 	// Path of the file; relative paths resolve against the generator's directory.
-	Path string `yaml:"path" required:"true"`
+	Path string `yaml:"path" required:"true" type:"path" doc:"the file; missing parent directories are created"`
 	// WriteMode is `append` (default) or `overwrite` (truncate at open).
-	WriteMode string `yaml:"write_mode"`
+	WriteMode string `yaml:"write_mode" default:"append" enum:"append,overwrite" doc:"'overwrite' truncates the file when the output opens"`
 	// Separator is written after every payload (default "\n").
-	Separator string `yaml:"separator"`
+	Separator string `yaml:"separator" default:"\"\\n\"" doc:"written after every payload"`
 	// FlushInterval is how often buffered payloads are flushed, in seconds
 	// (default 1); 0 flushes after every write.
-	FlushInterval config.Duration `yaml:"flush_interval"`
+	FlushInterval config.Duration `yaml:"flush_interval" default:"1" doc:"the buffer is flushed this often; '0' flushes after every write"`
 	// CleanupInterval closes the file after this many idle seconds (default
 	// 10); it is reopened, in append mode, by the next write.
-	CleanupInterval config.Duration `yaml:"cleanup_interval"`
+	CleanupInterval config.Duration `yaml:"cleanup_interval" default:"10" min:"1" doc:"the file is closed after this long without writes and reopened (append) by the next write"`
 	// FileMode is the permission of a created file (default 640).
-	FileMode FileMode `yaml:"file_mode"`
+	FileMode FileMode `yaml:"file_mode" default:"640" type:"octal digits" doc:"permission of a created file ('640', '0640', '0o640' are the same; the umask applies)"`
 	// Encoding of the written text (default utf_8).
-	Encoding string `yaml:"encoding"`
+	Encoding string `yaml:"encoding" default:"utf_8" doc:"text encoding of the file"`
 }
 
 // Validate checks the settings.
@@ -66,24 +66,13 @@ func (c *FileConfig) Validate() error {
 	if c.Path == "" {
 		return fmt.Errorf("path: must not be empty")
 	}
-	if c.WriteMode != "append" && c.WriteMode != "overwrite" {
-		return fmt.Errorf("write_mode: must be append or overwrite, got %q", c.WriteMode)
-	}
-	if c.CleanupInterval.D() < time.Second {
-		return fmt.Errorf("cleanup_interval: must be at least 1 second")
-	}
 	_, err := textEncoder(c.Encoding)
 	return err
 }
 
 func init() {
 	plugin.Register(Registry, "file",
-		func() *FileConfig {
-			return &FileConfig{
-				WriteMode: "append", Separator: "\n", Encoding: "utf_8", FileMode: 0o640,
-				FlushInterval: config.Duration(time.Second), CleanupInterval: config.Duration(10 * time.Second),
-			}
-		},
+		nil,
 		func(c *FileConfig, env *plugin.Env) (Output, error) {
 			enc, err := textEncoder(c.Encoding)
 			if err != nil {

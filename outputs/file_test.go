@@ -181,7 +181,7 @@ func TestFileConfigErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ cfg, want string }{
 		{"{}", `missing required key "path"`},
-		{"{path: x, write_mode: replace}", "write_mode: must be append or overwrite"},
+		{"{path: x, write_mode: replace}", "write_mode: must be one of append, overwrite"},
 		{"{path: x, file_mode: 9}", "expected octal permission digits"},
 		{"{path: x, encoding: klingon}", `unknown or unsupported encoding "klingon"`},
 		{"{path: x, flush_interval: -1}", "must not be negative"},

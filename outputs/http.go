@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -23,27 +22,27 @@ import (
 type HTTPConfig struct {
 	Common
 	// URL receives the requests (required).
-	URL string `yaml:"url" required:"true"`
+	URL string `yaml:"url" required:"true" type:"http(s) URL" doc:"where the requests go"`
 	// Method is the HTTP method (default POST).
-	Method string `yaml:"method"`
+	Method string `yaml:"method" default:"POST" type:"'GET' 'HEAD' 'OPTIONS' 'POST' 'PUT' 'PATCH' 'DELETE'" doc:"request method"`
 	// SuccessCode narrows which statuses mean delivered: one code or a
 	// list. Unset: any 2xx.
-	SuccessCode StatusCodes `yaml:"success_code"`
+	SuccessCode StatusCodes `yaml:"success_code" absent:"any 2xx" type:"status or list of statuses" doc:"the statuses meaning delivered, e.g. '201' or '[200, 202]'; another 2xx then fails the payload for good"`
 	// Headers are added to every request.
-	Headers map[string]string `yaml:"headers"`
+	Headers map[string]string `yaml:"headers" doc:"headers added to every request (e.g. 'Content-Type: application/json'; none is set by default)"`
 	// IdempotencyHeader names the header that carries a key identifying the
 	// payload, the same on every re-send of it (default Idempotency-Key;
 	// "" sends none).
-	IdempotencyHeader string `yaml:"idempotency_header"`
+	IdempotencyHeader string `yaml:"idempotency_header" default:"Idempotency-Key" type:"header name" doc:"the header carrying the payload's idempotency key; '\"\"' sends none"`
 	// Username and Password enable HTTP basic authentication.
-	Username string `yaml:"username"`
-	Password string `yaml:"password"`
+	Username string `yaml:"username" doc:"HTTP basic authentication"`
+	Password string `yaml:"password" doc:"HTTP basic authentication"`
 	// ConnectTimeout bounds connecting (and the TLS handshake), in seconds (default 10).
-	ConnectTimeout config.Duration `yaml:"connect_timeout"`
+	ConnectTimeout config.Duration `yaml:"connect_timeout" default:"10" gt:"0" doc:"connecting and the TLS handshake"`
 	// RequestTimeout bounds one request, in seconds (default 300).
-	RequestTimeout config.Duration `yaml:"request_timeout"`
+	RequestTimeout config.Duration `yaml:"request_timeout" default:"300" gt:"0" doc:"one request, answer included"`
 	// ProxyURL sends the requests through an HTTP(S) proxy.
-	ProxyURL string `yaml:"proxy_url"`
+	ProxyURL string `yaml:"proxy_url" type:"URL" absent:"'HTTP(S)_PROXY' environment" doc:"proxy for the requests"`
 	TLSConfig
 }
 
@@ -94,8 +93,7 @@ func (c *HTTPConfig) Validate() error {
 	if err := checkURL("url", c.URL); err != nil {
 		return err
 	}
-	c.Method = strings.ToUpper(c.Method)
-	if !slices.Contains(httpMethods, c.Method) {
+	if !slices.Contains(httpMethods, strings.ToUpper(c.Method)) {
 		return fmt.Errorf("method: must be one of %s, got %q", strings.Join(httpMethods, ", "), c.Method)
 	}
 	for _, code := range c.SuccessCode {
@@ -105,9 +103,6 @@ func (c *HTTPConfig) Validate() error {
 	}
 	if c.IdempotencyHeader != "" && !validHeaderName(c.IdempotencyHeader) {
 		return fmt.Errorf("idempotency_header: %q is not a valid header name", c.IdempotencyHeader)
-	}
-	if c.ConnectTimeout <= 0 || c.RequestTimeout <= 0 {
-		return fmt.Errorf("connect_timeout and request_timeout must be positive")
 	}
 	return c.check()
 }
@@ -127,12 +122,7 @@ func (c *HTTPConfig) DefaultFormat() string { return "json-batch" }
 
 func init() {
 	plugin.Register(Registry, "http",
-		func() *HTTPConfig {
-			return &HTTPConfig{
-				Method: "POST", IdempotencyHeader: "Idempotency-Key",
-				ConnectTimeout: config.Duration(10 * time.Second), RequestTimeout: config.Duration(300 * time.Second),
-			}
-		},
+		nil,
 		newHTTP)
 }
 
@@ -159,6 +149,9 @@ type HTTP struct {
 }
 
 func newHTTP(c *HTTPConfig, env *plugin.Env) (Output, error) {
+	method := *c
+	method.Method = strings.ToUpper(c.Method) // the config is left as decoded
+	c = &method
 	tlsCfg, err := c.tlsConfig(env)
 	if err != nil {
 		return nil, err

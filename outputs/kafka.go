@@ -23,7 +23,7 @@ import (
 )
 
 func init() {
-	plugin.Register(Registry, "kafka", defaultKafkaConfig, newKafka)
+	plugin.Register(Registry, "kafka", nil, newKafka)
 }
 
 // KafkaConfig configures the kafka output: every payload becomes the value
@@ -31,73 +31,55 @@ func init() {
 type KafkaConfig struct {
 	Common
 
-	BootstrapServers []string `yaml:"bootstrap_servers" required:"true"`
-	Topic            string   `yaml:"topic" required:"true"`
+	BootstrapServers []string `yaml:"bootstrap_servers" required:"true" min:"1" doc:"brokers as 'host:port'; the others are discovered from them"`
+	Topic            string   `yaml:"topic" required:"true" doc:"topic the messages are produced to"`
 	// Key is the key of every message; KeyField takes the key from a
 	// top-level member of the JSON event instead.
-	Key      string            `yaml:"key"`
-	KeyField string            `yaml:"key_field"`
-	Headers  map[string]string `yaml:"headers"`
-	Encoding string            `yaml:"encoding"`
-	ClientID string            `yaml:"client_id"`
+	Key      string            `yaml:"key" doc:"key of every message"`
+	KeyField string            `yaml:"key_field" doc:"take each message's key from this top-level member of the JSON event (a string as is, a number or boolean as its JSON text); a missing or 'null' member gives no key. An event that is not a JSON object is rejected. Only one of 'key' and 'key_field'."`
+	Headers  map[string]string `yaml:"headers" doc:"mapping 'name: value' of headers added to every message"`
+	Encoding string            `yaml:"encoding" default:"utf-8" doc:"only 'utf-8' is accepted (kept for configs written for the Python version)"`
+	ClientID string            `yaml:"client_id" doc:"client name sent with every request (broker logs and quotas)"`
 
-	Acks                 int    `yaml:"acks"`
-	CompressionType      string `yaml:"compression_type"`
-	MaxBatchSize         int    `yaml:"max_batch_size"`
-	MaxRequestSize       int    `yaml:"max_request_size"`
-	LingerMS             int    `yaml:"linger_ms"`
-	RequestTimeoutMS     int    `yaml:"request_timeout_ms"`
-	MetadataMaxAgeMS     int    `yaml:"metadata_max_age_ms"`
-	ConnectionsMaxIdleMS int    `yaml:"connections_max_idle_ms"`
-	RetryBackoffMS       int    `yaml:"retry_backoff_ms"`
+	Acks                 int    `yaml:"acks" default:"1" doc:"'0': do not wait for the broker (every sent message counts as written); '1': the partition leader stored it; '-1': all in-sync replicas stored it"`
+	CompressionType      string `yaml:"compression_type" doc:"'none', 'gzip', 'snappy', 'lz4' or 'zstd'"`
+	MaxBatchSize         int    `yaml:"max_batch_size" default:"16384" doc:"most **messages** in one produce batch per partition (the Python version counted bytes; batches are also bounded by 'max_request_size')"`
+	MaxRequestSize       int    `yaml:"max_request_size" default:"1048576" doc:"most bytes in one produce request; a larger message is rejected"`
+	LingerMS             int    `yaml:"linger_ms" doc:"how long a partial batch waits for more messages before it is sent. Each write waits for its own messages, so '0' sends at once; a small value lets concurrent writes ('max_concurrency' > 1) share batches."`
+	RequestTimeoutMS     int    `yaml:"request_timeout_ms" default:"40000" doc:"timeout of connection set-up and of each produce request"`
+	MetadataMaxAgeMS     int    `yaml:"metadata_max_age_ms" default:"300000" doc:"how often partition metadata is refreshed"`
+	ConnectionsMaxIdleMS int    `yaml:"connections_max_idle_ms" default:"540000" doc:"idle connections are closed after this time"`
+	RetryBackoffMS       int    `yaml:"retry_backoff_ms" default:"100" doc:"first backoff between the client's re-sends of a failed produce request (doubling up to 1 s, 'retries' of them); the pipeline's retries of a failed write use 'retry'"`
 	// Retries is how many times kafka-go re-sends a produce request that
 	// failed for a transient reason before the write fails (and the
 	// pipeline's retry policy takes over).
-	Retries         int  `yaml:"retries"`
-	AutoCreateTopic bool `yaml:"auto_create_topic"`
+	Retries         int  `yaml:"retries" default:"2" doc:"how many times the client re-sends a produce request that failed for a transient reason (timeout, broken connection, leader election) before the write fails and the output's ['retry'](delivery.md#retries) policy takes over. A write to a broker that does not answer takes at most ('retries' + 1) × 'request_timeout_ms', plus backoffs."`
+	AutoCreateTopic bool `yaml:"auto_create_topic" doc:"let the broker create a missing topic (if the broker allows it). Off: a missing topic stops the generator at start."`
 
-	SecurityProtocol  string `yaml:"security_protocol"`
-	SASLMechanism     string `yaml:"sasl_mechanism"`
-	SASLPlainUsername string `yaml:"sasl_plain_username"`
-	SASLPlainPassword string `yaml:"sasl_plain_password"`
-	SASLUsername      string `yaml:"sasl_username"`
-	SASLPassword      string `yaml:"sasl_password"`
-	SSLCAFile         string `yaml:"ssl_cafile"`
-	SSLCertFile       string `yaml:"ssl_certfile"`
-	SSLKeyFile        string `yaml:"ssl_keyfile"`
+	SecurityProtocol  string `yaml:"security_protocol" default:"PLAINTEXT" enum:"PLAINTEXT,SSL,SASL_PLAINTEXT,SASL_SSL" doc:"'PLAINTEXT', 'SSL', 'SASL_PLAINTEXT' or 'SASL_SSL'"`
+	SASLMechanism     string `yaml:"sasl_mechanism" enum:"PLAIN,SCRAM-SHA-256,SCRAM-SHA-512" doc:"'PLAIN', 'SCRAM-SHA-256' or 'SCRAM-SHA-512' (with the 'SASL_*' protocols)"`
+	SASLPlainUsername string `yaml:"sasl_plain_username" doc:"SASL credentials (also written 'sasl_username', 'sasl_password'); both or neither; required with 'SASL_*'"`
+	SASLPlainPassword string `yaml:"sasl_plain_password" doc:"SASL credentials (also written 'sasl_username', 'sasl_password'); both or neither; required with 'SASL_*'"`
+	SASLUsername      string `yaml:"sasl_username" doc:"the same as 'sasl_plain_username'"`
+	SASLPassword      string `yaml:"sasl_password" doc:"the same as 'sasl_plain_password'"`
+	SSLCAFile         string `yaml:"ssl_cafile" doc:"PEM file with the CA certificates that sign the brokers' certificates (with 'SSL', 'SASL_SSL')"`
+	SSLCertFile       string `yaml:"ssl_certfile" doc:"PEM client certificate and its key, for brokers that require client authentication; both or neither"`
+	SSLKeyFile        string `yaml:"ssl_keyfile" doc:"PEM client certificate and its key, for brokers that require client authentication; both or neither"`
 
 	// Accepted because the original's kafka output has them (see
 	// docs/compatibility.md): kafka-go has neither an idempotent nor a
 	// transactional producer, so enable_idempotence: true and a
 	// transactional_id are rejected with the reason; the Kerberos names
 	// only matter for GSSAPI, which neither implementation offers.
-	EnableIdempotence       bool   `yaml:"enable_idempotence"`
-	TransactionalID         string `yaml:"transactional_id"`
-	TransactionTimeoutMS    int    `yaml:"transaction_timeout_ms"`
-	SASLKerberosServiceName string `yaml:"sasl_kerberos_service_name"`
-	SASLKerberosDomainName  string `yaml:"sasl_kerberos_domain_name"`
+	EnableIdempotence       bool   `yaml:"enable_idempotence" doc:"the original's key; 'true' is refused: kafka-go has no idempotent producer"`
+	TransactionalID         string `yaml:"transactional_id" doc:"the original's key; refused when set: kafka-go has no transactional producer"`
+	TransactionTimeoutMS    int    `yaml:"transaction_timeout_ms" default:"60000" min:"1" doc:"the original's key; accepted and unused (no transactions)"`
+	SASLKerberosServiceName string `yaml:"sasl_kerberos_service_name" default:"kafka" doc:"the original's key; accepted and unused (no GSSAPI)"`
+	SASLKerberosDomainName  string `yaml:"sasl_kerberos_domain_name" doc:"the original's key; accepted and unused (no GSSAPI)"`
 }
 
 // DefaultFormat makes events one-line JSON unless a formatter is configured.
 func (c *KafkaConfig) DefaultFormat() string { return "json" }
-
-func defaultKafkaConfig() *KafkaConfig {
-	return &KafkaConfig{
-		Encoding:             "utf-8",
-		Acks:                 1,
-		MaxBatchSize:         16384,
-		MaxRequestSize:       1048576,
-		RequestTimeoutMS:     40000,
-		MetadataMaxAgeMS:     300000,
-		ConnectionsMaxIdleMS: 540000,
-		RetryBackoffMS:       100,
-		Retries:              2,
-		SecurityProtocol:     "PLAINTEXT",
-
-		TransactionTimeoutMS:    60000,
-		SASLKerberosServiceName: "kafka",
-	}
-}
 
 // Validate checks the settings.
 func (c *KafkaConfig) Validate() error {

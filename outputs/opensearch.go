@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/eventum-go/eventum/config"
 	"github.com/eventum-go/eventum/plugin"
@@ -22,29 +21,26 @@ type OpenSearchConfig struct {
 	Common
 	// Hosts are the cluster nodes (`https://node:9200`), used round-robin;
 	// a node that fails is skipped for the next attempt (required, at least one).
-	Hosts []string `yaml:"hosts" required:"true"`
+	Hosts []string `yaml:"hosts" required:"true" min:"1" doc:"cluster nodes, used round-robin; a failing node is skipped by the next attempt"`
 	// Username and Password authenticate (HTTP basic).
-	Username string `yaml:"username"`
-	Password string `yaml:"password"`
+	Username string `yaml:"username" doc:"HTTP basic authentication"`
+	Password string `yaml:"password" doc:"HTTP basic authentication"`
 	// Index receives the documents (required).
-	Index string `yaml:"index" required:"true"`
+	Index string `yaml:"index" required:"true" doc:"target index"`
 	// ConnectTimeout and RequestTimeout in seconds (defaults 10 and 300).
-	ConnectTimeout config.Duration `yaml:"connect_timeout"`
-	RequestTimeout config.Duration `yaml:"request_timeout"`
+	ConnectTimeout config.Duration `yaml:"connect_timeout" default:"10" gt:"0" doc:"connecting and the TLS handshake"`
+	RequestTimeout config.Duration `yaml:"request_timeout" default:"300" gt:"0" doc:"one bulk request"`
 	// ProxyURL sends the requests through an HTTP(S) proxy.
-	ProxyURL string `yaml:"proxy_url"`
+	ProxyURL string `yaml:"proxy_url" type:"URL" absent:"'HTTP(S)_PROXY' environment" doc:"proxy"`
 	// IDField names the top-level member of each document whose value
 	// (a string or number) becomes the document's _id, so that a re-sent
 	// document overwrites itself instead of being indexed twice.
-	IDField string `yaml:"id_field"`
+	IDField string `yaml:"id_field" doc:"top-level member of each document whose value (a string or number) becomes its '_id'"`
 	TLSConfig
 }
 
 // Validate checks the settings.
 func (c *OpenSearchConfig) Validate() error {
-	if len(c.Hosts) == 0 {
-		return fmt.Errorf("hosts: at least one host is needed")
-	}
 	for i, h := range c.Hosts {
 		if err := checkURL(fmt.Sprintf("hosts[%d]", i), h); err != nil {
 			return err
@@ -52,9 +48,6 @@ func (c *OpenSearchConfig) Validate() error {
 	}
 	if c.Index == "" {
 		return fmt.Errorf("index: must not be empty")
-	}
-	if c.ConnectTimeout <= 0 || c.RequestTimeout <= 0 {
-		return fmt.Errorf("connect_timeout and request_timeout must be positive")
 	}
 	return c.check()
 }
@@ -64,11 +57,7 @@ func (c *OpenSearchConfig) DefaultFormat() string { return "json" }
 
 func init() {
 	plugin.Register(Registry, "opensearch",
-		func() *OpenSearchConfig {
-			return &OpenSearchConfig{
-				ConnectTimeout: config.Duration(10 * time.Second), RequestTimeout: config.Duration(300 * time.Second),
-			}
-		},
+		nil,
 		newOpenSearch)
 }
 

@@ -212,7 +212,7 @@ func TestOpenSearchConfig(t *testing.T) {
 	t.Parallel()
 	for cfg, want := range map[string]string{
 		"{index: i}":                          `missing required key "hosts"`,
-		"{hosts: [], index: i}":               "hosts: at least one host",
+		"{hosts: [], index: i}":               "hosts: at least one item",
 		"{hosts: [localhost:9200], index: i}": "hosts[0]: expected an http:// or https:// URL",
 		"{hosts: ['http://h:9200']}":          `missing required key "index"`,
 	} {

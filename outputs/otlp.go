@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,75 +32,42 @@ import (
 // OTLPConfig configures the otlp output: events as OpenTelemetry log records.
 type OTLPConfig struct {
 	Common
-	// Endpoint is the collector's base URL (http://host:4318 for the HTTP
-	// protocols, http://host:4317 or host:4317 for grpc); /v1/logs is
-	// appended for the HTTP protocols unless the URL already ends with it.
-	// gRPC uses TLS with an https:// endpoint or when ca_cert/client_cert
-	// are set.
-	Endpoint string `yaml:"endpoint" required:"true"`
-	// Protocol is http/protobuf (default), http/json or grpc.
-	Protocol string `yaml:"protocol"`
-	// Headers are sent with every export (HTTP headers, gRPC metadata).
-	Headers map[string]string `yaml:"headers"`
-	// Compression is gzip (default) or none.
-	Compression string `yaml:"compression"`
-	// ResourceAttributes are added to the resource of every record.
-	ResourceAttributes map[string]any `yaml:"resource_attributes"`
+	// Endpoint is the collector's base URL; /v1/logs is appended for the
+	// HTTP protocols unless the URL already ends with it.
+	Endpoint           string            `yaml:"endpoint" required:"true" type:"URL (grpc: also host:port)" doc:"the collector's base URL ('http://host:4318', grpc 'host:4317'); '/v1/logs' is appended for the HTTP protocols unless present. gRPC uses TLS with an 'https://' endpoint or when 'ca_cert'/'client_cert' is set"`
+	Protocol           string            `yaml:"protocol" default:"http/protobuf" enum:"http/protobuf,http/json,grpc" doc:"the OTLP transport"`
+	Headers            map[string]string `yaml:"headers" doc:"HTTP headers or gRPC metadata sent with every export ('${secrets.x}' for tokens)"`
+	Compression        string            `yaml:"compression" default:"gzip" enum:"gzip,none" doc:"request compression"`
+	ResourceAttributes map[string]any    `yaml:"resource_attributes" doc:"attributes of every record's resource (values keep their YAML types)"`
 	// ResourceAttributesFrom names top-level event fields that become
 	// resource attributes (and not record attributes); records are grouped
 	// by resource.
-	ResourceAttributesFrom []string `yaml:"resource_attributes_from"`
-	// ScopeName and ScopeVersion name the instrumentation scope (default eventum).
-	ScopeName    string `yaml:"scope_name"`
-	ScopeVersion string `yaml:"scope_version"`
-	// BodyField makes one field of a JSON event the record's body (kept with
-	// its JSON type); unset, the body is the whole event text.
-	BodyField string `yaml:"body_field"`
-	// Attributes: "fields" (default) makes every top-level field of a JSON
-	// event an attribute with its JSON type; "none" sends none.
-	Attributes string `yaml:"attributes"`
-	// ExcludeAttributes names fields that are not copied into attributes.
-	ExcludeAttributes []string `yaml:"exclude_attributes"`
-	// SeverityTextField and SeverityNumberField name the fields holding the
-	// severity; with only a text, the number is derived from it (INFO → 9).
-	SeverityTextField   string `yaml:"severity_text_field"`
-	SeverityNumberField string `yaml:"severity_number_field"`
-	// SeverityText is the severity of records without a severity field.
-	SeverityText string `yaml:"severity_text"`
-	// TimestampField names a field holding the record's time (RFC 3339, or
-	// Unix seconds as a number); unset, the event's own timestamp is used.
-	TimestampField string `yaml:"timestamp_field"`
-	// TraceIDField and SpanIDField name fields holding hex trace/span ids.
-	TraceIDField string `yaml:"trace_id_field"`
-	SpanIDField  string `yaml:"span_id_field"`
-	// EventNameField names a field holding the record's event name.
-	EventNameField string `yaml:"event_name_field"`
-	// ConnectTimeout bounds connecting, in seconds (default 10).
-	ConnectTimeout config.Duration `yaml:"connect_timeout"`
-	// RequestTimeout bounds one export, in seconds (default 30).
-	RequestTimeout config.Duration `yaml:"request_timeout"`
+	ResourceAttributesFrom []string        `yaml:"resource_attributes_from" type:"list of field names" doc:"event fields that become resource attributes instead of record attributes; records are grouped per resource"`
+	ScopeName              string          `yaml:"scope_name" default:"eventum" doc:"the instrumentation scope's name"`
+	ScopeVersion           string          `yaml:"scope_version" doc:"the instrumentation scope's version"`
+	BodyField              string          `yaml:"body_field" type:"field name" absent:"the event text" doc:"the field of a JSON event that becomes the body, with its JSON type"`
+	Attributes             string          `yaml:"attributes" default:"fields" enum:"fields,none" doc:"'fields': every top-level field of a JSON event is an attribute with its JSON type; 'none': no attributes"`
+	ExcludeAttributes      []string        `yaml:"exclude_attributes" type:"list of field names" doc:"fields not copied into attributes"`
+	SeverityTextField      string          `yaml:"severity_text_field" type:"field name" doc:"the field holding the severity text; the number is derived from it (INFO → 9)"`
+	SeverityNumberField    string          `yaml:"severity_number_field" type:"field name" doc:"the field holding the severity number (1–24)"`
+	SeverityText           string          `yaml:"severity_text" type:"TRACE … FATAL" doc:"severity of records without a severity field"`
+	TimestampField         string          `yaml:"timestamp_field" type:"field name" absent:"the event's timestamp" doc:"the field holding the record time (RFC 3339 text or Unix seconds)"`
+	TraceIDField           string          `yaml:"trace_id_field" type:"field name" doc:"the field holding a hex trace id (32 digits)"`
+	SpanIDField            string          `yaml:"span_id_field" type:"field name" doc:"the field holding a hex span id (16 digits)"`
+	EventNameField         string          `yaml:"event_name_field" type:"field name" doc:"the field holding the record's event name"`
+	ConnectTimeout         config.Duration `yaml:"connect_timeout" default:"10" gt:"0" doc:"connecting and the TLS handshake"`
+	RequestTimeout         config.Duration `yaml:"request_timeout" default:"30" gt:"0" doc:"one export"`
 	TLSConfig
 }
 
-var otlpProtocols = []string{"http/protobuf", "http/json", "grpc"}
-
 // Validate checks the settings.
 func (c *OTLPConfig) Validate() error {
-	if !slices.Contains(otlpProtocols, c.Protocol) {
-		return fmt.Errorf("protocol: must be one of %s, got %q", strings.Join(otlpProtocols, ", "), c.Protocol)
-	}
 	if c.Protocol == "grpc" {
 		if _, _, err := grpcTarget(c.Endpoint); err != nil {
 			return fmt.Errorf("endpoint: %w", err)
 		}
 	} else if err := checkURL("endpoint", c.Endpoint); err != nil {
 		return err
-	}
-	if c.Compression != "gzip" && c.Compression != "none" {
-		return fmt.Errorf("compression: must be gzip or none, got %q", c.Compression)
-	}
-	if c.Attributes != "fields" && c.Attributes != "none" {
-		return fmt.Errorf("attributes: must be fields or none, got %q", c.Attributes)
 	}
 	if c.SeverityText != "" && severityNumber(c.SeverityText) == plog.SeverityNumberUnspecified {
 		return fmt.Errorf("severity_text: %q is not an OpenTelemetry severity (TRACE, DEBUG, INFO, WARN, ERROR, FATAL)", c.SeverityText)
@@ -111,9 +77,6 @@ func (c *OTLPConfig) Validate() error {
 			return fmt.Errorf("resource_attributes.%s: %w", k, err)
 		}
 	}
-	if c.ConnectTimeout <= 0 || c.RequestTimeout <= 0 {
-		return errors.New("connect_timeout and request_timeout must be positive")
-	}
 	return c.check()
 }
 
@@ -121,14 +84,7 @@ func (c *OTLPConfig) Validate() error {
 func (c *OTLPConfig) DefaultFormat() string { return "plain" }
 
 func init() {
-	plugin.Register(Registry, "otlp",
-		func() *OTLPConfig {
-			return &OTLPConfig{
-				Protocol: "http/protobuf", Compression: "gzip", ScopeName: "eventum", Attributes: "fields",
-				ConnectTimeout: config.Duration(10 * time.Second), RequestTimeout: config.Duration(30 * time.Second),
-			}
-		},
-		newOTLP)
+	plugin.Register(Registry, "otlp", func() *OTLPConfig { return &OTLPConfig{} }, newOTLP)
 }
 
 // OTLP exports events as OpenTelemetry log records: one export request per

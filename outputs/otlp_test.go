@@ -384,9 +384,9 @@ func TestOTLPConfig(t *testing.T) {
 		{"endpoint: http://127.0.0.1:4318\nprotocol: thrift", "protocol: must be one of"},
 		{"endpoint: 127.0.0.1:4318", "endpoint: expected an http:// or https:// URL"},
 		{"endpoint: localhost\nprotocol: grpc", "endpoint: expected host:port"},
-		{"endpoint: http://x:1\ncompression: zstd", "compression: must be gzip or none"},
+		{"endpoint: http://x:1\ncompression: zstd", "compression: must be one of gzip, none"},
 		{"endpoint: http://x:1\nseverity_text: loud", "not an OpenTelemetry severity"},
-		{"endpoint: http://x:1\nattributes: some", "attributes: must be fields or none"},
+		{"endpoint: http://x:1\nattributes: some", "attributes: must be one of fields, none"},
 		{"protocol: grpc", "endpoint"},
 	} {
 		_, err := build(t, "otlp", tc.src, t.TempDir())

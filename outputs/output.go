@@ -39,12 +39,12 @@ type Concurrent interface{ ConcurrentWrites() bool }
 // Common holds the settings every output accepts; output configs embed it.
 type Common struct {
 	// Formatter formats events before they are written; each output documents its default.
-	Formatter *config.Raw `yaml:"formatter"`
+	Formatter *config.Raw `yaml:"formatter" schema:"formatter" absent:"per output (table below)" doc:"how events become payloads, e.g. '{format: json}'"`
 	// Retry is how a batch whose delivery failed for a transient reason is retried.
-	Retry RetryConfig `yaml:"retry"`
+	Retry RetryConfig `yaml:"retry" doc:"how a failed batch is retried: 'initial' (seconds, default '0.5'), 'max' (default '30'), 'budget' (default unlimited in sample mode, '300' in live mode; '0' = unlimited) — see [delivery](delivery.md#retries)"`
 	// OnFull is what happens to a batch when this output's queue is full:
 	// "block" (default: production waits) or "drop" (counted as dropped).
-	OnFull string `yaml:"on_full"`
+	OnFull string `yaml:"on_full" default:"block" enum:"block,drop" doc:"when this output's queue is full: wait, or drop the batch for this output (counted as 'dropped')"`
 }
 
 // ValidateCommon implements plugin.CommonValidator.

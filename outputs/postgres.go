@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -29,7 +28,7 @@ import (
 )
 
 func init() {
-	plugin.Register(Registry, "postgres", defaultPostgresConfig, newPostgres)
+	plugin.Register(Registry, "postgres", nil, newPostgres)
 }
 
 // PostgresConfig configures the postgres output: every payload is a JSON
@@ -39,53 +38,45 @@ type PostgresConfig struct {
 
 	// DSN is a libpq connection string or URL; host, port, database, user and
 	// password (when set) override its parts.
-	DSN      string `yaml:"dsn"`
-	Host     string `yaml:"host"`
-	Port     int    `yaml:"port"`
-	Database string `yaml:"database"`
-	User     string `yaml:"user"`
-	Password string `yaml:"password"`
+	DSN      string `yaml:"dsn" doc:"libpq connection string ('host=… user=…') or URL ('postgres://user@host:5432/db?sslmode=disable'). 'host', 'port', 'database', 'user', 'password' override its parts when set. Under 'eventum run', a generator run through the API may name files in it ('sslrootcert', 'sslcert', 'sslkey', 'passfile', 'servicefile') only by absolute paths inside 'path.generators_dir' ([confinement](server.md#confinement))."`
+	Host     string `yaml:"host" doc:"server host name or address; several comma-separated hosts are tried in turn"`
+	Port     int    `yaml:"port" min:"0" max:"65535" doc:"server port"`
+	Database string `yaml:"database" doc:"database name"`
+	User     string `yaml:"user" doc:"role to connect as"`
+	Password string `yaml:"password" doc:"password; put it in a secret: '${secrets.pg_password}'"`
 	// SSLMode is libpq's sslmode (disable, allow, prefer, require, verify-ca,
 	// verify-full); with dsn, put it in the dsn.
-	SSLMode string `yaml:"sslmode"`
+	SSLMode string `yaml:"sslmode" enum:"disable,allow,prefer,require,verify-ca,verify-full" absent:"'prefer'" doc:"'disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'. With 'dsn', write it in the dsn instead."`
 
 	// Table is the target table in SQL syntax, optionally schema-qualified.
-	Table string `yaml:"table" required:"true"`
+	Table string `yaml:"table" required:"true" doc:"target table in SQL syntax, optionally schema-qualified: 'events', 'logs.events', '\"Mixed Case\"'. Unquoted names fold to lower case as in SQL."`
 	// Columns maps columns to top-level keys of the event; default: every
 	// column of the table, each from the key of the same name.
-	Columns PostgresColumns `yaml:"columns"`
+	Columns PostgresColumns `yaml:"columns" doc:"the written columns: a list of names ('[ts, host]', column = key) or a mapping 'column: key' ('{ts: \"@timestamp\", src_ip: source_ip}'). Column names are exact (case-sensitive)."`
 	// Mode is copy (COPY protocol) or insert (INSERT statements).
-	Mode string `yaml:"mode"`
+	Mode string `yaml:"mode" default:"copy" enum:"copy,insert" doc:"'copy': the binary COPY protocol (fastest); 'insert': multi-row 'INSERT' statements (needed for 'on_conflict')"`
 	// OnConflict (insert mode) is nothing or update.
-	OnConflict string `yaml:"on_conflict"`
+	OnConflict string `yaml:"on_conflict" enum:"nothing,update" doc:"insert mode only. 'nothing': rows whose key already exists are skipped ('ON CONFLICT DO NOTHING'), so a seeding run can be repeated without duplicates. 'update': existing rows get the new values ('ON CONFLICT (conflict_key) DO UPDATE'); when one batch holds the same key twice, the last event wins."`
 	// ConflictKey lists the columns of the unique key on_conflict refers to.
-	ConflictKey []string `yaml:"conflict_key"`
+	ConflictKey []string `yaml:"conflict_key" doc:"columns of the unique key 'on_conflict' refers to; required for 'update', optional for 'nothing' (without it any unique violation is skipped). With 'create_table', a 'UNIQUE (conflict_key)' constraint is added to the created table."`
 	// CreateTable declares the table's columns (name: SQL type); the table is
 	// created at start when it does not exist.
-	CreateTable PostgresColumnTypes `yaml:"create_table"`
+	CreateTable PostgresColumnTypes `yaml:"create_table" doc:"mapping 'column: SQL type' (order kept), e.g. '{id: int8 PRIMARY KEY, ts: timestamptz}'. The table is created at start when it does not exist; an existing table is left as it is."`
 	// BatchSize caps the rows per transaction; 0 writes every batch of the
 	// pipeline in one transaction.
-	BatchSize int `yaml:"batch_size"`
+	BatchSize int `yaml:"batch_size" min:"0" doc:"most rows per transaction. '0': every batch the pipeline hands over is one transaction."`
 	// MaxConnections is the size of the connection pool.
-	MaxConnections int `yaml:"max_connections"`
+	MaxConnections int `yaml:"max_connections" default:"4" min:"1" doc:"size of the connection pool; outputs with 'max_concurrency' > 1 write over several connections at once"`
 	// ConnectTimeout bounds each connection attempt.
-	ConnectTimeout config.Duration `yaml:"connect_timeout"`
+	ConnectTimeout config.Duration `yaml:"connect_timeout" default:"10" doc:"seconds (or '500ms', '1m') allowed for each connection attempt (an attempt to write is bounded by 'write_timeout' too)"`
 	// DeliveryTable names a table (created when missing) where every
 	// transaction also records its run id and batch number, so that a
 	// transaction whose commit was not confirmed is not written twice.
-	DeliveryTable string `yaml:"delivery_table"`
+	DeliveryTable string `yaml:"delivery_table" doc:"a table name ('eventum_deliveries', 'audit.deliveries'), created when missing: every transaction also inserts a row naming it there, which makes delivery **exactly once** even when the answer to a 'COMMIT' is lost. See [Exactly once](#exactly-once-delivery_table)."`
 }
 
 // DefaultFormat makes events JSON unless a formatter is configured.
 func (c *PostgresConfig) DefaultFormat() string { return "json" }
-
-func defaultPostgresConfig() *PostgresConfig {
-	return &PostgresConfig{
-		Mode:           "copy",
-		MaxConnections: 4,
-		ConnectTimeout: config.Duration(10 * time.Second),
-	}
-}
 
 // PostgresColumn is one column and the event key its value comes from.
 type PostgresColumn struct{ Column, Key string }

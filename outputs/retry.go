@@ -14,12 +14,12 @@ import (
 // pipeline retries a batch whose delivery failed for a transient reason.
 type RetryConfig struct {
 	// Initial is the first wait before a retry, in seconds (default 0.5).
-	Initial config.Duration `yaml:"initial"`
+	Initial config.Duration `yaml:"initial" absent:"'0.5'" doc:"seconds before the first retry; doubled after each failed attempt"`
 	// Max caps the wait between two attempts, in seconds (default 30).
-	Max config.Duration `yaml:"max"`
+	Max config.Duration `yaml:"max" absent:"'30'" doc:"the longest wait between two attempts"`
 	// Budget is the longest one batch may spend being retried, in seconds;
 	// 0 retries without end. Unset: unlimited in sample mode, 300 in live mode.
-	Budget *config.Duration `yaml:"budget"`
+	Budget *config.Duration `yaml:"budget" absent:"unlimited in sample mode, '300' in live mode" doc:"the longest one batch may spend being retried; then its events count as 'write_failed'. '0' means unlimited"`
 }
 
 // Retry defaults (docs/delivery.md).
@@ -96,11 +96,6 @@ type HasDelivery interface{ Delivery() DeliverySettings }
 
 // checkDelivery validates the keys of Common.
 func (c *Common) checkDelivery() error {
-	switch c.OnFull {
-	case "", OnFullBlock, OnFullDrop:
-	default:
-		return fmt.Errorf("on_full: must be %q or %q, got %q", OnFullBlock, OnFullDrop, c.OnFull)
-	}
 	if c.Retry.Initial < 0 || c.Retry.Max < 0 {
 		return fmt.Errorf("retry: initial and max must not be negative")
 	}

@@ -19,30 +19,25 @@ import (
 type StdoutConfig struct {
 	Common
 	// Stream is `stdout` (default) or `stderr`.
-	Stream string `yaml:"stream"`
+	Stream string `yaml:"stream" default:"stdout" enum:"stdout,stderr" doc:"the stream"`
 	// Separator is written after every payload (default "\n").
-	Separator string `yaml:"separator"`
+	Separator string `yaml:"separator" default:"\"\\n\"" doc:"written after every payload"`
 	// FlushInterval is how often buffered payloads are flushed, in seconds
 	// (default 1); 0 flushes after every write.
-	FlushInterval config.Duration `yaml:"flush_interval"`
+	FlushInterval config.Duration `yaml:"flush_interval" default:"1" doc:"the buffer is flushed this often; '0' flushes after every write"`
 	// Encoding of the written text (default utf_8).
-	Encoding string `yaml:"encoding"`
+	Encoding string `yaml:"encoding" default:"utf_8" doc:"text encoding of the output ('latin_1', 'cp1251', 'utf-16', any IANA name)"`
 }
 
 // Validate checks the settings.
 func (c *StdoutConfig) Validate() error {
-	if c.Stream != "stdout" && c.Stream != "stderr" {
-		return fmt.Errorf("stream: must be stdout or stderr, got %q", c.Stream)
-	}
 	_, err := textEncoder(c.Encoding)
 	return err
 }
 
 func init() {
 	plugin.Register(Registry, "stdout",
-		func() *StdoutConfig {
-			return &StdoutConfig{Stream: "stdout", Separator: "\n", FlushInterval: config.Duration(time.Second), Encoding: "utf_8"}
-		},
+		nil,
 		func(c *StdoutConfig, env *plugin.Env) (Output, error) {
 			dst := env.StdoutWriter()
 			if c.Stream == "stderr" {

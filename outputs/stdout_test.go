@@ -35,7 +35,7 @@ func TestStdoutConfig(t *testing.T) {
 		}
 	}
 	for cfg, want := range map[string]string{
-		"{stream: stdin}":                       "stream: must be stdout or stderr",
+		"{stream: stdin}":                       "stream: must be one of stdout, stderr",
 		"{encoding: nope}":                      "unknown or unsupported encoding",
 		"{formatter: {format: json}, flush: 1}": `unknown key "flush"`,
 	} {

@@ -21,16 +21,16 @@ import (
 type TCPConfig struct {
 	Common
 	// Host and Port name the server (required).
-	Host string `yaml:"host" required:"true"`
-	Port int    `yaml:"port" required:"true"`
+	Host string `yaml:"host" required:"true" doc:"server host name or address"`
+	Port int    `yaml:"port" required:"true" min:"1" max:"65535" doc:"server port"`
 	// Separator is written after every payload (default "\n").
-	Separator string `yaml:"separator"`
+	Separator string `yaml:"separator" default:"\"\\n\"" doc:"written after every payload"`
 	// Encoding of the sent text (default utf_8).
-	Encoding string `yaml:"encoding"`
+	Encoding string `yaml:"encoding" default:"utf_8" doc:"text encoding of the stream"`
 	// ConnectTimeout bounds connecting and the TLS handshake, in seconds (default 10).
-	ConnectTimeout config.Duration `yaml:"connect_timeout"`
+	ConnectTimeout config.Duration `yaml:"connect_timeout" default:"10" gt:"0" doc:"connecting and the TLS handshake"`
 	// SSL wraps the connection in TLS; the TLS keys need it.
-	SSL bool `yaml:"ssl"`
+	SSL bool `yaml:"ssl" default:"false" doc:"use TLS; the [TLS keys](#tls-keys) need it"`
 	TLSConfig
 }
 
@@ -38,9 +38,6 @@ type TCPConfig struct {
 func (c *TCPConfig) Validate() error {
 	if err := checkHostPort(c.Host, c.Port); err != nil {
 		return err
-	}
-	if c.ConnectTimeout <= 0 {
-		return fmt.Errorf("connect_timeout: must be positive")
 	}
 	if !c.SSL && (c.CACert != "" || c.ClientCert != "" || c.ClientCertKey != "") {
 		return fmt.Errorf("ca_cert, client_cert and client_cert_key need ssl: true")
@@ -63,12 +60,7 @@ func checkHostPort(host string, port int) error {
 
 func init() {
 	plugin.Register(Registry, "tcp",
-		func() *TCPConfig {
-			return &TCPConfig{
-				Separator: "\n", Encoding: "utf_8", ConnectTimeout: config.Duration(10 * time.Second),
-				TLSConfig: TLSConfig{Verify: true},
-			}
-		},
+		func() *TCPConfig { return &TCPConfig{TLSConfig: TLSConfig{Verify: true}} },
 		func(c *TCPConfig, env *plugin.Env) (Output, error) {
 			o := &TCP{
 				addr:   net.JoinHostPort(c.Host, strconv.Itoa(c.Port)),

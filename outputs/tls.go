@@ -13,12 +13,12 @@ import (
 // configs embed it, so its keys sit next to the output's own.
 type TLSConfig struct {
 	// Verify checks the server's certificate chain and host name.
-	Verify bool `yaml:"verify"`
+	Verify bool `yaml:"verify" absent:"'false' for http and opensearch, 'true' for the others" doc:"check the server's certificate chain and name"`
 	// CACert is a PEM file of CA certificates trusted instead of the system's.
-	CACert string `yaml:"ca_cert"`
+	CACert string `yaml:"ca_cert" type:"path" absent:"system roots" doc:"PEM file of the CA certificates to trust"`
 	// ClientCert and ClientCertKey are PEM files for mutual TLS; set both or neither.
-	ClientCert    string `yaml:"client_cert"`
-	ClientCertKey string `yaml:"client_cert_key"`
+	ClientCert    string `yaml:"client_cert" type:"path" doc:"PEM client certificate for mutual TLS; needs 'client_cert_key'"`
+	ClientCertKey string `yaml:"client_cert_key" type:"path" doc:"PEM key of 'client_cert'"`
 }
 
 func (c *TLSConfig) check() error {

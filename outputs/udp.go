@@ -16,12 +16,12 @@ import (
 type UDPConfig struct {
 	Common
 	// Host and Port name the receiver (required).
-	Host string `yaml:"host" required:"true"`
-	Port int    `yaml:"port" required:"true"`
+	Host string `yaml:"host" required:"true" doc:"receiver host name or address"`
+	Port int    `yaml:"port" required:"true" min:"1" max:"65535" doc:"receiver port"`
 	// Separator is appended to every payload (default "\n").
-	Separator string `yaml:"separator"`
+	Separator string `yaml:"separator" default:"\"\\n\"" doc:"appended to every payload"`
 	// Encoding of the sent text (default utf_8).
-	Encoding string `yaml:"encoding"`
+	Encoding string `yaml:"encoding" default:"utf_8" doc:"text encoding of the datagrams"`
 }
 
 // Validate checks the settings.
@@ -35,7 +35,7 @@ func (c *UDPConfig) Validate() error {
 
 func init() {
 	plugin.Register(Registry, "udp",
-		func() *UDPConfig { return &UDPConfig{Separator: "\n", Encoding: "utf_8"} },
+		nil,
 		func(c *UDPConfig, _ *plugin.Env) (Output, error) {
 			enc, err := textEncoder(c.Encoding)
 			if err != nil {

@@ -168,6 +168,32 @@ func Build(g *config.Generator, o Options) (*Generator, error) {
 // ID is the generator's id.
 func (g *Generator) ID() string { return g.id }
 
+// Warnings are the non-fatal problems the event plugin found while it was
+// built (template names that are never defined).
+func (g *Generator) Warnings() []string {
+	if w, ok := g.producer.(interface{ Warnings() []string }); ok {
+		return w.Warnings()
+	}
+	return nil
+}
+
+// TotalTimestamps is how many timestamps the inputs will produce, when
+// every input knows it (inputs.Counted); ok is false otherwise.
+func (g *Generator) TotalTimestamps() (total int64, ok bool) {
+	for _, in := range g.inputs {
+		c, isCounted := in.(inputs.Counted)
+		if !isCounted {
+			return 0, false
+		}
+		n, known := c.Total()
+		if !known {
+			return 0, false
+		}
+		total += n
+	}
+	return total, len(g.inputs) > 0
+}
+
 // Env is the environment the generator's plugins were built with.
 func (g *Generator) Env() *plugin.Env { return g.env }
 

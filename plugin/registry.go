@@ -112,12 +112,23 @@ func (r *Registry[T]) Build(p config.Plugin, env *Env) (T, any, error) {
 	return v, cfg, nil
 }
 
-// Register is a typed convenience over Registry.Register: defaults returns the
-// config holding its documented defaults, build receives the decoded config.
+// Register is a typed convenience over Registry.Register. The config's
+// defaults come from its fields' `default` tags (config.ApplyDefaults);
+// defaults may be nil, or return a config pre-filled with values that a tag
+// cannot express. build receives the decoded, validated config.
 func Register[T any, C any](r *Registry[T], name string, defaults func() *C, build func(*C, *Env) (T, error)) {
 	r.Register(Spec[T]{
-		Name:      name,
-		NewConfig: func() any { return defaults() },
-		Build:     func(cfg any, env *Env) (T, error) { return build(cfg.(*C), env) },
+		Name: name,
+		NewConfig: func() any {
+			c := new(C)
+			if defaults != nil {
+				c = defaults()
+			}
+			if err := config.ApplyDefaults(c); err != nil {
+				panic(fmt.Sprintf("%s plugin %q: %v", r.kind, name, err))
+			}
+			return c
+		},
+		Build: func(cfg any, env *Env) (T, error) { return build(cfg.(*C), env) },
 	})
 }

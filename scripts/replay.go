@@ -29,23 +29,23 @@ type ReplayConfig struct {
 	// Path of the log file (required); relative to the generator's directory.
 	// A gzip file (detected by its magic bytes, e.g. `access.log.gz`) is
 	// decompressed on the fly.
-	Path string `yaml:"path" required:"true"`
+	Path string `yaml:"path" required:"true" type:"path" doc:"The log file, relative to the generator file's directory. A gzip file (recognised by its first bytes, whatever its name) is decompressed as it is read."`
 	// TimestampPattern is a regular expression (RE2 syntax; Python's
 	// `(?P<timestamp>...)` form of named groups works) with a named group
 	// `timestamp`: the text that group matches is replaced by the event's
 	// timestamp. Lines without a match pass unchanged. Empty: no substitution.
-	TimestampPattern string `yaml:"timestamp_pattern"`
+	TimestampPattern string `yaml:"timestamp_pattern" absent:"none" doc:"A regular expression with a named group 'timestamp'. In each line, the first match's 'timestamp' group is replaced by the event's timestamp. Lines where the pattern does not match, or where the group takes no part in the match, pass unchanged."`
 	// TimestampFormat is a Python strftime format for the substituted
 	// timestamp; empty means ISO 8601 (Python's datetime.isoformat()).
-	TimestampFormat string `yaml:"timestamp_format"`
+	TimestampFormat string `yaml:"timestamp_format" absent:"ISO 8601" doc:"How the substituted timestamp is written: a Python 'strftime' format ('%Y-%m-%dT%H:%M:%S', '%d/%b/%Y:%H:%M:%S %z', '%s', '%f', …). Without it, Python's 'isoformat()': '2024-05-06T10:08:09.500000+03:00' (microseconds only when not zero)."`
 	// Repeat starts again at the top of the file at its end; without it the
 	// generator ends after the last line.
-	Repeat bool `yaml:"repeat"`
+	Repeat bool `yaml:"repeat" default:"false" doc:"At the end of the file start again from the top. Without it the generator ends cleanly after the last line has been delivered."`
 	// ChunkSize is the size of the read buffer in bytes (default 1 MiB;
 	// 0 means the default). Lines longer than it are fine.
-	ChunkSize int `yaml:"chunk_size"`
+	ChunkSize int `yaml:"chunk_size" default:"1048576" min:"0" doc:"Size of the read buffer in bytes; '0' means the default and smaller values are raised to 4096 (a negative value is an error). Lines longer than the buffer are fine."`
 	// Encoding of the file (default utf_8); Python and IANA names are accepted.
-	Encoding string `yaml:"encoding"`
+	Encoding string `yaml:"encoding" default:"utf_8" doc:"Encoding of the file ('latin_1', 'cp1251', 'utf_16', any IANA name). Lines are converted to UTF-8."`
 }
 
 const (
@@ -99,7 +99,7 @@ func textDecoder(name string) (*encoding.Decoder, error) {
 
 func init() {
 	plugin.Register(Registry, "replay",
-		func() *ReplayConfig { return &ReplayConfig{ChunkSize: defaultReplayChunk, Encoding: "utf_8"} },
+		nil,
 		newReplay)
 }
 

@@ -258,7 +258,7 @@ func TestReplayConfigErrors(t *testing.T) {
 		{`{path: access.log, timestamp_pattern: '(?P<ts>[0-9]+)'}`, `timestamp_pattern: no named group "timestamp"`},
 		{`{path: access.log, timestamp_pattern: '(?=x)(?P<timestamp>y)'}`, "timestamp_pattern: invalid regular expression"},
 		{`{path: access.log, encoding: klingon}`, `encoding: unknown or unsupported encoding "klingon"`},
-		{`{path: access.log, chunk_size: -1}`, "chunk_size: must not be negative"},
+		{`{path: access.log, chunk_size: -1}`, "chunk_size: must be at least 0"},
 		{`{path: access.log, repeats: true}`, `unknown key "repeats"`},
 	} {
 		_, err := buildReplay(t, tc.cfg, replayEnv("testdata/replay"))

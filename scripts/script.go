@@ -21,7 +21,7 @@ import (
 //	    path: scripts/produce.star
 type ScriptConfig struct {
 	// Path of the Starlark file, relative to the generator file's directory.
-	Path string `yaml:"path" required:"true"`
+	Path string `yaml:"path" required:"true" type:"path" doc:"the Starlark file, relative to the generator file's directory"`
 }
 
 // Validate checks the config after decoding.
@@ -33,7 +33,7 @@ func (c *ScriptConfig) Validate() error {
 }
 
 func init() {
-	plugin.Register(Registry, "script", func() *ScriptConfig { return &ScriptConfig{} }, newScript)
+	plugin.Register(Registry, "script", nil, newScript)
 }
 
 // scriptFileOptions are the Starlark dialect of scripts: while loops,

@@ -33,35 +33,35 @@ import (
 //	      - access_log: {template: templates/access_log.jinja, vars: {app: shop}}
 type TemplateConfig struct {
 	// Mode picks the templates rendered for each timestamp (default all).
-	Mode string `yaml:"mode"`
+	Mode string `yaml:"mode" default:"all" enum:"all,any,chance,spin,fsm,chain" doc:"how the templates are picked for each timestamp ([below](#picking-modes))"`
 	// Templates lists `alias: {template: path, ...}` entries, in order.
-	Templates []map[string]*TemplateEntry `yaml:"templates" required:"true"`
+	Templates []map[string]*TemplateEntry `yaml:"templates" required:"true" min:"1" type:"list of 'alias: {settings}' mappings, one key each" doc:"the templates, in order; aliases must be unique"`
 	// Chain is the alias sequence of the chain mode.
-	Chain []string `yaml:"chain"`
+	Chain []string `yaml:"chain" type:"list of aliases" doc:"'chain' mode only (required there): the order to cycle through; an alias may repeat"`
 	// Params are constants every template sees as `params`.
-	Params map[string]any `yaml:"params"`
+	Params map[string]any `yaml:"params" doc:"constants every template sees as 'params'"`
 	// Samples are data sets every template sees as `samples.<name>`.
-	Samples map[string]SampleConfig `yaml:"samples"`
+	Samples map[string]SampleConfig `yaml:"samples" type:"mapping 'name: {settings}'" doc:"data sets every template sees as 'samples.<name>' ([below](#samples))"`
 }
 
 // TemplateEntry is one template of the plugin.
 type TemplateEntry struct {
 	// Template is the path of the .jinja file, relative to the generator file.
-	Template string `yaml:"template" required:"true"`
+	Template string `yaml:"template" required:"true" type:"path" doc:"the '.jinja' file, relative to the generator file"`
 	// Vars are constants this template sees as `vars`.
-	Vars map[string]any `yaml:"vars"`
+	Vars map[string]any `yaml:"vars" doc:"constants this template alone sees as 'vars'"`
 	// Chance is the relative weight of the template in chance mode (> 0).
-	Chance *float64 `yaml:"chance"`
+	Chance *float64 `yaml:"chance" gt:"0" doc:"'chance' mode only (required there): relative weight of the template"`
 	// Initial marks the fsm mode's initial state (exactly one).
-	Initial bool `yaml:"initial"`
+	Initial bool `yaml:"initial" default:"false" doc:"'fsm' mode only: this template is the initial state (exactly one must be)"`
 	// Transitions are the fsm mode's moves out of this state, checked in order.
-	Transitions []TemplateTransition `yaml:"transitions"`
+	Transitions []TemplateTransition `yaml:"transitions" type:"list of '{to, when}'" doc:"'fsm' mode only: moves out of this state, checked in order ([fsm mode](#fsm-mode))"`
 }
 
 // TemplateTransition is one fsm transition: move to To when When holds.
 type TemplateTransition struct {
-	To   string     `yaml:"to" required:"true"`
-	When config.Raw `yaml:"when" required:"true"`
+	To   string     `yaml:"to" required:"true" doc:"alias of the next state"`
+	When config.Raw `yaml:"when" required:"true" type:"condition" doc:"when the move is taken ([fsm mode](#fsm-mode))"`
 }
 
 // TemplateModes are the picking modes.
@@ -69,16 +69,7 @@ var TemplateModes = []string{"all", "any", "chance", "spin", "fsm", "chain"}
 
 // Validate checks what can be checked without reading files.
 func (c *TemplateConfig) Validate() error {
-	if c.Mode == "" {
-		c.Mode = "all"
-	}
 	var errs []error
-	if !slices.Contains(TemplateModes, c.Mode) {
-		errs = append(errs, fmt.Errorf("mode: unknown mode %q (use %s)", c.Mode, strings.Join(TemplateModes, ", ")))
-	}
-	if len(c.Templates) == 0 {
-		errs = append(errs, errors.New("templates: give at least one template"))
-	}
 	aliases := map[string]bool{}
 	initial := 0
 	for i, m := range c.Templates {
@@ -152,7 +143,7 @@ func sortedKeys(m map[string]bool) []string {
 }
 
 func init() {
-	plugin.Register(Registry, "template", func() *TemplateConfig { return &TemplateConfig{Mode: "all"} },
+	plugin.Register(Registry, "template", nil,
 		func(c *TemplateConfig, env *plugin.Env) (Producer, error) { return NewTemplate(c, env) })
 }
 

@@ -31,17 +31,17 @@ import (
 //	  codes:     {type: items, source: [200, 201, 404]}
 type SampleConfig struct {
 	// Type is items, csv or json.
-	Type string `yaml:"type" required:"true"`
+	Type string `yaml:"type" required:"true" enum:"items,csv,json" doc:"where the rows come from"`
 	// Source is the inline list (items) or the file path (csv, json),
 	// relative to the generator file's directory.
-	Source config.Raw `yaml:"source" required:"true"`
+	Source config.Raw `yaml:"source" required:"true" type:"list ('items') or path ('csv', 'json')" doc:"the inline list, or the file relative to the generator file"`
 	// Header: the first CSV row names the columns (default false: columns
 	// are _0, _1, ...).
-	Header bool `yaml:"header"`
+	Header bool `yaml:"header" default:"false" doc:"'csv' only: the first row names the columns (otherwise '_0', '_1', …)"`
 	// Delimiter of CSV fields (default ",").
-	Delimiter string `yaml:"delimiter"`
+	Delimiter string `yaml:"delimiter" default:"\",\"" type:"one character" doc:"'csv' only: field separator"`
 	// Quotechar quotes CSV fields holding the delimiter (default '"').
-	Quotechar string `yaml:"quotechar"`
+	Quotechar string `yaml:"quotechar" default:"'\"'" type:"one character" doc:"'csv' only: quotes fields holding the delimiter; must differ from 'delimiter'"`
 }
 
 // sampleColumns are the column names of a sample and their indexes.

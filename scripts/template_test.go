@@ -235,8 +235,8 @@ func TestTemplateBuildErrors(t *testing.T) {
 		"boom.jinja":  "x\n{{ 1 // 0 }}",
 	}
 	tests := []struct{ name, src, want string }{
-		{"unknown mode", "mode: roulette\ntemplates:\n- a: {template: a.jinja}\n", `unknown mode "roulette"`},
-		{"no templates", "templates: []\n", "at least one template"},
+		{"unknown mode", "mode: roulette\ntemplates:\n- a: {template: a.jinja}\n", `mode: must be one of all, any, chance, spin, fsm, chain; got "roulette"`},
+		{"no templates", "templates: []\n", "templates: at least one item is required"},
 		{"missing file", "templates:\n- a: {template: nope.jinja}\n", "templates[0].a.template: open"},
 		{"compile error", "templates:\n- a: {template: bad.jinja}\n", "bad.jinja:2:8: no filter named 'uper'"},
 		{"faker method", "templates:\n- a: {template: faker.jinja}\n", `faker.jinja:2: faker.locale.en has no method "nam"`},
@@ -255,7 +255,7 @@ func TestTemplateBuildErrors(t *testing.T) {
 		{"chain unknown", "mode: chain\nchain: [a, z]\ntemplates:\n- a: {template: a.jinja}\n", `chain[1]: unknown template alias "z"`},
 		{"chain empty", "mode: chain\ntemplates:\n- a: {template: a.jinja}\n", "non-empty chain"},
 		{"unknown key", "templates:\n- a: {template: a.jinja, weight: 2}\n", "weight"},
-		{"sample type", "samples: {s: {type: xml, source: a.xml}}\ntemplates:\n- a: {template: a.jinja}\n", `samples.s: type: unknown sample type "xml"`},
+		{"sample type", "samples: {s: {type: xml, source: a.xml}}\ntemplates:\n- a: {template: a.jinja}\n", `samples.s.type: must be one of items, csv, json; got "xml"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
