@@ -155,15 +155,47 @@ func newDatetimeModule(loc *time.Location) starlark.Value {
 		return NewTZInfo(fixedZone(secs)), nil
 	}
 
+	strptimeFn := func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var s, format string
+		if err := starlark.UnpackArgs(b.Name(), args, kwargs, "date_string", &s, "format", &format); err != nil {
+			return nil, err
+		}
+		t, naive, err := strptime(s, format)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", b.Name(), err)
+		}
+		return &Timestamp{t: t, naive: naive}, nil
+	}
+	combine := func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var d Date
+		var tz starlark.Value
+		var dv starlark.Value
+		if err := starlark.UnpackArgs(b.Name(), args, kwargs, "date", &dv, "time?", &tz); err != nil {
+			return nil, err
+		}
+		switch v := dv.(type) {
+		case Date:
+			d = v
+		case *Timestamp:
+			d = NewDate(v.t)
+		default:
+			return nil, fmt.Errorf("%s: for parameter date: got %s, want date", b.Name(), dv.Type())
+		}
+		return newNaive(d.t), nil
+	}
+
 	fromts := starlark.NewBuiltin("datetime.fromtimestamp", fromtimestamp)
 	dt := newCallableNS("datetime", construct, starlark.StringDict{
 		"now":           starlark.NewBuiltin("datetime.now", now),
 		"utcnow":        starlark.NewBuiltin("datetime.utcnow", utcnow),
 		"fromtimestamp": fromts,
 		"fromisoformat": starlark.NewBuiltin("datetime.fromisoformat", fromisoformat),
+		"strptime":      starlark.NewBuiltin("datetime.strptime", strptimeFn),
+		"combine":       starlark.NewBuiltin("datetime.combine", combine),
 	})
 	return &starlarkstruct.Module{Name: "datetime", Members: starlark.StringDict{
 		"datetime":      dt,
+		"date":          dateType(loc),
 		"timedelta":     starlark.NewBuiltin("timedelta", timedeltaNew),
 		"timezone":      newCallableNS("timezone", timezone, starlark.StringDict{"utc": utc}),
 		"UTC":           utc,

@@ -10,8 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"maps"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -107,13 +109,57 @@ var hashlibModule = sync.OnceValue(func() starlark.Value {
 			return h, nil
 		})
 	}
-	return &starlarkstruct.Module{Name: "hashlib", Members: starlark.StringDict{
-		"md5":    mk("md5", md5.New),
-		"sha1":   mk("sha1", sha1.New),
-		"sha256": mk("sha256", sha256.New),
-		"sha512": mk("sha512", sha512.New),
-	}}
+	members := starlark.StringDict{}
+	for name, newHash := range hashAlgorithms {
+		members[name] = mk(name, newHash)
+	}
+	// new(name, data=b""): the constructor by name, as hashlib.new.
+	members["new"] = starlark.NewBuiltin("hashlib.new", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var name string
+		var data starlark.Value
+		if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name, "data?", &data); err != nil {
+			return nil, err
+		}
+		key := strings.ToLower(strings.ReplaceAll(name, "-", ""))
+		newHash, ok := hashAlgorithms[key]
+		if !ok {
+			return nil, fmt.Errorf("%s: unsupported hash type %s (known: %s)", b.Name(), name, strings.Join(sortedStrings(slices.Collect(maps.Keys(hashAlgorithms))), ", "))
+		}
+		h := &hashObject{name: key, h: newHash()}
+		if data != nil {
+			p, err := bytesArg(b.Name()+": for parameter data", data)
+			if err != nil {
+				return nil, err
+			}
+			h.h.Write(p)
+		}
+		return h, nil
+	})
+	members["algorithms_available"] = hashNames()
+	members["algorithms_guaranteed"] = hashNames()
+	return &starlarkstruct.Module{Name: "hashlib", Members: members}
 })
+
+var hashAlgorithms = map[string]func() hash.Hash{
+	"md5":    md5.New,
+	"sha1":   sha1.New,
+	"sha224": sha256.New224,
+	"sha256": sha256.New,
+	"sha384": sha512.New384,
+	"sha512": sha512.New,
+}
+
+func hashNames() starlark.Value {
+	names := make([]starlark.Value, 0, len(hashAlgorithms))
+	for _, n := range sortedStrings(slices.Collect(maps.Keys(hashAlgorithms))) {
+		names = append(names, starlark.String(n))
+	}
+	s := starlark.NewSet(len(names))
+	for _, n := range names {
+		_ = s.Insert(n)
+	}
+	return s
+}
 
 type hashObject struct {
 	name string
@@ -349,14 +395,82 @@ var calendarModule = sync.OnceValue(func() starlark.Value {
 // module.uuid: uuid4() drawing from the generator's RNG.
 func newUUIDModule(r *rand.Rand) starlark.Value {
 	g := &randGen{r: r}
+	// uuid3/uuid5(namespace, name): the name-based UUIDs of RFC 4122,
+	// deterministic (no randomness).
+	nameBased := func(version byte, newHash func() hash.Hash) builtinFn {
+		return func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var ns, name starlark.Value
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "namespace", &ns, "name", &name); err != nil {
+				return nil, err
+			}
+			nsu, ok := ns.(UUID)
+			if !ok {
+				return nil, fmt.Errorf("%s: for parameter namespace: got %s, want UUID", b.Name(), typeName(ns))
+			}
+			p, err := bytesArg(b.Name()+": for parameter name", name)
+			if err != nil {
+				return nil, err
+			}
+			h := newHash()
+			h.Write(nsu[:])
+			h.Write(p)
+			var u UUID
+			copy(u[:], h.Sum(nil))
+			u[6] = u[6]&0x0F | version<<4
+			u[8] = u[8]&0x3F | 0x80
+			return u, nil
+		}
+	}
+	parse := func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var s string
+		if err := starlark.UnpackArgs(b.Name(), args, kwargs, "hex", &s); err != nil {
+			return nil, err
+		}
+		u, err := parseUUID(s)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", b.Name(), err)
+		}
+		return u, nil
+	}
 	return &starlarkstruct.Module{Name: "uuid", Members: starlark.StringDict{
 		"uuid4": starlark.NewBuiltin("uuid.uuid4", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 0); err != nil {
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
 				return nil, err
 			}
 			return UUID(g.uuid4()), nil
 		}),
+		"uuid3":          starlark.NewBuiltin("uuid.uuid3", nameBased(3, md5.New)),
+		"uuid5":          starlark.NewBuiltin("uuid.uuid5", nameBased(5, sha1.New)),
+		"UUID":           starlark.NewBuiltin("uuid.UUID", parse),
+		"NAMESPACE_DNS":  mustUUID("6ba7b810-9dad-11d1-80b4-00c04fd430c8"),
+		"NAMESPACE_URL":  mustUUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8"),
+		"NAMESPACE_OID":  mustUUID("6ba7b812-9dad-11d1-80b4-00c04fd430c8"),
+		"NAMESPACE_X500": mustUUID("6ba7b814-9dad-11d1-80b4-00c04fd430c8"),
 	}}
+}
+
+// parseUUID reads a UUID as Python's uuid.UUID(hex) does: 32 hex digits,
+// with optional dashes, braces and "urn:uuid:" prefix.
+func parseUUID(s string) (UUID, error) {
+	h := strings.TrimPrefix(strings.TrimPrefix(s, "urn:"), "uuid:")
+	h = strings.Trim(h, "{}")
+	h = strings.ReplaceAll(h, "-", "")
+	var u UUID
+	if len(h) != 32 {
+		return u, errors.New("badly formed hexadecimal UUID string")
+	}
+	if _, err := hex.Decode(u[:], []byte(h)); err != nil {
+		return u, errors.New("badly formed hexadecimal UUID string")
+	}
+	return u, nil
+}
+
+func mustUUID(s string) UUID {
+	u, err := parseUUID(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }
 
 // UUID is a Starlark uuid.UUID: str() gives the dashed form, .hex the 32
