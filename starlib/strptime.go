@@ -178,7 +178,9 @@ func strptime(s, format string) (time.Time, bool, error) {
 	return t, naive, nil
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' }
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
 
 // parseOffset reads Z or ±HH[:]MM[[:]SS] at s[*i:], returning seconds east.
 func parseOffset(s string, i *int) (int, bool) {
