@@ -246,3 +246,11 @@ func dateType(loc *time.Location) *callableNS {
 		"fromordinal":   starlark.NewBuiltin("date.fromordinal", fromordinal),
 	})
 }
+
+// NewNaive returns a naive datetime (no tzinfo) whose wall clock is t's
+// reading in t's location, truncated to microseconds.
+func NewNaive(t time.Time) *Timestamp { return newNaive(wallClock(t)) }
+
+// ToLocation converts a tzinfo argument (module.datetime.timezone(...),
+// timezone.utc, or an IANA zone name) to a location.
+func ToLocation(v starlark.Value) (*time.Location, error) { return toLocation(v) }

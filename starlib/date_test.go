@@ -52,7 +52,7 @@ func TestStrptimeErrors(t *testing.T) {
 		{`datetime.datetime.strptime("2024-01-01x", "%Y-%m-%d")`, "datetime.strptime: unconverted data remains: x"},
 		{`datetime.datetime.strptime("abc", "%Y")`, "datetime.strptime: time data 'abc' does not match format '%Y'"},
 		{`hashlib.new("whirlpool")`, "hashlib.new: unsupported hash type whirlpool"},
-		{`uuid.uuid5("x", "y")`, "uuid.uuid5: for parameter namespace: got string, want UUID"},
+		{`uuid.uuid5("x", "y")`, `uuid.uuid5: for parameter "namespace": got string, want UUID`},
 	}
 	for _, tt := range tests {
 		_, err := evalExpr(t, 1, tt.expr, nil)

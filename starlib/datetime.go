@@ -179,7 +179,7 @@ func newDatetimeModule(loc *time.Location) starlark.Value {
 		case *Timestamp:
 			d = NewDate(v.t)
 		default:
-			return nil, fmt.Errorf("%s: for parameter date: got %s, want date", b.Name(), dv.Type())
+			return nil, fmt.Errorf("%s: for parameter \"date\": got %s, want date", b.Name(), dv.Type())
 		}
 		return newNaive(d.t), nil
 	}

@@ -405,7 +405,7 @@ func newUUIDModule(r *rand.Rand) starlark.Value {
 			}
 			nsu, ok := ns.(UUID)
 			if !ok {
-				return nil, fmt.Errorf("%s: for parameter namespace: got %s, want UUID", b.Name(), typeName(ns))
+				return nil, fmt.Errorf("%s: for parameter \"namespace\": got %s, want UUID", b.Name(), typeName(ns))
 			}
 			p, err := bytesArg(b.Name()+": for parameter name", name)
 			if err != nil {
