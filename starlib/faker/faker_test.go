@@ -297,7 +297,7 @@ var mimesisCases = map[string]map[string]string{
 		"ip_v4":            `^(\d{1,3}\.){3}\d{1,3}$`,
 		"ip_v6":            `^([0-9a-f]{1,4}:){7}[0-9a-f]{1,4}$`,
 		"mac_address":      `^([0-9a-f]{2}:){5}[0-9a-f]{2}$`,
-		"url":              `^https?://www\.[a-z0-9-]+\.[a-z]+/$`,
+		"url":              `^https://[a-z0-9-]+\.[a-z]+/$`,
 		"uri":              `^https?://www\.[a-z0-9-]+\.[a-z]+/.+\.[a-z]+$`,
 		"hostname":         `^[a-z]+-\d\d\.[a-z0-9-]+\.[a-z]+$`,
 		"user_agent":       `^(Mozilla|Opera)/\d+\.\d+ \(.+`,
