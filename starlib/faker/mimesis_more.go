@@ -43,16 +43,16 @@ var mimesisProviders = func() map[string]map[string]fakerFn {
 // mimesisData are the word lists of the providers below, built on first use.
 type mimesisData struct {
 	cpu, cpuCodename, graphics, manufacturer, phoneModel, resolution, screenSize table
-	fruit, vegetable, dish, drink, spices                                         table
-	carMaker, airplane                                                            table
-	license, progLang, os, stage, quality                                         table
-	language, university, degree, views, political, worldview                     table
-	currencySymbol, stockName, stockExchange, cryptoSymbol                        table
-	continent, continentCode, callingCode                                         table
-	measure                                                                       [][2]string
-	prefixPos, prefixNeg                                                          [][2]string
-	mnemonic, users                                                               table
-	periodicity, statusMessage                                                    table
+	fruit, vegetable, dish, drink, spices                                        table
+	carMaker, airplane                                                           table
+	license, progLang, os, stage, quality                                        table
+	language, university, degree, views, political, worldview                    table
+	currencySymbol, stockName, stockExchange, cryptoSymbol                       table
+	continent, continentCode, callingCode                                        table
+	measure                                                                      [][2]string
+	prefixPos, prefixNeg                                                         [][2]string
+	mnemonic, users                                                              table
+	periodicity, statusMessage                                                   table
 }
 
 var loadMimesisData = sync.OnceValue(func() *mimesisData {
@@ -107,11 +107,11 @@ var loadMimesisData = sync.OnceValue(func() *mimesisData {
 			{"power", "W"}, {"flow", "W"}, {"electric_charge", "C"}, {"voltage", "V"}, {"electric_capacitance", "F"},
 			{"electrical_resistance", "Ω"}, {"electrical_conductance", "S"}, {"magnetic_flux", "Wb"}, {"magnetic_flux_density", "T"},
 			{"inductance", "H"}, {"temperature", "°C"}, {"radioactivity", "Bq"}},
-		prefixPos: [][2]string{{"yotta", "Y"}, {"zetta", "Z"}, {"exa", "E"}, {"peta", "P"}, {"tera", "T"}, {"giga", "G"}, {"mega", "M"}, {"kilo", "k"}, {"hecto", "h"}, {"deca", "da"}},
-		prefixNeg: [][2]string{{"deci", "d"}, {"centi", "c"}, {"milli", "m"}, {"micro", "μ"}, {"nano", "n"}, {"pico", "p"}, {"femto", "f"}, {"atto", "a"}, {"zepto", "z"}, {"yocto", "y"}},
-		mnemonic:       newTable(data.Word["noun_common"]),
-		users:          t("alice|bob|carol|dave|eve|frank|grace|heidi|ivan|judy|mallory|oscar|peggy|trent|victor|walter"),
-		periodicity:    t("Never|Once|Daily|Weekly|Monthly|Yearly"),
+		prefixPos:   [][2]string{{"yotta", "Y"}, {"zetta", "Z"}, {"exa", "E"}, {"peta", "P"}, {"tera", "T"}, {"giga", "G"}, {"mega", "M"}, {"kilo", "k"}, {"hecto", "h"}, {"deca", "da"}},
+		prefixNeg:   [][2]string{{"deci", "d"}, {"centi", "c"}, {"milli", "m"}, {"micro", "μ"}, {"nano", "n"}, {"pico", "p"}, {"femto", "f"}, {"atto", "a"}, {"zepto", "z"}, {"yocto", "y"}},
+		mnemonic:    newTable(data.Word["noun_common"]),
+		users:       t("alice|bob|carol|dave|eve|frank|grace|heidi|ivan|judy|mallory|oscar|peggy|trent|victor|walter"),
+		periodicity: t("Never|Once|Daily|Weekly|Monthly|Yearly"),
 		statusMessage: t("100 Continue|101 Switching Protocols|200 OK|201 Created|202 Accepted|204 No Content|301 Moved Permanently|302 Found|304 Not Modified|" +
 			"400 Bad Request|401 Unauthorized|403 Forbidden|404 Not Found|405 Method Not Allowed|409 Conflict|418 I'm a teapot|429 Too Many Requests|" +
 			"500 Internal Server Error|502 Bad Gateway|503 Service Unavailable|504 Gateway Timeout"),
@@ -409,13 +409,13 @@ var mimesisMoreProviders = map[string]map[string]fakerFn{
 		},
 	},
 	"hardware": {
-		"resolution":     pickM(func(d *mimesisData) table { return d.resolution }),
-		"screen_size":    pickM(func(d *mimesisData) table { return d.screenSize }),
-		"cpu":            pickM(func(d *mimesisData) table { return d.cpu }),
-		"cpu_codename":   pickM(func(d *mimesisData) table { return d.cpuCodename }),
-		"graphics":       pickM(func(d *mimesisData) table { return d.graphics }),
-		"manufacturer":   pickM(func(d *mimesisData) table { return d.manufacturer }),
-		"phone_model":    pickM(func(d *mimesisData) table { return d.phoneModel }),
+		"resolution":   pickM(func(d *mimesisData) table { return d.resolution }),
+		"screen_size":  pickM(func(d *mimesisData) table { return d.screenSize }),
+		"cpu":          pickM(func(d *mimesisData) table { return d.cpu }),
+		"cpu_codename": pickM(func(d *mimesisData) table { return d.cpuCodename }),
+		"graphics":     pickM(func(d *mimesisData) table { return d.graphics }),
+		"manufacturer": pickM(func(d *mimesisData) table { return d.manufacturer }),
+		"phone_model":  pickM(func(d *mimesisData) table { return d.phoneModel }),
 		"cpu_frequency": noArgs(func(g *gen, _ *localeData) starlark.Value {
 			return starlark.String(fmt.Sprintf("%.1fGHz", 1.5+float64(g.r.IntN(29))/10))
 		}),
