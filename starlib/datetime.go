@@ -196,7 +196,7 @@ func newDatetimeModule(loc *time.Location) starlark.Value {
 	return &starlarkstruct.Module{Name: "datetime", Members: starlark.StringDict{
 		"datetime":      dt,
 		"date":          dateType(loc),
-		"timedelta":     starlark.NewBuiltin("timedelta", timedeltaNew),
+		"timedelta":     starlark.NewBuiltin("datetime.timedelta", timedeltaNew),
 		"timezone":      newCallableNS("timezone", timezone, starlark.StringDict{"utc": utc}),
 		"UTC":           utc,
 		"fromtimestamp": fromts,

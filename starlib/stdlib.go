@@ -31,6 +31,9 @@ import (
 var mathModule = sync.OnceValue(func() starlark.Value {
 	m := &starlarkstruct.Module{Name: "math", Members: starlark.StringDict{}}
 	for k, v := range starmath.Module.Members {
+		if b, ok := v.(*starlark.Builtin); ok {
+			v = renamed("math."+k, b)
+		}
 		m.Members[k] = v
 	}
 	m.Members["inf"] = starlark.Float(math.Inf(1))
@@ -58,13 +61,35 @@ var mathModule = sync.OnceValue(func() starlark.Value {
 	return m
 })
 
+// renamed returns b under a full dotted name: its errors, which start with
+// b's own short name, are given the new name instead.
+func renamed(name string, b *starlark.Builtin) *starlark.Builtin {
+	short := b.Name() + ": "
+	return starlark.NewBuiltin(name, func(thread *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		v, err := b.CallInternal(thread, args, kwargs)
+		if err != nil {
+			if msg := err.Error(); strings.HasPrefix(msg, short) {
+				return nil, errors.New(name + ": " + msg[len(short):])
+			}
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		return v, nil
+	})
+}
+
 // module.time: wall-clock functions (not reproducible under --seed).
 var timeModule = sync.OnceValue(func() starlark.Value {
 	return &starlarkstruct.Module{Name: "time", Members: starlark.StringDict{
-		"time": starlark.NewBuiltin("time.time", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+		"time": starlark.NewBuiltin("time.time", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+				return nil, err
+			}
 			return starlark.Float(float64(time.Now().UnixNano()) / 1e9), nil
 		}),
-		"time_ns": starlark.NewBuiltin("time.time_ns", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+		"time_ns": starlark.NewBuiltin("time.time_ns", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+				return nil, err
+			}
 			return starlark.MakeInt64(time.Now().UnixNano()), nil
 		}),
 		"monotonic":    starlark.NewBuiltin("time.monotonic", monotonic),
@@ -74,7 +99,10 @@ var timeModule = sync.OnceValue(func() starlark.Value {
 
 var processStart = time.Now()
 
-func monotonic(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+func monotonic(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+		return nil, err
+	}
 	return starlark.Float(time.Since(processStart).Seconds()), nil
 }
 

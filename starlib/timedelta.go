@@ -204,14 +204,14 @@ func timedeltaNew(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 		case starlark.Int:
 			n, ok := v.Int64()
 			if !ok {
-				return nil, fmt.Errorf("timedelta: %s out of range", v)
+				return nil, fmt.Errorf("%s: %s out of range", b.Name(), v)
 			}
 			total += n * scale[i]
 		case starlark.Float:
 			isFloat = true
 			ftotal += float64(v) * float64(scale[i])
 		default:
-			return nil, fmt.Errorf("timedelta: unsupported type for argument: %s", v.Type())
+			return nil, fmt.Errorf("%s: unsupported type for argument: %s", b.Name(), v.Type())
 		}
 	}
 	if isFloat {

@@ -289,6 +289,11 @@ var fakerDateMethods = map[string]fakerFn{
 		if err := starlark.UnpackArgs(fn, args, kwargs, "tzinfo?", &tz, "minimum_age?", &minAge, "maximum_age?", &maxAge); err != nil {
 			return nil, err
 		}
+		if tz != starlark.None {
+			if _, err := starlib.ToLocation(tz); err != nil {
+				return nil, fmt.Errorf("%s: for parameter \"tzinfo\": %w", fn, err)
+			}
+		}
 		if minAge < 0 || maxAge < minAge {
 			return nil, fmt.Errorf("%s: need 0 <= minimum_age <= maximum_age, got %d and %d", fn, minAge, maxAge)
 		}

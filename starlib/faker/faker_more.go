@@ -168,7 +168,11 @@ func eanFn(length int) fakerFn {
 			return nil, fmt.Errorf("%s: length must be 8 or 13, got %d", fn, n)
 		}
 		b := g.buf[:0]
-		if seq, ok := prefixes.(starlark.Indexable); ok && seq.Len() > 0 {
+		seq, ok := prefixes.(starlark.Indexable)
+		if !ok {
+			return nil, fmt.Errorf("%s: for parameter \"prefixes\": got %s, want a tuple or list of strings", fn, prefixes.Type())
+		}
+		if seq.Len() > 0 {
 			p, _ := starlark.AsString(seq.Index(g.r.IntN(seq.Len())))
 			b = append(b, p...)
 		} else if lead != starlark.None {
@@ -607,6 +611,9 @@ func (g *gen) profile(fn string, l *localeData, fields, sex starlark.Value, simp
 		}
 	}
 	var want map[string]bool
+	if _, ok := fields.(starlark.Iterable); !ok && fields != starlark.None {
+		return nil, fmt.Errorf("%s: for parameter \"fields\": got %s, want a list of field names", fn, fields.Type())
+	}
 	if seq, ok := fields.(starlark.Iterable); ok && fields != starlark.None {
 		want = map[string]bool{}
 		it := seq.Iterate()
@@ -932,10 +939,14 @@ var fakerMoreMethods = map[string]fakerFn{
 			copy(u[:], h)
 			return u, nil
 		}
-		if c, ok := cast.(starlark.Callable); ok {
-			return starlark.Call(&starlark.Thread{Name: fn}, c, starlark.Tuple{s}, nil)
+		if cast == starlark.String("str") {
+			return s, nil
 		}
-		return s, nil
+		c, ok := cast.(starlark.Callable)
+		if !ok {
+			return nil, fmt.Errorf("%s: for parameter \"cast_to\": got %s, want a callable or None", fn, cast.Type())
+		}
+		return starlark.Call(&starlark.Thread{Name: fn}, c, starlark.Tuple{s}, nil)
 	},
 
 	// user agents
@@ -1053,9 +1064,9 @@ var fakerMoreMethods = map[string]fakerFn{
 		if err := starlark.UnpackArgs(fn, args, kwargs, "prefix?", &prefix); err != nil {
 			return nil, err
 		}
-		p := [...]string{"sd", "vd", "xvd"}[g.r.IntN(3)]
-		if prefix != starlark.None {
-			p, _ = starlark.AsString(prefix)
+		p, err := devicePrefix(g, fn, prefix)
+		if err != nil {
+			return nil, err
 		}
 		return starlark.String("/dev/" + p + string(lowerLetters[g.r.IntN(26)])), nil
 	},
@@ -1064,9 +1075,9 @@ var fakerMoreMethods = map[string]fakerFn{
 		if err := starlark.UnpackArgs(fn, args, kwargs, "prefix?", &prefix); err != nil {
 			return nil, err
 		}
-		p := [...]string{"sd", "vd", "xvd"}[g.r.IntN(3)]
-		if prefix != starlark.None {
-			p, _ = starlark.AsString(prefix)
+		p, err := devicePrefix(g, fn, prefix)
+		if err != nil {
+			return nil, err
 		}
 		return starlark.String("/dev/" + p + string(lowerLetters[g.r.IntN(26)]) + strconv.Itoa(g.intBetween(1, 9))), nil
 	},
@@ -1246,6 +1257,16 @@ var fakerMoreMethods = map[string]fakerFn{
 				return nil, err
 			}
 		}
+		for _, a := range []struct {
+			name string
+			v    starlark.Value
+		}{{"hue", hue}, {"luminosity", lum}} {
+			switch a.v.(type) {
+			case starlark.NoneType, starlark.String, starlark.Int, starlark.Float, starlark.Tuple, *starlark.List:
+			default:
+				return nil, fmt.Errorf("%s: for parameter %q: got %s, want str, number or None", fn, a.name, a.v.Type())
+			}
+		}
 		v := g.r.Uint32()
 		r, gg, bb := byte(v), byte(v>>8), byte(v>>16)
 		switch format {
@@ -1409,6 +1430,17 @@ var fakerMoreMethods = map[string]fakerFn{
 		}
 		return starlark.NewList(l), nil
 	},
+}
+
+func devicePrefix(g *gen, fn string, prefix starlark.Value) (string, error) {
+	if prefix == starlark.None {
+		return [...]string{"sd", "vd", "xvd"}[g.r.IntN(3)], nil
+	}
+	s, ok := starlark.AsString(prefix)
+	if !ok {
+		return "", fmt.Errorf("%s: for parameter \"prefix\": got %s, want string", fn, prefix.Type())
+	}
+	return s, nil
 }
 
 func textN(g *gen, fn string, n int, ext starlark.Value) (starlark.Value, error) {

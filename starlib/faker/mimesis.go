@@ -82,6 +82,9 @@ var mimesisBaseProviders = map[string]map[string]fakerFn{
 				if err := starlark.UnpackArgs(fn, args, kwargs, "gender?", &gender, "reverse?", &r); err != nil {
 					return nil, err
 				}
+				if err := genderArg(fn, gender); err != nil {
+					return nil, err
+				}
 				reverse = r
 			}
 			first, last := g.pickS(l.first), g.pickS(l.last)
@@ -386,6 +389,9 @@ func withGender(f func(g *gen, l *localeData) starlark.Value) fakerFn {
 		if len(args) > 0 || len(kwargs) > 0 {
 			var gender starlark.Value
 			if err := starlark.UnpackArgs(fn, args, kwargs, "gender?", &gender); err != nil {
+				return nil, err
+			}
+			if err := genderArg(fn, gender); err != nil {
 				return nil, err
 			}
 		}

@@ -689,6 +689,11 @@ var mimesisMoreProviders = map[string]map[string]fakerFn{
 			if err := starlark.UnpackArgs(fn, args, kwargs, "locale?", &locale); err != nil {
 				return nil, err
 			}
+			if locale != starlark.None {
+				if _, err := enumArg(fn, "locale", "Locale", locale); err != nil {
+					return nil, err
+				}
+			}
 			if l.countryCode == "US" {
 				return starlark.String("USA"), nil
 			}

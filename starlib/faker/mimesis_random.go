@@ -14,7 +14,7 @@ import (
 // reproducible), and `random.random` is that object, as in the Python
 // module.
 func newMimesisRandom(g *gen) starlark.Value {
-	const label = "mimesis.random.Random"
+	const label = "mimesis.random.random"
 	methods := map[string]fakerFn{
 		"randint": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			a, b := 1, 10
@@ -132,7 +132,7 @@ func newMimesisRandom(g *gen) starlark.Value {
 	obj := newObject("mimesis.random.Random", label, attrs, func(name string) error {
 		return unknownError(label, "method", name, names)
 	})
-	ctor := starlark.NewBuiltin(label, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	ctor := starlark.NewBuiltin("mimesis.random.Random", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		var seed starlark.Value
 		if err := starlark.UnpackArgs(b.Name(), args, kwargs, "x?", &seed); err != nil {
 			return nil, err
