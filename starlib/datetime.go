@@ -91,7 +91,7 @@ func newDatetimeModule(loc *time.Location) starlark.Value {
 	}
 	fromisoformat := func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		var s string
-		if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &s); err != nil {
+		if err := starlark.UnpackArgs(b.Name(), args, kwargs, "date_string", &s); err != nil {
 			return nil, err
 		}
 		t, naive, err := parseISO(s, time.UTC)
@@ -101,7 +101,7 @@ func newDatetimeModule(loc *time.Location) starlark.Value {
 		return &Timestamp{t: t.Truncate(time.Microsecond), naive: naive}, nil
 	}
 	utcnow := func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 0); err != nil {
+		if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
 			return nil, err
 		}
 		return wallNaive(time.Now(), time.UTC), nil

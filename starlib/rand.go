@@ -508,7 +508,7 @@ func (g *randGen) ipV6(p netip.Prefix) string {
 
 func (g *randGen) ipInSubnet(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	var cidr string
-	if err := starlark.UnpackPositionalArgs(b.Name(), a, kw, 1, &cidr); err != nil {
+	if err := starlark.UnpackArgs(b.Name(), a, kw, "cidr", &cidr); err != nil {
 		return nil, err
 	}
 	p, err := netip.ParsePrefix(cidr)

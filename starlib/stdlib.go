@@ -42,7 +42,7 @@ var mathModule = sync.OnceValue(func() starlark.Value {
 	unary := func(name string, f func(float64) starlark.Value) {
 		m.Members[name] = starlark.NewBuiltin("math."+name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var x starlark.Value
-			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &x); err != nil {
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "x", &x); err != nil {
 				return nil, err
 			}
 			fx, err := toFloat(b.Name(), x)
@@ -208,8 +208,8 @@ func (o *hashObject) Attr(name string) (starlark.Value, error) {
 	case "name":
 		return starlark.String(o.name), nil
 	case "hexdigest", "digest":
-		return starlark.NewBuiltin(name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 0); err != nil {
+		return starlark.NewBuiltin("hashlib."+o.name+"."+name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
 				return nil, err
 			}
 			sum := o.h.Sum(nil)
@@ -219,9 +219,9 @@ func (o *hashObject) Attr(name string) (starlark.Value, error) {
 			return starlark.String(hex.EncodeToString(sum)), nil
 		}), nil
 	case "update":
-		return starlark.NewBuiltin(name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		return starlark.NewBuiltin("hashlib."+o.name+"."+name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var data starlark.Value
-			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &data); err != nil {
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "data", &data); err != nil {
 				return nil, err
 			}
 			p, err := bytesArg(b.Name(), data)
@@ -395,7 +395,7 @@ var calendarModule = sync.OnceValue(func() starlark.Value {
 	return &starlarkstruct.Module{Name: "calendar", Members: starlark.StringDict{
 		"timegm": starlark.NewBuiltin("calendar.timegm", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var v starlark.Value
-			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &v); err != nil {
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "tuple", &v); err != nil {
 				return nil, err
 			}
 			if ts, ok := v.(*Timestamp); ok {

@@ -179,8 +179,8 @@ func (td Timedelta) AttrNames() []string {
 	return []string{"days", "microseconds", "seconds", "total_seconds"}
 }
 
-var totalSecondsMethod = starlark.NewBuiltin("total_seconds", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 0); err != nil {
+var totalSecondsMethod = starlark.NewBuiltin("timedelta.total_seconds", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
 		return nil, err
 	}
 	return starlark.Float(float64(b.Receiver().(Timedelta).d/time.Microsecond) / 1e6), nil
