@@ -305,8 +305,12 @@ var fakerDateMethods = map[string]fakerFn{
 	},
 	"date_time": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		var tz, end starlark.Value = starlark.None, starlark.None
-		if err := starlark.UnpackArgs(fn, args, kwargs, "tzinfo?", &tz, "end_datetime?", &end); err != nil {
-			return nil, err
+		if len(args) > 0 || len(kwargs) > 0 {
+			z, e := tz, end
+			if err := starlark.UnpackArgs(fn, args, kwargs, "tzinfo?", &z, "end_datetime?", &e); err != nil {
+				return nil, err
+			}
+			tz, end = z, e
 		}
 		hi, err := g.endDatetime(fn, end)
 		if err != nil {
@@ -431,9 +435,11 @@ func dateFormatFn(def string) fakerFn {
 		pattern := def
 		var end starlark.Value = starlark.None
 		if len(args) > 0 || len(kwargs) > 0 {
-			if err := starlark.UnpackArgs(fn, args, kwargs, "pattern?", &pattern, "end_datetime?", &end); err != nil {
+			p, e := pattern, end
+			if err := starlark.UnpackArgs(fn, args, kwargs, "pattern?", &p, "end_datetime?", &e); err != nil {
 				return nil, err
 			}
+			pattern, end = p, e
 		}
 		hi := g.now
 		if end != starlark.None {

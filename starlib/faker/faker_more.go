@@ -260,9 +260,11 @@ func hashFn(size int, sum func([]byte) []byte) fakerFn {
 	return func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		raw := false
 		if len(args) > 0 || len(kwargs) > 0 {
-			if err := starlark.UnpackArgs(fn, args, kwargs, "raw_output?", &raw); err != nil {
+			x := raw
+			if err := starlark.UnpackArgs(fn, args, kwargs, "raw_output?", &x); err != nil {
 				return nil, err
 			}
+			raw = x
 		}
 		if !raw {
 			return g.hexString(size * 2), nil
@@ -361,9 +363,11 @@ func ipv4ClassFn(private bool) fakerFn {
 		network := false
 		var class starlark.Value = starlark.None
 		if len(args) > 0 || len(kwargs) > 0 {
-			if err := starlark.UnpackArgs(fn, args, kwargs, "network?", &network, "address_class?", &class); err != nil {
+			n, c := network, class
+			if err := starlark.UnpackArgs(fn, args, kwargs, "network?", &n, "address_class?", &c); err != nil {
 				return nil, err
 			}
+			network, class = n, c
 		}
 		c := [...]string{"a", "b", "c"}[g.r.IntN(3)]
 		if class != starlark.None {
@@ -838,9 +842,11 @@ var fakerMoreMethods = map[string]fakerFn{
 	"credit_card_number": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		var ct starlark.Value = starlark.None
 		if len(args) > 0 || len(kwargs) > 0 {
-			if err := starlark.UnpackArgs(fn, args, kwargs, "card_type?", &ct); err != nil {
+			x := ct
+			if err := starlark.UnpackArgs(fn, args, kwargs, "card_type?", &x); err != nil {
 				return nil, err
 			}
+			ct = x
 		}
 		c, err := g.ccType(fn, ct)
 		if err != nil {
@@ -928,9 +934,11 @@ var fakerMoreMethods = map[string]fakerFn{
 	"uuid4": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		var cast starlark.Value = starlark.String("str")
 		if len(args) > 0 || len(kwargs) > 0 {
-			if err := starlark.UnpackArgs(fn, args, kwargs, "cast_to?", &cast); err != nil {
+			x := cast
+			if err := starlark.UnpackArgs(fn, args, kwargs, "cast_to?", &x); err != nil {
 				return nil, err
 			}
+			cast = x
 		}
 		s := g.uuid4()
 		if cast == starlark.None {
@@ -1086,9 +1094,11 @@ var fakerMoreMethods = map[string]fakerFn{
 	"http_status_code": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		include := true
 		if len(args) > 0 || len(kwargs) > 0 {
-			if err := starlark.UnpackArgs(fn, args, kwargs, "include_unassigned?", &include); err != nil {
+			x := include
+			if err := starlark.UnpackArgs(fn, args, kwargs, "include_unassigned?", &x); err != nil {
 				return nil, err
 			}
+			include = x
 		}
 		if include {
 			return starlark.MakeInt(g.intBetween(100, 599)), nil
@@ -1098,9 +1108,11 @@ var fakerMoreMethods = map[string]fakerFn{
 	"url": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		var schemes starlark.Value = starlark.None
 		if len(args) > 0 || len(kwargs) > 0 {
-			if err := starlark.UnpackArgs(fn, args, kwargs, "schemes?", &schemes); err != nil {
+			s := schemes
+			if err := starlark.UnpackArgs(fn, args, kwargs, "schemes?", &s); err != nil {
 				return nil, err
 			}
+			schemes = s
 		}
 		b, err := g.appendScheme(fn, g.buf[:0], schemes)
 		if err != nil {
@@ -1114,9 +1126,11 @@ var fakerMoreMethods = map[string]fakerFn{
 	"uri": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		var schemes, deep starlark.Value = starlark.None, starlark.None
 		if len(args) > 0 || len(kwargs) > 0 {
-			if err := starlark.UnpackArgs(fn, args, kwargs, "schemes?", &schemes, "deep?", &deep); err != nil {
+			s, d := schemes, deep
+			if err := starlark.UnpackArgs(fn, args, kwargs, "schemes?", &s, "deep?", &d); err != nil {
 				return nil, err
 			}
+			schemes, deep = s, d
 		}
 		b, err := g.appendScheme(fn, g.buf[:0], schemes)
 		if err != nil {
@@ -1147,9 +1161,11 @@ var fakerMoreMethods = map[string]fakerFn{
 	"mac_address": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		multicast := false
 		if len(args) > 0 || len(kwargs) > 0 {
-			if err := starlark.UnpackArgs(fn, args, kwargs, "multicast?", &multicast); err != nil {
+			m := multicast
+			if err := starlark.UnpackArgs(fn, args, kwargs, "multicast?", &m); err != nil {
 				return nil, err
 			}
+			multicast = m
 		}
 		v := g.macAddress()
 		b := []byte(v.(starlark.String))
@@ -1165,9 +1181,11 @@ var fakerMoreMethods = map[string]fakerFn{
 	"port_number": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		system, user, dynamic := false, false, false
 		if len(args) > 0 || len(kwargs) > 0 {
-			if err := starlark.UnpackArgs(fn, args, kwargs, "is_system?", &system, "is_user?", &user, "is_dynamic?", &dynamic); err != nil {
+			s, u, d := system, user, dynamic
+			if err := starlark.UnpackArgs(fn, args, kwargs, "is_system?", &s, "is_user?", &u, "is_dynamic?", &d); err != nil {
 				return nil, err
 			}
+			system, user, dynamic = s, u, d
 		}
 		switch {
 		case system:
@@ -1180,9 +1198,9 @@ var fakerMoreMethods = map[string]fakerFn{
 		return starlark.MakeInt(g.intBetween(0, 65535)), nil
 	},
 	"email": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		safe := true
-		var domain starlark.Value = starlark.None
 		if len(args) > 0 || len(kwargs) > 0 {
+			safe := true // declared here: only calls with arguments allocate
+			var domain starlark.Value = starlark.None
 			if err := starlark.UnpackArgs(fn, args, kwargs, "safe?", &safe, "domain?", &domain); err != nil {
 				return nil, err
 			}
@@ -1317,9 +1335,11 @@ var fakerMoreMethods = map[string]fakerFn{
 		nb, vary := 6, true
 		var ext starlark.Value = starlark.None
 		if len(args) > 0 || len(kwargs) > 0 {
-			if err := starlark.UnpackArgs(fn, args, kwargs, "nb_words?", &nb, "variable_nb_words?", &vary, "ext_word_list?", &ext); err != nil {
+			n, v, e := nb, vary, ext // copies: only they escape, and only here
+			if err := starlark.UnpackArgs(fn, args, kwargs, "nb_words?", &n, "variable_nb_words?", &v, "ext_word_list?", &e); err != nil {
 				return nil, err
 			}
+			nb, vary, ext = n, v, e
 			if err := guard.CheckCount(fn, "nb_words", int64(nb), 16); err != nil {
 				return nil, err
 			}
@@ -1361,9 +1381,11 @@ var fakerMoreMethods = map[string]fakerFn{
 		nb, vary := 3, true
 		var ext starlark.Value = starlark.None
 		if len(args) > 0 || len(kwargs) > 0 {
-			if err := starlark.UnpackArgs(fn, args, kwargs, "nb_sentences?", &nb, "variable_nb_sentences?", &vary, "ext_word_list?", &ext); err != nil {
+			n, v, e := nb, vary, ext
+			if err := starlark.UnpackArgs(fn, args, kwargs, "nb_sentences?", &n, "variable_nb_sentences?", &v, "ext_word_list?", &e); err != nil {
 				return nil, err
 			}
+			nb, vary, ext = n, v, e
 			if err := guard.CheckCount(fn, "nb_sentences", int64(nb), 64); err != nil {
 				return nil, err
 			}
@@ -1405,9 +1427,11 @@ var fakerMoreMethods = map[string]fakerFn{
 		n := 200
 		var ext starlark.Value = starlark.None
 		if len(args) > 0 || len(kwargs) > 0 {
-			if err := starlark.UnpackArgs(fn, args, kwargs, "max_nb_chars?", &n, "ext_word_list?", &ext); err != nil {
+			m, e := n, ext
+			if err := starlark.UnpackArgs(fn, args, kwargs, "max_nb_chars?", &m, "ext_word_list?", &e); err != nil {
 				return nil, err
 			}
+			n, ext = m, e
 		}
 		return textN(g, fn, n, ext)
 	},
