@@ -57,6 +57,8 @@ func builtinPaths(path string, v starlark.Value, out map[string]*starlark.Builti
 var acceptsAnything = map[string]bool{
 	"rand.number.clamp":     true, // compares its arguments; equal types are fine
 	"mimesis.random.Random": true, // any seed is accepted (and ignored), as Python's Random(x)
+	// Python's operator functions that take any object:
+	"operator.eq": true, "operator.ne": true, "operator.not_": true, "operator.truth": true, "operator.itemgetter": true,
 }
 
 // TestBuiltinConventions: every module builtin is named by its full dotted

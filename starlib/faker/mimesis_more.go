@@ -513,22 +513,22 @@ var mimesisMoreProviders = map[string]map[string]fakerFn{
 			return starlark.MakeInt(g.intBetween(lo, hi)), nil
 		},
 		"float_number": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			lo, hi, prec := -1000.0, 1000.0, 15
+			lo, hi, prec := starlib.FloatArg(-1000), starlib.FloatArg(1000), 15
 			if len(args) > 0 || len(kwargs) > 0 {
 				if err := starlark.UnpackArgs(fn, args, kwargs, "start?", &lo, "end?", &hi, "precision?", &prec); err != nil {
 					return nil, err
 				}
 			}
-			return starlark.Float(roundTo(lo+g.r.Float64()*(hi-lo), prec)), nil
+			return starlark.Float(roundTo(float64(lo)+g.r.Float64()*float64(hi-lo), prec)), nil
 		},
 		"decimal_number": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			lo, hi := -1000.0, 1000.0
+			lo, hi := starlib.FloatArg(-1000), starlib.FloatArg(1000)
 			if len(args) > 0 || len(kwargs) > 0 {
 				if err := starlark.UnpackArgs(fn, args, kwargs, "start?", &lo, "end?", &hi); err != nil {
 					return nil, err
 				}
 			}
-			return starlark.Float(lo + g.r.Float64()*(hi-lo)), nil
+			return starlark.Float(float64(lo) + g.r.Float64()*float64(hi-lo)), nil
 		},
 		"integers": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			lo, hi, n := 0, 10, 10
@@ -545,7 +545,7 @@ var mimesisMoreProviders = map[string]map[string]fakerFn{
 			return starlark.NewList(out), nil
 		},
 		"floats": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			lo, hi, n, prec := 0.0, 1.0, 10, 15
+			lo, hi, n, prec := starlib.FloatArg(0), starlib.FloatArg(1), 10, 15
 			if err := starlark.UnpackArgs(fn, args, kwargs, "start?", &lo, "end?", &hi, "n?", &n, "precision?", &prec); err != nil {
 				return nil, err
 			}
@@ -554,7 +554,7 @@ var mimesisMoreProviders = map[string]map[string]fakerFn{
 			}
 			out := make([]starlark.Value, max(n, 0))
 			for i := range out {
-				out[i] = starlark.Float(roundTo(lo+g.r.Float64()*(hi-lo), prec))
+				out[i] = starlark.Float(roundTo(float64(lo)+g.r.Float64()*float64(hi-lo), prec))
 			}
 			return starlark.NewList(out), nil
 		},
@@ -709,13 +709,13 @@ var mimesisMoreProviders = map[string]map[string]fakerFn{
 	},
 	"person": {
 		"height": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			lo, hi := 1.5, 2.0
+			lo, hi := starlib.FloatArg(1.5), starlib.FloatArg(2)
 			if len(args) > 0 || len(kwargs) > 0 {
 				if err := starlark.UnpackArgs(fn, args, kwargs, "minimum?", &lo, "maximum?", &hi); err != nil {
 					return nil, err
 				}
 			}
-			return starlark.String(strconv.FormatFloat(lo+g.r.Float64()*(hi-lo), 'f', 2, 64)), nil
+			return starlark.String(strconv.FormatFloat(float64(lo)+g.r.Float64()*float64(hi-lo), 'f', 2, 64)), nil
 		},
 		"weight": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			lo, hi := 38, 90

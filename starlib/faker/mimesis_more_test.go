@@ -186,6 +186,9 @@ func TestMimesisEnumsAndArguments(t *testing.T) {
 		`len(mimesis.random.Random().generate_string("ab", length=5)) == 5`,
 		`mimesis.random.random.custom_code(mask="@@-###")[2] == "-"`,
 		`mimesis.locale["de"].numeric.integer_number(start=1, end=1) == 1`,
+		`mimesis.locale.en.numeric.float_number(start=1, end=1) == 1.0`,
+		`mimesis.random.random.uniform(2, 2) == 2.0`,
+		`mimesis.locale.en.person.height(minimum=2, maximum=2) == "2.00"`,
 	}
 	for _, expr := range ok {
 		v, err := eval(t, 3, expr)

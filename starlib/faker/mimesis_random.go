@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/eventum-go/eventum/starlib"
 	"github.com/eventum-go/eventum/starlib/guard"
 	"go.starlark.net/starlark"
 )
@@ -28,12 +29,12 @@ func newMimesisRandom(g *gen) starlark.Value {
 		},
 		"random": noArgs(func(g *gen, _ *localeData) starlark.Value { return starlark.Float(g.r.Float64()) }),
 		"uniform": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			var a, b float64
+			var a, b starlib.FloatArg
 			prec := 15
 			if err := starlark.UnpackArgs(fn, args, kwargs, "a", &a, "b", &b, "precision?", &prec); err != nil {
 				return nil, err
 			}
-			return starlark.Float(roundTo(a+(b-a)*g.r.Float64(), prec)), nil
+			return starlark.Float(roundTo(float64(a)+float64(b-a)*g.r.Float64(), prec)), nil
 		},
 		"choice": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var seq starlark.Indexable
