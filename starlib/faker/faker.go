@@ -210,27 +210,7 @@ var fakerBaseMethods = map[string]fakerFn{
 		return g.result(), nil
 	},
 	"slug": noArgs(func(g *gen, _ *localeData) starlark.Value { return g.slug(3) }),
-	"ipv4": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		kind := ipAny
-		if len(args) > 0 || len(kwargs) > 0 {
-			network := false
-			var class, private starlark.Value = starlark.None, starlark.None
-			if err := starlark.UnpackArgs(fn, args, kwargs, "network?", &network,
-				"address_class?", &class, "private?", &private); err != nil {
-				return nil, err
-			}
-			if network || class != starlark.None {
-				return nil, fmt.Errorf("%s: network and address_class are not supported", fn)
-			}
-			if private != starlark.None {
-				kind = ipPublic
-				if private.Truth() {
-					kind = ipPrivate
-				}
-			}
-		}
-		return g.ipv4(kind), nil
-	},
+
 	"ipv6":        noArgs(func(g *gen, _ *localeData) starlark.Value { return g.ipv6() }),
 	"user_agent":  noArgs(func(g *gen, _ *localeData) starlark.Value { return starlark.String(g.gf.UserAgent()) }),
 	"chrome":      noArgs(func(g *gen, _ *localeData) starlark.Value { return starlark.String(g.gf.ChromeUserAgent()) }),

@@ -80,6 +80,8 @@ func TestFakerArguments(t *testing.T) {
 		`f.port_number(is_system=True) < 1024`,
 		`f.port_number(is_dynamic=True) >= 49152`,
 		`"/" in f.ipv4_private(network=True)`,
+		`f.ipv4(private=True).split(".")[0] in ["10", "172", "192"]`,
+		`f.ipv4(address_class="c", network=True).split(".")[0] in [str(x) for x in range(192, 224)]`,
 		`f.ipv4_private(address_class="c").startswith("192.168.")`,
 		`int(f.mac_address(multicast=True)[:2], 16) % 2 == 1`,
 		`f.url(schemes=["ftp"]).startswith("ftp://www.")`,

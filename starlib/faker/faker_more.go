@@ -1153,6 +1153,35 @@ var fakerMoreMethods = map[string]fakerFn{
 		g.buf = b
 		return g.result(), nil
 	},
+	"ipv4": func(g *gen, l *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		if len(args) == 0 && len(kwargs) == 0 {
+			return g.ipv4(ipAny), nil
+		}
+		network := false
+		var class, private starlark.Value = starlark.None, starlark.None
+		if err := starlark.UnpackArgs(fn, args, kwargs, "network?", &network, "address_class?", &class, "private?", &private); err != nil {
+			return nil, err
+		}
+		rest := []starlark.Tuple{{starlark.String("network"), starlark.Bool(network)}, {starlark.String("address_class"), class}}
+		switch {
+		case private != starlark.None && bool(private.Truth()):
+			return ipv4ClassFn(true)(g, l, fn, nil, rest)
+		case private != starlark.None:
+			return ipv4ClassFn(false)(g, l, fn, nil, rest)
+		case class == starlark.None && !network:
+			return g.ipv4(ipAny), nil
+		}
+		c := [...]string{"a", "b", "c"}[g.r.IntN(3)]
+		if class != starlark.None {
+			s, _ := starlark.AsString(class)
+			if _, ok := classNets[s]; !ok {
+				return nil, fmt.Errorf("%s: address_class must be 'a', 'b' or 'c', got %s", fn, class)
+			}
+			c = s
+		}
+		n := classNets[c]
+		return g.ipv4In(n[0], n[1], network), nil
+	},
 	"ipv4_private": ipv4ClassFn(true),
 	"ipv4_public":  ipv4ClassFn(false),
 	"ipv4_network_class": noArgs(func(g *gen, _ *localeData) starlark.Value {

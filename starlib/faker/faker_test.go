@@ -475,7 +475,6 @@ func TestErrors(t *testing.T) {
 		{`faker.locale.en.random_int(5, 1)`, `random_int: min (5) is greater than max (1)`},
 		{`faker.locale.en.words(nb=2, ext_word_list=["x"], unique=True)`, `2 unique elements requested from 1`},
 		{`faker.locale.en.credit_card_number(card_type="nope")`, `unknown card_type 'nope'`},
-		{`faker.locale.en.ipv4(network=True)`, `network and address_class are not supported`},
 		{`faker.locale.en.random_element([])`, `elements is empty`},
 		{`faker.locale[1]`, `locale code must be a string`},
 		{`mimesis.locale.en.datetime.date(start=2020, end=2010)`, `start (2020) is after end (2010)`},
