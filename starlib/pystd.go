@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"sort"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
@@ -403,6 +404,8 @@ var heapqModule = func() starlark.Value {
 			}
 			return top, wrapErr(b, siftUp(h, 0))
 		}),
+		"nlargest":  fn("nlargest", nOrdered(true)),
+		"nsmallest": fn("nsmallest", nOrdered(false)),
 		"heapreplace": fn("heapreplace", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var h *starlark.List
 			var item starlark.Value
@@ -420,6 +423,55 @@ var heapqModule = func() starlark.Value {
 		}),
 	}}
 }()
+
+// nOrdered implements nlargest/nsmallest(n, iterable, key=None): the n
+// first items in (reversed) sorted order, stable as Python's.
+func nOrdered(largest bool) builtinFn {
+	return func(th *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var n int
+		var it starlark.Iterable
+		var key starlark.Value = starlark.None
+		if err := starlark.UnpackArgs(b.Name(), args, kwargs, "n", &n, "iterable", &it, "key?", &key); err != nil {
+			return nil, err
+		}
+		type kv struct{ k, v starlark.Value }
+		var items []kv
+		iter := it.Iterate()
+		defer iter.Done()
+		var x starlark.Value
+		for iter.Next(&x) {
+			k := x
+			if key != starlark.None {
+				var err error
+				if k, err = starlark.Call(th, key, starlark.Tuple{x}, nil); err != nil {
+					return nil, wrapErr(b, err)
+				}
+			}
+			items = append(items, kv{k, x})
+		}
+		var cmpErr error
+		sort.SliceStable(items, func(i, j int) bool {
+			a, c := items[i].k, items[j].k
+			if largest {
+				a, c = c, a
+			}
+			lt, err := starlark.Compare(syntax.LT, a, c)
+			if err != nil && cmpErr == nil {
+				cmpErr = err
+			}
+			return lt
+		})
+		if cmpErr != nil {
+			return nil, wrapErr(b, cmpErr)
+		}
+		n = min(max(n, 0), len(items))
+		out := make([]starlark.Value, n)
+		for i := range out {
+			out[i] = items[i].v
+		}
+		return starlark.NewList(out), nil
+	}
+}
 
 func wrapErr(b *starlark.Builtin, err error) error {
 	if err == nil {

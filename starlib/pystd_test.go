@@ -13,6 +13,8 @@ func TestPythonStdModules(t *testing.T) {
 		{`(lambda h: [module.heapq.heappush(h, x) for x in [5, 1, 8, 3, 9, 2]] and [module.heapq.heappop(h) for _ in range(6)])([])`, "[1, 2, 3, 5, 8, 9]"},
 		{`(lambda h: [module.heapq.heappush(h, x) for x in [[3, "c"], [1, "a"], [2, "b"]]] and module.heapq.heappop(h))([])`, `[1, "a"]`},
 		{`(lambda h: (module.heapq.heapify(h), h[0], module.heapq.heappushpop(h, 0), module.heapq.heapreplace(h, 10), h[0]))([7, 3, 9, 1])`, "(None, 1, 0, 1, 3)"},
+		{`module.heapq.nlargest(2, [3, 1, 4, 1, 5])`, "[5, 4]"},
+		{`module.heapq.nsmallest(2, [{"n": 3}, {"n": 1}, {"n": 2}], key=lambda d: d["n"])`, `[{"n": 1}, {"n": 2}]`},
 		// operator
 		{`module.operator.getitem({"a": 1}, "a") + module.operator.getitem([1, 2, 3], -1)`, "4"},
 		{`module.operator.itemgetter(1)([4, 5, 6])`, "5"},
