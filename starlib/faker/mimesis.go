@@ -43,8 +43,10 @@ func newMimesisLocale(g *gen, code string) starlark.Value {
 			return unknownError(plabel, "method", name, names)
 		})
 	}
+	providers["choice"] = newChoiceProvider(g, label+".choice")
+	names := append(append([]string(nil), mimesisProviderNames...), "choice")
 	return newObject("mimesis.locale", label, providers, func(name string) error {
-		return unknownError(label, "provider", name, mimesisProviderNames)
+		return unknownError(label, "provider", name, names)
 	})
 }
 

@@ -187,6 +187,9 @@ func TestMimesisEnumsAndArguments(t *testing.T) {
 		`mimesis.random.random.custom_code(mask="@@-###")[2] == "-"`,
 		`mimesis.locale["de"].numeric.integer_number(start=1, end=1) == 1`,
 		`mimesis.locale.en.numeric.float_number(start=1, end=1) == 1.0`,
+		`mimesis.locale.en.choice(["a", "b"]) in ["a", "b"]`,
+		`sorted(mimesis.locale.en.choice(items=["a", "b", "c"], length=3, unique=True)) == ["a", "b", "c"]`,
+		`type(mimesis.locale.en.choice(("x", "y"), length=2)) == "tuple" and len(mimesis.locale.en.choice.choice("xyz", length=4)) == 4`,
 		`mimesis.random.random.uniform(2, 2) == 2.0`,
 		`mimesis.locale.en.person.height(minimum=2, maximum=2) == "2.00"`,
 	}
@@ -201,6 +204,7 @@ func TestMimesisEnumsAndArguments(t *testing.T) {
 		{`mimesis.locale.en.file.extension(file_type="nope")`, `mimesis.locale.en.file.extension: for parameter "file_type": got "nope", want one of FileType.AUDIO`},
 		{`mimesis.locale.en.numeric.integer_number(start="a")`, `mimesis.locale.en.numeric.integer_number: for parameter "start": got string, want int`},
 		{`mimesis.enums.Gender.OTHER`, `mimesis.enums.Gender has no member "OTHER"`},
+		{`mimesis.locale.en.choice(["a"], length=2, unique=True)`, `mimesis.locale.en.choice: there are not enough unique elements`},
 	}
 	for _, tt := range bad {
 		_, err := eval(t, 3, tt.expr)
