@@ -55,6 +55,8 @@ func TestFakerArguments(t *testing.T) {
 		`(lambda x: abs(x) < 1000 and len(str(abs(x)).split(".")[1]) <= 2)(f.pyfloat(left_digits=3, right_digits=2))`,
 		`f.pybool(truth_probability=100) == True and f.pybool(truth_probability=0) == False`,
 		`len(f.pystr(max_chars=5, prefix="p-", suffix="-s")) == 9`,
+		`len(f.pylist(nb_elements=4, variable_nb_elements=False, value_types=["int"])) == 4 and type(f.pylist(3, False, "int")[0]) == "int"`,
+		`type(f.pydict(nb_elements=3, value_types="email")) == "dict"`,
 		// codes: check digits
 		`(lambda s: (sum([int(c) * (3 if i % 2 else 1) for i, c in enumerate(s.elems())]) % 10) == 0)(f.ean13())`,
 		`(lambda s: (sum([int(c) * (1 if i % 2 else 3) for i, c in enumerate(s.elems())]) % 10) == 0)(f.ean8())`,

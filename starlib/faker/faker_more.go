@@ -744,6 +744,11 @@ var fakerMoreMethods = map[string]fakerFn{
 		}
 		return starlark.Bool(g.r.IntN(100) < p), nil
 	},
+	"pylist":     pyCollectionFn("list"),
+	"pytuple":    pyCollectionFn("tuple"),
+	"pyiterable": pyCollectionFn("list"),
+	"pyset":      pyCollectionFn("set"),
+	"pydict":     pyCollectionFn("dict"),
 	"null_boolean": noArgs(func(g *gen, _ *localeData) starlark.Value {
 		return [...]starlark.Value{starlark.None, starlark.True, starlark.False}[g.r.IntN(3)]
 	}),
