@@ -168,10 +168,12 @@ func newDatetimeModule(loc *time.Location) starlark.Value {
 	}
 	combine := func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		var d Date
-		var tz starlark.Value
-		var dv starlark.Value
-		if err := starlark.UnpackArgs(b.Name(), args, kwargs, "date", &dv, "time?", &tz); err != nil {
+		var tm, dv starlark.Value = starlark.None, nil
+		if err := starlark.UnpackArgs(b.Name(), args, kwargs, "date", &dv, "time?", &tm); err != nil {
 			return nil, err
+		}
+		if tm != starlark.None {
+			return nil, fmt.Errorf("%s: for parameter \"time\": datetime.time values are not supported; add a timedelta to the result", b.Name())
 		}
 		switch v := dv.(type) {
 		case Date:

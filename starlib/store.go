@@ -507,7 +507,7 @@ func deepCopy(x starlark.Value, depth int) (starlark.Value, error) {
 	}
 	switch x := x.(type) {
 	case starlark.NoneType, starlark.Bool, starlark.Int, starlark.Float, starlark.String,
-		starlark.Bytes, *Timestamp, Timedelta, UUID, *TZInfo:
+		starlark.Bytes, *Timestamp, Timedelta, Date, UUID, *TZInfo:
 		return x, nil
 	case *starlark.List:
 		out := make([]starlark.Value, x.Len())
