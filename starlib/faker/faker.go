@@ -197,7 +197,6 @@ var fakerBaseMethods = map[string]fakerFn{
 		return g.result()
 	}),
 	"tld":      pickFrom(func(t *tables) table { return t.tld }),
-	"hostname": noArgs(func(g *gen, _ *localeData) starlark.Value { return g.hostname() }),
 	"uri_path": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		deep := 0
 		if err := starlark.UnpackArgs(fn, args, kwargs, "deep?", &deep); err != nil {

@@ -90,6 +90,7 @@ func TestFakerArguments(t *testing.T) {
 		`f.uri(deep=2).count("/") == 5`,
 		`f.email(domain="corp.example").endswith("@corp.example")`,
 		`f.domain_name(levels=2).count(".") == 2`,
+		`f.hostname(levels=2).count(".") == 3 and "." not in f.hostname(0)`,
 		// text
 		`f.sentence(nb_words=3, variable_nb_words=False, ext_word_list=["x"]) == "X x x."`,
 		`f.words(nb=3, ext_word_list=["a", "b", "c"], unique=True) in [["a", "b", "c"], ["a", "c", "b"], ["b", "a", "c"], ["b", "c", "a"], ["c", "a", "b"], ["c", "b", "a"]]`,

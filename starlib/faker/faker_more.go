@@ -1270,6 +1270,32 @@ var fakerMoreMethods = map[string]fakerFn{
 		g.buf = g.appendDomain(b)
 		return g.result(), nil
 	},
+	"hostname": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		if len(args) == 0 && len(kwargs) == 0 {
+			return g.hostname(), nil
+		}
+		levels := 1
+		if err := starlark.UnpackArgs(fn, args, kwargs, "levels?", &levels); err != nil {
+			return nil, err
+		}
+		if levels < 0 || levels > 16 {
+			return nil, fmt.Errorf("%s: levels must be in 0..16, got %d", fn, levels)
+		}
+		b := append(g.buf[:0], g.pickS(g.t.hostPrefix)...)
+		b = append(b, '-')
+		b = append(b, digits[g.r.IntN(10)], digits[g.r.IntN(10)])
+		if levels == 0 {
+			g.buf = b
+			return g.result(), nil
+		}
+		b = append(b, '.')
+		for i := 1; i < levels; i++ {
+			b = append(b, g.pickS(g.t.words)...)
+			b = append(b, '.')
+		}
+		g.buf = g.appendDomain(b)
+		return g.result(), nil
+	},
 	"msisdn": noArgs(func(g *gen, _ *localeData) starlark.Value {
 		g.buf = g.appendPattern(g.buf[:0], "#############", digits)
 		return g.result()
