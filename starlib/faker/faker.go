@@ -196,7 +196,7 @@ var fakerBaseMethods = map[string]fakerFn{
 		g.buf = appendLowerAlnum(g.buf[:0], g.pickS(g.t.locales["en"].last))
 		return g.result()
 	}),
-	"tld":      pickFrom(func(t *tables) table { return t.tld }),
+	"tld": pickFrom(func(t *tables) table { return t.tld }),
 	"uri_path": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		deep := 0
 		if err := starlark.UnpackArgs(fn, args, kwargs, "deep?", &deep); err != nil {
