@@ -25,3 +25,29 @@ func TestStringAndURLLib(t *testing.T) {
 		}
 	}
 }
+
+// Expected values come from CPython 3's ipaddress.
+func TestIPAddress(t *testing.T) {
+	t.Parallel()
+	n := `module.ipaddress.ip_network("10.1.2.0/24")`
+	a := `module.ipaddress.ip_address("10.1.2.7")`
+	tests := []struct{ expr, want string }{
+		{`" ".join([str(x) for x in [` + n + `.network_address, ` + n + `.broadcast_address, ` + n + `.netmask, ` + n + `.hostmask, ` + n + `.num_addresses, ` + n + `.prefixlen]])`,
+			"10.1.2.0 10.1.2.255 255.255.255.0 0.0.0.255 256 24"},
+		{`(` + a + ` in ` + n + `, module.ipaddress.ip_address("10.1.3.1") in ` + n + `)`, "(True, False)"},
+		{`str(` + n + `[5]) + " " + str(` + a + ` + 1)`, "10.1.2.5 10.1.2.8"},
+		{`(` + a + `.is_private, module.ipaddress.ip_address("8.8.8.8").is_global, ` + a + `.version)`, "(True, True, 4)"},
+		{`len(module.ipaddress.ip_network("192.168.0.0/30").hosts())`, "2"},
+		{`str(module.ipaddress.ip_network("10.1.2.3/24", strict=False))`, "10.1.2.0/24"},
+		{`module.ipaddress.ip_address("2001:db8::1").exploded`, "2001:0db8:0000:0000:0000:0000:0000:0001"},
+		{`str(module.ipaddress.ip_address(167837703))`, "10.1.0.7"},
+	}
+	for _, tt := range tests {
+		if got := str(mustEval(t, tt.expr, nil)); got != tt.want {
+			t.Errorf("%s = %q, want %q", tt.expr, got, tt.want)
+		}
+	}
+	if _, err := evalExpr(t, 1, `module.ipaddress.ip_network("10.1.2.3/24")`, nil); err == nil || err.Error() != "ipaddress.ip_network: 10.1.2.3/24 has host bits set" {
+		t.Errorf("strict network with host bits: %v", err)
+	}
+}
