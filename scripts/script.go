@@ -98,8 +98,8 @@ func compileScript(path string, src []byte, env *plugin.Env) (*Script, error) {
 	mod := starlib.NewModule(r, loc)
 	predeclared := starlark.StringDict{
 		"module":  mod,
-		"locals":  starlib.NewStore(),
-		"shared":  starlib.NewStore(),
+		"locals":  starlib.NewNamedStore("locals"),
+		"shared":  starlib.NewNamedStore("shared"),
 		"globals": s.globals,
 	}
 	for _, name := range starlib.StdlibNames {

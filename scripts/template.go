@@ -247,7 +247,7 @@ func NewTemplate(cfg *TemplateConfig, env *plugin.Env) (*Template, error) {
 	r, loc, g := envDefaults(env)
 	t := &Template{
 		r: r, loc: loc, env: env, steps: limits.MaxSteps, limits: limits, maxRepicks: 64,
-		tags: inputTags(env), shared: starlib.NewStore(), globals: g.View(),
+		tags: inputTags(env), shared: starlib.NewNamedStore("shared"), globals: g.View(),
 		one: make([]int, 1),
 	}
 	t.mode = pickMode(slices.Index(TemplateModes, cfg.Mode))
@@ -398,7 +398,7 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 	if err != nil {
 		return nil, fmt.Errorf("%s.vars: %w", key, err)
 	}
-	it := &templateItem{alias: alias, path: e.Template, locals: starlib.NewStore()}
+	it := &templateItem{alias: alias, path: e.Template, locals: starlib.NewNamedStore("locals")}
 	globals := make(starlark.StringDict, len(shared)+2)
 	for k, v := range shared {
 		globals[k] = v

@@ -123,7 +123,7 @@ func ToStarlark(v any) (starlark.Value, error) {
 // FromStarlark converts a Starlark value to plain Go data: None → nil,
 // bool, int → int64 (*big.Int when it does not fit), float64, string,
 // bytes → []byte, list/tuple/set → []any, dict → map[string]any (keys as
-// str() of non-string keys), datetime → time.Time, timedelta → time.Duration.
+// str() of non-string keys), datetime and date → time.Time, timedelta → time.Duration.
 // Other values become their str().
 func FromStarlark(v starlark.Value) any {
 	switch v := v.(type) {
@@ -143,6 +143,8 @@ func FromStarlark(v starlark.Value) any {
 	case starlark.Bytes:
 		return []byte(v)
 	case *Timestamp:
+		return v.t
+	case Date:
 		return v.t
 	case Timedelta:
 		return v.d

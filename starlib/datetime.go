@@ -91,7 +91,7 @@ func newDatetimeModule(loc *time.Location) starlark.Value {
 	}
 	fromisoformat := func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		var s string
-		if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &s); err != nil {
+		if err := starlark.UnpackArgs(b.Name(), args, kwargs, "date_string", &s); err != nil {
 			return nil, err
 		}
 		t, naive, err := parseISO(s, time.UTC)
@@ -101,7 +101,7 @@ func newDatetimeModule(loc *time.Location) starlark.Value {
 		return &Timestamp{t: t.Truncate(time.Microsecond), naive: naive}, nil
 	}
 	utcnow := func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 0); err != nil {
+		if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
 			return nil, err
 		}
 		return wallNaive(time.Now(), time.UTC), nil
@@ -155,16 +155,50 @@ func newDatetimeModule(loc *time.Location) starlark.Value {
 		return NewTZInfo(fixedZone(secs)), nil
 	}
 
+	strptimeFn := func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var s, format string
+		if err := starlark.UnpackArgs(b.Name(), args, kwargs, "date_string", &s, "format", &format); err != nil {
+			return nil, err
+		}
+		t, naive, err := strptime(s, format)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", b.Name(), err)
+		}
+		return &Timestamp{t: t, naive: naive}, nil
+	}
+	combine := func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var d Date
+		var tm, dv starlark.Value = starlark.None, nil
+		if err := starlark.UnpackArgs(b.Name(), args, kwargs, "date", &dv, "time?", &tm); err != nil {
+			return nil, err
+		}
+		if tm != starlark.None {
+			return nil, fmt.Errorf("%s: for parameter \"time\": datetime.time values are not supported; add a timedelta to the result", b.Name())
+		}
+		switch v := dv.(type) {
+		case Date:
+			d = v
+		case *Timestamp:
+			d = NewDate(v.t)
+		default:
+			return nil, fmt.Errorf("%s: for parameter \"date\": got %s, want date", b.Name(), dv.Type())
+		}
+		return newNaive(d.t), nil
+	}
+
 	fromts := starlark.NewBuiltin("datetime.fromtimestamp", fromtimestamp)
 	dt := newCallableNS("datetime", construct, starlark.StringDict{
 		"now":           starlark.NewBuiltin("datetime.now", now),
 		"utcnow":        starlark.NewBuiltin("datetime.utcnow", utcnow),
 		"fromtimestamp": fromts,
 		"fromisoformat": starlark.NewBuiltin("datetime.fromisoformat", fromisoformat),
+		"strptime":      starlark.NewBuiltin("datetime.strptime", strptimeFn),
+		"combine":       starlark.NewBuiltin("datetime.combine", combine),
 	})
 	return &starlarkstruct.Module{Name: "datetime", Members: starlark.StringDict{
 		"datetime":      dt,
-		"timedelta":     starlark.NewBuiltin("timedelta", timedeltaNew),
+		"date":          dateType(loc),
+		"timedelta":     starlark.NewBuiltin("datetime.timedelta", timedeltaNew),
 		"timezone":      newCallableNS("timezone", timezone, starlark.StringDict{"utc": utc}),
 		"UTC":           utc,
 		"fromtimestamp": fromts,

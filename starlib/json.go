@@ -20,12 +20,18 @@ import (
 
 // module.json: dumps with Python's json.dumps output (default separators
 // ", " and ": ", ensure_ascii, indent, sort_keys) and loads (order-keeping,
-// via go.starlark.net/lib/json's decoder).
+// via go.starlark.net/lib/json's decoder), plus go.starlark.net/lib/json's
+// encode, decode and indent with their Starlark semantics.
 
 var jsonModule = sync.OnceValue(func() starlark.Value {
 	return &starlarkstruct.Module{Name: "json", Members: starlark.StringDict{
 		"dumps": starlark.NewBuiltin("json.dumps", jsonDumps),
 		"loads": starlark.NewBuiltin("json.loads", jsonLoads),
+		// go.starlark.net's own API, as Starlark users know it:
+		// encode(x) compact JSON, decode(s[, default]), indent(s, prefix="", indent="\t").
+		"encode": starjson.Module.Members["encode"],
+		"decode": starjson.Module.Members["decode"],
+		"indent": starjson.Module.Members["indent"],
 	}}
 })
 
@@ -95,7 +101,7 @@ var starlarkDecode = starjson.Module.Members["decode"]
 
 func jsonLoads(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var s starlark.Value
-	if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &s); err != nil {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "s", &s); err != nil {
 		return nil, err
 	}
 	if bs, ok := s.(starlark.Bytes); ok {

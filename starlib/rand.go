@@ -121,12 +121,12 @@ func toInt64(fn string, v starlark.Value) (int64, error) { return intParam(fn, "
 func toFloat(fn string, v starlark.Value) (float64, error) { return floatParam(fn, "", v) }
 
 // paramPrefix starts an argument error as starlark.UnpackArgs does:
-// "rand.number.integer: for parameter a: ".
+// "rand.number.integer: for parameter \"a\": ".
 func paramPrefix(fn, param string) string {
 	if param == "" {
 		return fn + ": "
 	}
-	return fn + ": for parameter " + param + ": "
+	return fn + ": for parameter " + strconv.Quote(param) + ": "
 }
 
 // intParam converts the argument param of fn to an int64.
@@ -508,7 +508,7 @@ func (g *randGen) ipV6(p netip.Prefix) string {
 
 func (g *randGen) ipInSubnet(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	var cidr string
-	if err := starlark.UnpackPositionalArgs(b.Name(), a, kw, 1, &cidr); err != nil {
+	if err := starlark.UnpackArgs(b.Name(), a, kw, "cidr", &cidr); err != nil {
 		return nil, err
 	}
 	p, err := netip.ParsePrefix(cidr)

@@ -212,10 +212,10 @@ func TestRandSelection(t *testing.T) {
 func TestRandErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ expr, want string }{
-		{`module.rand.number.integer("1", 2)`, `rand.number.integer: for parameter a: got string, want int`},
+		{`module.rand.number.integer("1", 2)`, `rand.number.integer: for parameter "a": got string, want int`},
 		{`module.rand.number.integer(5, 1)`, `rand.number.integer: empty range for randrange(5, 2)`},
-		{`module.rand.number.gauss(0, "x")`, `rand.number.gauss: for parameter sigma: got string, want float`},
-		{`module.rand.string.hex("3")`, `rand.string.hex: for parameter size: got string, want int`},
+		{`module.rand.number.gauss(0, "x")`, `rand.number.gauss: for parameter "sigma": got string, want float`},
+		{`module.rand.string.hex("3")`, `rand.string.hex: for parameter "size": got string, want int`},
 		{`module.rand.weighted_choice(["a"], [1, 2])`, `rand.weighted_choice: the number of weights does not match the population (1 items, 2 weights)`},
 		{`module.rand.weighted_choice([], None)`, `rand.weighted_choice: cannot choose from an empty sequence`},
 		{`module.rand.weighted_choices(["a"], [1])`, `rand.weighted_choices: expected (dict, n) or (items, weights, n)`},

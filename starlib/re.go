@@ -69,7 +69,7 @@ var reModule = sync.OnceValue(func() starlark.Value {
 		"split":     fn("split", reSplit),
 		"escape": starlark.NewBuiltin("re.escape", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var s string
-			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &s); err != nil {
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "pattern", &s); err != nil {
 				return nil, err
 			}
 			return starlark.String(regexp.QuoteMeta(s)), nil
@@ -199,7 +199,7 @@ func (p *rePattern) Attr(name string) (starlark.Value, error) {
 func rePatternMatch(a anchor) func(*starlark.Thread, string, *rePattern, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
 	return func(_ *starlark.Thread, fn string, p *rePattern, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		var s string
-		if err := starlark.UnpackPositionalArgs(fn, args, kwargs, 1, &s); err != nil {
+		if err := starlark.UnpackArgs(fn, args, kwargs, "string", &s); err != nil {
 			return nil, err
 		}
 		re := p.re[anchorNone]
@@ -223,7 +223,7 @@ func groupValue(s string, idx []int, i int) starlark.Value {
 
 func reFindall(_ *starlark.Thread, fn string, p *rePattern, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var s string
-	if err := starlark.UnpackPositionalArgs(fn, args, kwargs, 1, &s); err != nil {
+	if err := starlark.UnpackArgs(fn, args, kwargs, "string", &s); err != nil {
 		return nil, err
 	}
 	re := p.re[anchorNone]

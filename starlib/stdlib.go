@@ -10,8 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"maps"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -29,6 +31,9 @@ import (
 var mathModule = sync.OnceValue(func() starlark.Value {
 	m := &starlarkstruct.Module{Name: "math", Members: starlark.StringDict{}}
 	for k, v := range starmath.Module.Members {
+		if b, ok := v.(*starlark.Builtin); ok {
+			v = renamed("math."+k, b)
+		}
 		m.Members[k] = v
 	}
 	m.Members["inf"] = starlark.Float(math.Inf(1))
@@ -37,7 +42,7 @@ var mathModule = sync.OnceValue(func() starlark.Value {
 	unary := func(name string, f func(float64) starlark.Value) {
 		m.Members[name] = starlark.NewBuiltin("math."+name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var x starlark.Value
-			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &x); err != nil {
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "x", &x); err != nil {
 				return nil, err
 			}
 			fx, err := toFloat(b.Name(), x)
@@ -56,13 +61,35 @@ var mathModule = sync.OnceValue(func() starlark.Value {
 	return m
 })
 
+// renamed returns b under a full dotted name: its errors, which start with
+// b's own short name, are given the new name instead.
+func renamed(name string, b *starlark.Builtin) *starlark.Builtin {
+	short := b.Name() + ": "
+	return starlark.NewBuiltin(name, func(thread *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		v, err := b.CallInternal(thread, args, kwargs)
+		if err != nil {
+			if msg := err.Error(); strings.HasPrefix(msg, short) {
+				return nil, errors.New(name + ": " + msg[len(short):])
+			}
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		return v, nil
+	})
+}
+
 // module.time: wall-clock functions (not reproducible under --seed).
 var timeModule = sync.OnceValue(func() starlark.Value {
 	return &starlarkstruct.Module{Name: "time", Members: starlark.StringDict{
-		"time": starlark.NewBuiltin("time.time", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+		"time": starlark.NewBuiltin("time.time", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+				return nil, err
+			}
 			return starlark.Float(float64(time.Now().UnixNano()) / 1e9), nil
 		}),
-		"time_ns": starlark.NewBuiltin("time.time_ns", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+		"time_ns": starlark.NewBuiltin("time.time_ns", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+				return nil, err
+			}
 			return starlark.MakeInt64(time.Now().UnixNano()), nil
 		}),
 		"monotonic":    starlark.NewBuiltin("time.monotonic", monotonic),
@@ -72,7 +99,10 @@ var timeModule = sync.OnceValue(func() starlark.Value {
 
 var processStart = time.Now()
 
-func monotonic(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+func monotonic(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+		return nil, err
+	}
 	return starlark.Float(time.Since(processStart).Seconds()), nil
 }
 
@@ -107,13 +137,57 @@ var hashlibModule = sync.OnceValue(func() starlark.Value {
 			return h, nil
 		})
 	}
-	return &starlarkstruct.Module{Name: "hashlib", Members: starlark.StringDict{
-		"md5":    mk("md5", md5.New),
-		"sha1":   mk("sha1", sha1.New),
-		"sha256": mk("sha256", sha256.New),
-		"sha512": mk("sha512", sha512.New),
-	}}
+	members := starlark.StringDict{}
+	for name, newHash := range hashAlgorithms {
+		members[name] = mk(name, newHash)
+	}
+	// new(name, data=b""): the constructor by name, as hashlib.new.
+	members["new"] = starlark.NewBuiltin("hashlib.new", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var name string
+		var data starlark.Value
+		if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name, "data?", &data); err != nil {
+			return nil, err
+		}
+		key := strings.ToLower(strings.ReplaceAll(name, "-", ""))
+		newHash, ok := hashAlgorithms[key]
+		if !ok {
+			return nil, fmt.Errorf("%s: unsupported hash type %s (known: %s)", b.Name(), name, strings.Join(sortedStrings(slices.Collect(maps.Keys(hashAlgorithms))), ", "))
+		}
+		h := &hashObject{name: key, h: newHash()}
+		if data != nil {
+			p, err := bytesArg(b.Name()+": for parameter data", data)
+			if err != nil {
+				return nil, err
+			}
+			h.h.Write(p)
+		}
+		return h, nil
+	})
+	members["algorithms_available"] = hashNames()
+	members["algorithms_guaranteed"] = hashNames()
+	return &starlarkstruct.Module{Name: "hashlib", Members: members}
 })
+
+var hashAlgorithms = map[string]func() hash.Hash{
+	"md5":    md5.New,
+	"sha1":   sha1.New,
+	"sha224": sha256.New224,
+	"sha256": sha256.New,
+	"sha384": sha512.New384,
+	"sha512": sha512.New,
+}
+
+func hashNames() starlark.Value {
+	names := make([]starlark.Value, 0, len(hashAlgorithms))
+	for _, n := range sortedStrings(slices.Collect(maps.Keys(hashAlgorithms))) {
+		names = append(names, starlark.String(n))
+	}
+	s := starlark.NewSet(len(names))
+	for _, n := range names {
+		_ = s.Insert(n)
+	}
+	return s
+}
 
 type hashObject struct {
 	name string
@@ -134,8 +208,8 @@ func (o *hashObject) Attr(name string) (starlark.Value, error) {
 	case "name":
 		return starlark.String(o.name), nil
 	case "hexdigest", "digest":
-		return starlark.NewBuiltin(name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 0); err != nil {
+		return starlark.NewBuiltin("hashlib."+o.name+"."+name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
 				return nil, err
 			}
 			sum := o.h.Sum(nil)
@@ -145,9 +219,9 @@ func (o *hashObject) Attr(name string) (starlark.Value, error) {
 			return starlark.String(hex.EncodeToString(sum)), nil
 		}), nil
 	case "update":
-		return starlark.NewBuiltin(name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		return starlark.NewBuiltin("hashlib."+o.name+"."+name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var data starlark.Value
-			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &data); err != nil {
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "data", &data); err != nil {
 				return nil, err
 			}
 			p, err := bytesArg(b.Name(), data)
@@ -321,7 +395,7 @@ var calendarModule = sync.OnceValue(func() starlark.Value {
 	return &starlarkstruct.Module{Name: "calendar", Members: starlark.StringDict{
 		"timegm": starlark.NewBuiltin("calendar.timegm", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var v starlark.Value
-			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &v); err != nil {
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "tuple", &v); err != nil {
 				return nil, err
 			}
 			if ts, ok := v.(*Timestamp); ok {
@@ -349,14 +423,82 @@ var calendarModule = sync.OnceValue(func() starlark.Value {
 // module.uuid: uuid4() drawing from the generator's RNG.
 func newUUIDModule(r *rand.Rand) starlark.Value {
 	g := &randGen{r: r}
+	// uuid3/uuid5(namespace, name): the name-based UUIDs of RFC 4122,
+	// deterministic (no randomness).
+	nameBased := func(version byte, newHash func() hash.Hash) builtinFn {
+		return func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var ns, name starlark.Value
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs, "namespace", &ns, "name", &name); err != nil {
+				return nil, err
+			}
+			nsu, ok := ns.(UUID)
+			if !ok {
+				return nil, fmt.Errorf("%s: for parameter \"namespace\": got %s, want UUID", b.Name(), typeName(ns))
+			}
+			p, err := bytesArg(b.Name()+": for parameter name", name)
+			if err != nil {
+				return nil, err
+			}
+			h := newHash()
+			h.Write(nsu[:])
+			h.Write(p)
+			var u UUID
+			copy(u[:], h.Sum(nil))
+			u[6] = u[6]&0x0F | version<<4
+			u[8] = u[8]&0x3F | 0x80
+			return u, nil
+		}
+	}
+	parse := func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var s string
+		if err := starlark.UnpackArgs(b.Name(), args, kwargs, "hex", &s); err != nil {
+			return nil, err
+		}
+		u, err := parseUUID(s)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", b.Name(), err)
+		}
+		return u, nil
+	}
 	return &starlarkstruct.Module{Name: "uuid", Members: starlark.StringDict{
 		"uuid4": starlark.NewBuiltin("uuid.uuid4", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 0); err != nil {
+			if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
 				return nil, err
 			}
 			return UUID(g.uuid4()), nil
 		}),
+		"uuid3":          starlark.NewBuiltin("uuid.uuid3", nameBased(3, md5.New)),
+		"uuid5":          starlark.NewBuiltin("uuid.uuid5", nameBased(5, sha1.New)),
+		"UUID":           starlark.NewBuiltin("uuid.UUID", parse),
+		"NAMESPACE_DNS":  mustUUID("6ba7b810-9dad-11d1-80b4-00c04fd430c8"),
+		"NAMESPACE_URL":  mustUUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8"),
+		"NAMESPACE_OID":  mustUUID("6ba7b812-9dad-11d1-80b4-00c04fd430c8"),
+		"NAMESPACE_X500": mustUUID("6ba7b814-9dad-11d1-80b4-00c04fd430c8"),
 	}}
+}
+
+// parseUUID reads a UUID as Python's uuid.UUID(hex) does: 32 hex digits,
+// with optional dashes, braces and "urn:uuid:" prefix.
+func parseUUID(s string) (UUID, error) {
+	h := strings.TrimPrefix(strings.TrimPrefix(s, "urn:"), "uuid:")
+	h = strings.Trim(h, "{}")
+	h = strings.ReplaceAll(h, "-", "")
+	var u UUID
+	if len(h) != 32 {
+		return u, errors.New("badly formed hexadecimal UUID string")
+	}
+	if _, err := hex.Decode(u[:], []byte(h)); err != nil {
+		return u, errors.New("badly formed hexadecimal UUID string")
+	}
+	return u, nil
+}
+
+func mustUUID(s string) UUID {
+	u, err := parseUUID(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }
 
 // UUID is a Starlark uuid.UUID: str() gives the dashed form, .hex the 32

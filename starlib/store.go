@@ -17,10 +17,23 @@ import (
 type Store struct {
 	d       *starlark.Dict
 	methods map[string]*starlark.Builtin
+	name    string // "locals", "shared", ...: starts its methods' names and errors
 }
 
-// NewStore returns an empty store.
-func NewStore() *Store { return &Store{d: starlark.NewDict(8)} }
+// NewStore returns an empty store; its methods are named state.get, ...
+// until SetName gives the name templates know it by.
+func NewStore() *Store { return &Store{d: starlark.NewDict(8), name: "state"} }
+
+// NewNamedStore returns an empty store whose methods are named
+// <name>.get, ... (locals, shared).
+func NewNamedStore(name string) *Store { return &Store{d: starlark.NewDict(8), name: name} }
+
+// SetName names the store (locals, shared): its methods become
+// locals.get, ..., which start their errors. Call it before first use.
+func (s *Store) SetName(name string) {
+	s.name = name
+	s.methods = nil
+}
 
 var (
 	_ starlark.HasAttrs  = (*Store)(nil)
@@ -67,7 +80,7 @@ func (s *Store) Attr(name string) (starlark.Value, error) {
 	if f == nil {
 		return nil, nil
 	}
-	b := starlark.NewBuiltin(name, f)
+	b := starlark.NewBuiltin(s.name+"."+name, f)
 	if s.methods == nil {
 		s.methods = make(map[string]*starlark.Builtin, len(storeMethodNames))
 	}
@@ -494,7 +507,7 @@ func deepCopy(x starlark.Value, depth int) (starlark.Value, error) {
 	}
 	switch x := x.(type) {
 	case starlark.NoneType, starlark.Bool, starlark.Int, starlark.Float, starlark.String,
-		starlark.Bytes, *Timestamp, Timedelta, UUID, *TZInfo:
+		starlark.Bytes, *Timestamp, Timedelta, Date, UUID, *TZInfo:
 		return x, nil
 	case *starlark.List:
 		out := make([]starlark.Value, x.Len())

@@ -1,6 +1,7 @@
 package starlib
 
 import (
+	"strings"
 	"sync"
 	"testing"
 
@@ -145,6 +146,21 @@ func TestGlobalsConcurrentIncr(t *testing.T) {
 	for n := 1; n <= 2*perG; n++ {
 		if !seen[n] {
 			t.Fatalf("value %d never returned", n)
+		}
+	}
+}
+
+// TestStoreMethodNames: a named store's methods start their errors with
+// its name, as module builtins do.
+func TestStoreMethodNames(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		s    *Store
+		want string
+	}{{NewNamedStore("locals"), "locals.get: "}, {NewStore(), "state.get: "}} {
+		_, err := evalExpr(t, 1, `s.get()`, starlark.StringDict{"s": tt.s})
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("error %v, want prefix %q", err, tt.want)
 		}
 	}
 }

@@ -179,8 +179,8 @@ func (td Timedelta) AttrNames() []string {
 	return []string{"days", "microseconds", "seconds", "total_seconds"}
 }
 
-var totalSecondsMethod = starlark.NewBuiltin("total_seconds", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 0); err != nil {
+var totalSecondsMethod = starlark.NewBuiltin("timedelta.total_seconds", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
 		return nil, err
 	}
 	return starlark.Float(float64(b.Receiver().(Timedelta).d/time.Microsecond) / 1e6), nil
@@ -204,14 +204,14 @@ func timedeltaNew(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 		case starlark.Int:
 			n, ok := v.Int64()
 			if !ok {
-				return nil, fmt.Errorf("timedelta: %s out of range", v)
+				return nil, fmt.Errorf("%s: %s out of range", b.Name(), v)
 			}
 			total += n * scale[i]
 		case starlark.Float:
 			isFloat = true
 			ftotal += float64(v) * float64(scale[i])
 		default:
-			return nil, fmt.Errorf("timedelta: unsupported type for argument: %s", v.Type())
+			return nil, fmt.Errorf("%s: unsupported type for argument: %s", b.Name(), v.Type())
 		}
 	}
 	if isFloat {

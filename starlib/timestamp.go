@@ -193,6 +193,7 @@ func (ts *Timestamp) AttrNames() []string { return timestampAttrNames }
 
 var timestampMethods = map[string]*starlark.Builtin{
 	"astimezone":   starlark.NewBuiltin("astimezone", tsAstimezone),
+	"date":         starlark.NewBuiltin("date", tsDate),
 	"isocalendar":  starlark.NewBuiltin("isocalendar", tsIsocalendar),
 	"isoformat":    starlark.NewBuiltin("isoformat", tsIsoformat),
 	"isoweekday":   starlark.NewBuiltin("isoweekday", tsIsoweekday),
@@ -256,6 +257,14 @@ func tsTimestamp(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 		return nil, err
 	}
 	return starlark.Float(float64(recvTS(b).t.UnixMicro()) / 1e6), nil
+}
+
+// tsDate is datetime.date(): the wall-clock day.
+func tsDate(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+		return nil, err
+	}
+	return NewDate(recvTS(b).t), nil
 }
 
 func tsWeekday(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

@@ -13,8 +13,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/brianvoe/gofakeit/v7"
-	"github.com/eventum-go/eventum/starlib"
 	"github.com/eventum-go/eventum/starlib/guard"
 	"go.starlark.net/starlark"
 )
@@ -38,16 +36,74 @@ func NewFaker(r *rand.Rand) starlark.Value {
 
 func newFakerLocale(g *gen, code string) starlark.Value {
 	l, _ := g.t.resolveLocale(code)
-	attrs := make(map[string]starlark.Value, len(fakerMethods))
+	label := "faker.locale." + code
+	attrs := make(map[string]starlark.Value, len(fakerMethods)+1)
 	for name, fn := range fakerMethods {
-		attrs[name] = starlark.NewBuiltin(name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		// The builtin's name is its full dotted path, which starts its errors.
+		attrs[name] = starlark.NewBuiltin(label+"."+name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			return fn(g, l, b.Name(), args, kwargs)
 		})
 	}
-	label := "faker.locale." + code
+	attrs["unique"] = newUniqueProxy(g, l, label+".unique")
 	return newObject("faker.provider", label, attrs, func(name string) error {
 		return unknownError(label, "method", name, fakerMethodNames)
 	})
+}
+
+// uniqueTries is how many draws a unique method makes before giving up,
+// as Faker's unique proxy.
+const uniqueTries = 1000
+
+// newUniqueProxy is Faker's `unique`: the same methods, never returning a
+// value twice for the same arguments within a run (per generator);
+// clear() forgets what was returned.
+func newUniqueProxy(g *gen, l *localeData, label string) starlark.Value {
+	seen := map[string]map[string]struct{}{}
+	attrs := make(map[string]starlark.Value, len(fakerMethods)+1)
+	for name, fn := range fakerMethods {
+		attrs[name] = starlark.NewBuiltin(label+"."+name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			key := name
+			if len(args) > 0 || len(kwargs) > 0 {
+				key += args.String() + starlark.Tuple(kwargsTuple(kwargs)).String()
+			}
+			set := seen[key]
+			if set == nil {
+				set = map[string]struct{}{}
+				seen[key] = set
+			}
+			for range uniqueTries {
+				v, err := fn(g, l, b.Name(), args, kwargs)
+				if err != nil {
+					return nil, err
+				}
+				k := v.String()
+				if _, dup := set[k]; !dup {
+					set[k] = struct{}{}
+					return v, nil
+				}
+			}
+			return nil, fmt.Errorf("%s: got duplicated values after %d iterations (%d distinct values returned so far)", b.Name(), uniqueTries, len(set))
+		})
+	}
+	attrs["clear"] = starlark.NewBuiltin(label+".clear", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+			return nil, err
+		}
+		clear(seen)
+		return starlark.None, nil
+	})
+	names := append(append([]string(nil), fakerMethodNames...), "clear")
+	return newObject("faker.unique", label, attrs, func(name string) error {
+		return unknownError(label, "method", name, names)
+	})
+}
+
+func kwargsTuple(kwargs []starlark.Tuple) []starlark.Value {
+	out := make([]starlark.Value, len(kwargs))
+	for i, kv := range kwargs {
+		out[i] = kv
+	}
+	return out
 }
 
 // HasFakerMethod reports whether `faker.locale.<code>.<name>` exists (for
@@ -119,13 +175,9 @@ func intRange(lo, hi string, dlo, dhi int) fakerFn {
 	}
 }
 
-var ccTypes = map[string]string{
-	"visa": "visa", "visa16": "visa", "visa13": "visa", "visa19": "visa",
-	"mastercard": "mastercard", "amex": "american-express", "discover": "discover",
-	"diners": "diners-club", "jcb": "jcb", "jcb15": "jcb", "jcb16": "jcb", "maestro": "maestro",
-}
-
-var fakerMethods = map[string]fakerFn{
+// fakerBaseMethods are the methods without date or profile logic; see
+// fakerMethods for the full table.
+var fakerBaseMethods = map[string]fakerFn{
 	// person
 	"name":       noArgs(func(g *gen, l *localeData) starlark.Value { return g.fullName(l) }),
 	"first_name": pickLocal(func(l *localeData) table { return l.first }),
@@ -136,20 +188,15 @@ var fakerMethods = map[string]fakerFn{
 
 	// internet
 	"user_name":         noArgs(func(g *gen, _ *localeData) starlark.Value { return g.userName() }),
-	"email":             noArgs(func(g *gen, _ *localeData) starlark.Value { return g.email(emailAny) }),
 	"safe_email":        noArgs(func(g *gen, _ *localeData) starlark.Value { return g.email(emailSafe) }),
 	"free_email":        noArgs(func(g *gen, _ *localeData) starlark.Value { return g.email(emailFree) }),
 	"company_email":     noArgs(func(g *gen, _ *localeData) starlark.Value { return g.email(emailCompany) }),
 	"free_email_domain": pickFrom(func(t *tables) table { return t.freeDomain }),
-	"domain_name":       noArgs(func(g *gen, _ *localeData) starlark.Value { return g.domainName() }),
 	"domain_word": noArgs(func(g *gen, _ *localeData) starlark.Value {
 		g.buf = appendLowerAlnum(g.buf[:0], g.pickS(g.t.locales["en"].last))
 		return g.result()
 	}),
-	"tld":      pickFrom(func(t *tables) table { return t.tld }),
-	"hostname": noArgs(func(g *gen, _ *localeData) starlark.Value { return g.hostname() }),
-	"url":      noArgs(func(g *gen, _ *localeData) starlark.Value { return g.url() }),
-	"uri":      noArgs(func(g *gen, _ *localeData) starlark.Value { return g.uri() }),
+	"tld": pickFrom(func(t *tables) table { return t.tld }),
 	"uri_path": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		deep := 0
 		if err := starlark.UnpackArgs(fn, args, kwargs, "deep?", &deep); err != nil {
@@ -162,39 +209,14 @@ var fakerMethods = map[string]fakerFn{
 		return g.result(), nil
 	},
 	"slug": noArgs(func(g *gen, _ *localeData) starlark.Value { return g.slug(3) }),
-	"ipv4": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		kind := ipAny
-		if len(args) > 0 || len(kwargs) > 0 {
-			network := false
-			var class, private starlark.Value = starlark.None, starlark.None
-			if err := starlark.UnpackArgs(fn, args, kwargs, "network?", &network,
-				"address_class?", &class, "private?", &private); err != nil {
-				return nil, err
-			}
-			if network || class != starlark.None {
-				return nil, fmt.Errorf("%s: network and address_class are not supported", fn)
-			}
-			if private != starlark.None {
-				kind = ipPublic
-				if private.Truth() {
-					kind = ipPrivate
-				}
-			}
-		}
-		return g.ipv4(kind), nil
-	},
-	"ipv4_private":     noArgs(func(g *gen, _ *localeData) starlark.Value { return g.ipv4(ipPrivate) }),
-	"ipv4_public":      noArgs(func(g *gen, _ *localeData) starlark.Value { return g.ipv4(ipPublic) }),
-	"ipv6":             noArgs(func(g *gen, _ *localeData) starlark.Value { return g.ipv6() }),
-	"mac_address":      noArgs(func(g *gen, _ *localeData) starlark.Value { return g.macAddress() }),
-	"port_number":      intRangeFixed(0, 65535),
-	"user_agent":       noArgs(func(g *gen, _ *localeData) starlark.Value { return starlark.String(g.gf.UserAgent()) }),
-	"chrome":           noArgs(func(g *gen, _ *localeData) starlark.Value { return starlark.String(g.gf.ChromeUserAgent()) }),
-	"firefox":          noArgs(func(g *gen, _ *localeData) starlark.Value { return starlark.String(g.gf.FirefoxUserAgent()) }),
-	"safari":           noArgs(func(g *gen, _ *localeData) starlark.Value { return starlark.String(g.gf.SafariUserAgent()) }),
-	"opera":            noArgs(func(g *gen, _ *localeData) starlark.Value { return starlark.String(g.gf.OperaUserAgent()) }),
-	"http_method":      pickFrom(func(t *tables) table { return t.httpMethod }),
-	"http_status_code": noArgs(func(g *gen, _ *localeData) starlark.Value { return g.t.httpStatus[g.r.IntN(len(g.t.httpStatus))] }),
+
+	"ipv6":        noArgs(func(g *gen, _ *localeData) starlark.Value { return g.ipv6() }),
+	"user_agent":  noArgs(func(g *gen, _ *localeData) starlark.Value { return starlark.String(g.gf.UserAgent()) }),
+	"chrome":      noArgs(func(g *gen, _ *localeData) starlark.Value { return starlark.String(g.gf.ChromeUserAgent()) }),
+	"firefox":     noArgs(func(g *gen, _ *localeData) starlark.Value { return starlark.String(g.gf.FirefoxUserAgent()) }),
+	"safari":      noArgs(func(g *gen, _ *localeData) starlark.Value { return starlark.String(g.gf.SafariUserAgent()) }),
+	"opera":       noArgs(func(g *gen, _ *localeData) starlark.Value { return starlark.String(g.gf.OperaUserAgent()) }),
+	"http_method": pickFrom(func(t *tables) table { return t.httpMethod }),
 
 	// address
 	"city":         pickLocal(func(l *localeData) table { return l.city }),
@@ -250,102 +272,8 @@ var fakerMethods = map[string]fakerFn{
 	}),
 
 	// lorem
-	"word": pickFrom(func(t *tables) table { return t.words }),
-	"words": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		nb := 3
-		var ext starlark.Value = starlark.None
-		unique := false
-		if err := starlark.UnpackArgs(fn, args, kwargs, "nb?", &nb, "ext_word_list?", &ext, "unique?", &unique); err != nil {
-			return nil, err
-		}
-		if err := guard.CheckCount(fn, "nb", int64(nb), 16); err != nil {
-			return nil, err
-		}
-		if ext != starlark.None {
-			return pickN(g, fn, ext, nb, unique)
-		}
-		return g.words(nb), nil
-	},
-	"sentence": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		nb, vary := 6, true
-		if len(args) > 0 || len(kwargs) > 0 {
-			x, y := nb, vary
-			if err := starlark.UnpackArgs(fn, args, kwargs, "nb_words?", &x, "variable_nb_words?", &y); err != nil {
-				return nil, err
-			}
-			if err := guard.CheckCount(fn, "nb_words", int64(x), 16); err != nil {
-				return nil, err
-			}
-			nb, vary = x, y
-		}
-		return g.sentence(nb, vary), nil
-	},
-	"sentences": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		nb := 3
-		if err := starlark.UnpackArgs(fn, args, kwargs, "nb?", &nb); err != nil {
-			return nil, err
-		}
-		if err := guard.CheckCount(fn, "nb", int64(nb), 64); err != nil {
-			return nil, err
-		}
-		l := make([]starlark.Value, max(nb, 0))
-		for i := range l {
-			l[i] = g.sentence(6, true)
-		}
-		return starlark.NewList(l), nil
-	},
-	"paragraph": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		nb, vary := 3, true
-		if len(args) > 0 || len(kwargs) > 0 {
-			x, y := nb, vary
-			if err := starlark.UnpackArgs(fn, args, kwargs, "nb_sentences?", &x, "variable_nb_sentences?", &y); err != nil {
-				return nil, err
-			}
-			if err := guard.CheckCount(fn, "nb_sentences", int64(x), 64); err != nil {
-				return nil, err
-			}
-			nb, vary = x, y
-		}
-		return g.paragraph(nb, vary), nil
-	},
-	"paragraphs": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		nb := 3
-		if err := starlark.UnpackArgs(fn, args, kwargs, "nb?", &nb); err != nil {
-			return nil, err
-		}
-		if err := guard.CheckCount(fn, "nb", int64(nb), 256); err != nil {
-			return nil, err
-		}
-		l := make([]starlark.Value, max(nb, 0))
-		for i := range l {
-			l[i] = g.paragraph(3, true)
-		}
-		return starlark.NewList(l), nil
-	},
-	"text": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		n := 200
-		if len(args) > 0 || len(kwargs) > 0 {
-			x := n
-			if err := starlark.UnpackArgs(fn, args, kwargs, "max_nb_chars?", &x); err != nil {
-				return nil, err
-			}
-			n = x
-		}
-		if n < 5 {
-			return nil, fmt.Errorf("%s: max_nb_chars must be at least 5, got %d", fn, n)
-		}
-		if err := guard.CheckCount(fn, "max_nb_chars", int64(n), 1); err != nil {
-			return nil, err
-		}
-		return g.text(n), nil
-	},
 
 	// date and time
-	"date_time":    noArgs(func(g *gen, _ *localeData) starlark.Value { return timeValue(g.dateTime()) }),
-	"iso8601":      noArgs(func(g *gen, _ *localeData) starlark.Value { return g.formatTime("2006-01-02T15:04:05") }),
-	"date":         strftimeFn("2006-01-02"),
-	"time":         strftimeFn("15:04:05"),
-	"unix_time":    noArgs(func(g *gen, _ *localeData) starlark.Value { return starlark.MakeInt64(g.dateTime().Unix()) }),
 	"year":         noArgs(func(g *gen, _ *localeData) starlark.Value { return g.formatTime("2006") }),
 	"month":        noArgs(func(g *gen, _ *localeData) starlark.Value { return g.formatTime("01") }),
 	"month_name":   pickFrom(func(t *tables) table { return t.month }),
@@ -355,10 +283,6 @@ var fakerMethods = map[string]fakerFn{
 	"timezone":     pickFrom(func(t *tables) table { return t.timezone }),
 
 	// numbers, strings, choices
-	"uuid4":  noArgs(func(g *gen, _ *localeData) starlark.Value { return g.uuid4() }),
-	"md5":    noArgs(func(g *gen, _ *localeData) starlark.Value { return g.hexString(32) }),
-	"sha1":   noArgs(func(g *gen, _ *localeData) starlark.Value { return g.hexString(40) }),
-	"sha256": noArgs(func(g *gen, _ *localeData) starlark.Value { return g.hexString(64) }),
 	"password": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		length, special, digit, upper, lower := 10, true, true, true, true
 		if len(args) > 0 || len(kwargs) > 0 {
@@ -441,7 +365,6 @@ var fakerMethods = map[string]fakerFn{
 		}
 		return starlark.Bool(g.r.IntN(100) < chance), nil
 	},
-	"pybool": noArgs(func(g *gen, _ *localeData) starlark.Value { return starlark.Bool(g.r.IntN(2) == 0) }),
 	"random_element": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		var elems starlark.Value = starlark.Tuple{starlark.String("a"), starlark.String("b"), starlark.String("c")}
 		if err := starlark.UnpackArgs(fn, args, kwargs, "elements?", &elems); err != nil {
@@ -511,83 +434,12 @@ var fakerMethods = map[string]fakerFn{
 	// finance
 	"currency_code": pickFrom(func(t *tables) table { return t.currency }),
 	"currency_name": pickFrom(func(t *tables) table { return t.currencyName }),
-	"credit_card_number": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		var opts *gofakeit.CreditCardOptions
-		if len(args) > 0 || len(kwargs) > 0 {
-			var ct starlark.Value = starlark.None
-			if err := starlark.UnpackArgs(fn, args, kwargs, "card_type?", &ct); err != nil {
-				return nil, err
-			}
-			if ct == starlark.None {
-				return starlark.String(g.gf.CreditCardNumber(nil)), nil
-			}
-			s, _ := starlark.AsString(ct)
-			t, ok := ccTypes[s]
-			if !ok {
-				return nil, fmt.Errorf("%s: unknown card_type %s (known: %s)", fn, ct, strings.Join(sortedKeys(ccTypes), ", "))
-			}
-			opts = &gofakeit.CreditCardOptions{Types: []string{t}}
-		}
-		return starlark.String(g.gf.CreditCardNumber(opts)), nil
-	},
-	"credit_card_provider": pickFrom(func(t *tables) table { return t.ccProvider }),
-	"credit_card_expire": noArgs(func(g *gen, _ *localeData) starlark.Value {
-		t := g.now.AddDate(0, g.intBetween(1, 120), 0)
-		g.buf = t.AppendFormat(g.buf[:0], "01/06")
-		return g.result()
-	}),
-	"credit_card_security_code": noArgs(func(g *gen, _ *localeData) starlark.Value {
-		g.buf = g.appendPattern(g.buf[:0], "###", digits)
-		return g.result()
-	}),
-	"iban": noArgs(func(g *gen, _ *localeData) starlark.Value { return g.iban() }),
+	"iban":          noArgs(func(g *gen, _ *localeData) starlark.Value { return g.iban() }),
 
 	// files
-	"file_path": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		depth, ext := 1, ""
-		if len(args) > 0 || len(kwargs) > 0 {
-			var category starlark.Value = starlark.None
-			d, e := depth, ext
-			if err := starlark.UnpackArgs(fn, args, kwargs, "depth?", &d, "category?", &category, "extension?", &e); err != nil {
-				return nil, err
-			}
-			depth, ext = d, e
-		}
-		return g.filePath(depth, ext), nil
-	},
-	"file_name": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		ext := ""
-		if len(args) > 0 || len(kwargs) > 0 {
-			var category starlark.Value = starlark.None
-			e := ext
-			if err := starlark.UnpackArgs(fn, args, kwargs, "category?", &category, "extension?", &e); err != nil {
-				return nil, err
-			}
-			ext = e
-		}
-		return g.fileName(ext), nil
-	},
-	"file_extension": pickFrom(func(t *tables) table { return t.ext }),
-	"mime_type":      pickFrom(func(t *tables) table { return t.mime }),
 
 	// misc
 	"license_plate": noArgs(func(g *gen, _ *localeData) starlark.Value { return g.licensePlate() }),
-}
-
-// strftimeFn implements date(pattern=...) / time(pattern=...): the default
-// layout, or a Python strftime pattern.
-func strftimeFn(layout string) fakerFn {
-	return func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		if len(args) == 0 && len(kwargs) == 0 {
-			return g.formatTime(layout), nil
-		}
-		var pattern string
-		if err := starlark.UnpackArgs(fn, args, kwargs, "pattern?", &pattern); err != nil {
-			return nil, err
-		}
-		g.buf = starlib.AppendStrftime(g.buf[:0], g.dateTime(), pattern, true)
-		return g.result(), nil
-	}
 }
 
 func intRangeFixed(lo, hi int) fakerFn {

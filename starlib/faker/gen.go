@@ -487,29 +487,6 @@ func (g *gen) paragraph(n int, vary bool) starlark.Value {
 	return g.result()
 }
 
-// text returns sentences up to maxChars characters (Faker's text()).
-func (g *gen) text(maxChars int) starlark.Value {
-	maxChars = max(maxChars, 5)
-	b := g.buf[:0]
-	for {
-		start := len(b)
-		if start > 0 {
-			b = append(b, ' ')
-		}
-		b = g.appendSentence(b, g.varied(6))
-		if len(b) > maxChars {
-			if start == 0 { // one sentence too long: cut it to fit
-				b = append(b[:maxChars-1], '.')
-			} else {
-				b = b[:start]
-			}
-			break
-		}
-	}
-	g.buf = b
-	return g.result()
-}
-
 func (g *gen) words(n int) starlark.Value {
 	l := make([]starlark.Value, max(n, 0))
 	for i := range l {
@@ -621,28 +598,5 @@ func (g *gen) hexColor() starlark.Value {
 		b = append(b, hexLower[x>>4], hexLower[x&15])
 	}
 	g.buf = b
-	return g.result()
-}
-
-func (g *gen) filePath(depth int, ext string) starlark.Value {
-	b := append(g.buf[:0], '/')
-	b = g.appendURIPath(b, max(depth, 1))
-	b = append(b, '/')
-	b = append(b, g.pickS(g.t.words)...)
-	b = append(b, '.')
-	if ext == "" {
-		ext = g.pickS(g.t.ext)
-	}
-	g.buf = append(b, ext...)
-	return g.result()
-}
-
-func (g *gen) fileName(ext string) starlark.Value {
-	b := append(g.buf[:0], g.pickS(g.t.words)...)
-	b = append(b, '.')
-	if ext == "" {
-		ext = g.pickS(g.t.ext)
-	}
-	g.buf = append(b, ext...)
 	return g.result()
 }

@@ -17,10 +17,13 @@ func NewMimesis(r *rand.Rand) starlark.Value {
 	locales := newLocaleSpace("mimesis", func(code string) starlark.Value {
 		return newMimesisLocale(g, code)
 	})
-	return newObject("mimesis", "mimesis", map[string]starlark.Value{"locale": locales},
-		func(name string) error {
-			return unknownError("mimesis", "attribute", name, []string{"locale"})
-		})
+	return newObject("mimesis", "mimesis", map[string]starlark.Value{
+		"locale": locales,
+		"enums":  mimesisEnums,
+		"random": newMimesisRandom(g),
+	}, func(name string) error {
+		return unknownError("mimesis", "attribute", name, []string{"enums", "locale", "random"})
+	})
 }
 
 func newMimesisLocale(g *gen, code string) starlark.Value {
@@ -30,7 +33,7 @@ func newMimesisLocale(g *gen, code string) starlark.Value {
 	for pname, methods := range mimesisProviders {
 		attrs := make(map[string]starlark.Value, len(methods))
 		for name, fn := range methods {
-			attrs[name] = starlark.NewBuiltin(name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			attrs[name] = starlark.NewBuiltin(label+"."+pname+"."+name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 				return fn(g, l, b.Name(), args, kwargs)
 			})
 		}
@@ -40,8 +43,10 @@ func newMimesisLocale(g *gen, code string) starlark.Value {
 			return unknownError(plabel, "method", name, names)
 		})
 	}
+	providers["choice"] = newChoiceProvider(g, label+".choice")
+	names := append(append([]string(nil), mimesisProviderNames...), "choice")
 	return newObject("mimesis.locale", label, providers, func(name string) error {
-		return unknownError(label, "provider", name, mimesisProviderNames)
+		return unknownError(label, "provider", name, names)
 	})
 }
 
@@ -69,7 +74,7 @@ var (
 	}()
 )
 
-var mimesisProviders = map[string]map[string]fakerFn{
+var mimesisBaseProviders = map[string]map[string]fakerFn{
 	"person": {
 		"full_name": func(g *gen, l *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			reverse := false
@@ -77,6 +82,9 @@ var mimesisProviders = map[string]map[string]fakerFn{
 				var gender starlark.Value = starlark.None
 				r := reverse
 				if err := starlark.UnpackArgs(fn, args, kwargs, "gender?", &gender, "reverse?", &r); err != nil {
+					return nil, err
+				}
+				if err := genderArg(fn, gender); err != nil {
 					return nil, err
 				}
 				reverse = r
@@ -383,6 +391,9 @@ func withGender(f func(g *gen, l *localeData) starlark.Value) fakerFn {
 		if len(args) > 0 || len(kwargs) > 0 {
 			var gender starlark.Value
 			if err := starlark.UnpackArgs(fn, args, kwargs, "gender?", &gender); err != nil {
+				return nil, err
+			}
+			if err := genderArg(fn, gender); err != nil {
 				return nil, err
 			}
 		}
