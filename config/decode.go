@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -166,6 +167,11 @@ func (d *decoder) value(v reflect.Value, n *yaml.Node, path string, skip []strin
 		if v.Kind() == reflect.String && n.ShortTag() != "!!str" && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 {
 			// Numbers and booleans where a string is expected are taken as their text.
 			v.SetString(n.Value)
+			return
+		}
+		if n.ShortTag() == "!!str" && (v.CanInt() || v.CanUint() || v.CanFloat()) && numericText(v, n.Value) {
+			// A quoted number ("${params.n}" after substitution): the
+			// original's settings take it, so do we.
 			return
 		}
 		if (v.CanInt() || v.CanUint()) && n.ShortTag() == "!!float" {
@@ -402,4 +408,31 @@ func cleanYAMLError(err error) string {
 	s := err.Error()
 	s = strings.TrimPrefix(s, "yaml: unmarshal errors:\n")
 	return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "yaml: "))
+}
+
+// numericText sets v (an integer or float kind) from text holding a decimal
+// number of that kind, reporting whether it did (overflow included: no).
+func numericText(v reflect.Value, text string) bool {
+	text = strings.TrimSpace(text)
+	switch {
+	case v.CanInt():
+		i, err := strconv.ParseInt(text, 10, 64)
+		if err != nil || v.OverflowInt(i) {
+			return false
+		}
+		v.SetInt(i)
+	case v.CanUint():
+		u, err := strconv.ParseUint(text, 10, 64)
+		if err != nil || v.OverflowUint(u) {
+			return false
+		}
+		v.SetUint(u)
+	default:
+		f, err := strconv.ParseFloat(text, 64)
+		if err != nil || v.OverflowFloat(f) {
+			return false
+		}
+		v.SetFloat(f)
+	}
+	return true
 }

@@ -67,6 +67,10 @@ func TestSpecChecks(t *testing.T) {
 		{"limit: 0", "p.limit: must be at least 1, got 0"},
 		{"batch: {size: 0}", "p.batch.size: must be at least 1, got 0"},
 		{"entries: [{size: -1}]", "p.entries[0].size: must be at least 1, got -1"},
+		{`count: "2.5"`, `p.count: expected an integer, got string "2.5"`},
+		{`count: "two"`, `p.count: expected an integer, got string "two"`},
+		{`count: "0"`, "p.count: must be at least 1, got 0"},
+		{`ratio: "x"`, `p.ratio: expected a number, got string "x"`},
 	} {
 		_, err := decodeSpec(t, tc.src)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -75,6 +79,11 @@ func TestSpecChecks(t *testing.T) {
 	}
 	if _, err := decodeSpec(t, "limit: null\nevery: 500ms\nratio: 0.5"); err != nil {
 		t.Errorf("valid values refused: %v", err)
+	}
+	// Quoted numbers (what "${params.n}" gives) are taken as the original
+	// takes them.
+	if c, err := decodeSpec(t, `{count: "3", ratio: "0.25", limit: " 4 "}`); err != nil || c.Count != 3 || c.Ratio != 0.25 || *c.Limit != 4 {
+		t.Errorf("quoted numbers: %+v, %v", c, err)
 	}
 }
 
