@@ -56,6 +56,14 @@ func (a *App) routes() []route {
 		{method: "POST", path: "/api/preview/{$}", summary: "Render events for timestamps with an event plugin config fragment (no outputs)", tag: "Preview", handler: a.preview, body: "PreviewRequest", response: "PreviewResult", errors: e4},
 		{method: "POST", path: "/api/preview/{name}/event-plugin/produce", summary: "Render events with a generator directory's event plugin (no outputs)", tag: "Preview", handler: a.preview, body: "PreviewRequest", response: "PreviewResult", errors: append(e4, 403, 422)},
 
+		{method: "POST", path: "/api/preview/{name}/input-plugins/generate", summary: "Timestamps of a generator's inputs counted per span (the Studio's time-pattern chart); body: input plugin configs, or none for the directory's", tag: "Preview", handler: a.inputTimestamps, body: "InputPlugins", response: "AggregatedTimestamps", errors: append(e4, 403, 422)},
+		{method: "POST", path: "/api/generator-configs/{name}/validate", summary: "Build a generator directory's config, plugins, templates and scripts without running it; problems with file, line and key", tag: cfg, handler: a.validateConfig, response: "Validation", errors: []int{403, 404}},
+
+		{method: "POST", path: "/api/auth/login", summary: "Start a Studio session (cookie) from user and password or a token; answers the CSRF token", tag: "Auth", handler: a.login, body: "LoginRequest", response: "SessionInfo", errors: []int{400, 401, 429}, login: true},
+		{method: "GET", path: "/api/auth/session", summary: "Whether this request is authenticated (and the session's CSRF token)", tag: "Auth", handler: a.sessionState, response: "SessionInfo", login: true},
+		{method: "POST", path: "/api/auth/logout", summary: "End the Studio session", tag: "Auth", handler: a.logout},
+
+		{method: "GET", path: "/api/instance/logs/{channel}", summary: "The application log as server-sent events (channel: main): recent records, then each new one", tag: "Instance", handler: a.streamLogs, response: "event-stream", errors: []int{404}, stream: true},
 		{method: "GET", path: "/api/instance/info", summary: "Application and host information", tag: "Instance", handler: a.instanceInfo, response: "object"},
 		{method: "GET", path: "/api/instance/settings", summary: "Application settings (credentials left out)", tag: "Instance", handler: a.instanceSettings, response: "object"},
 		{method: "POST", path: "/api/instance/stop", summary: "Stop the application gracefully", tag: "Instance", handler: a.instanceStop},
