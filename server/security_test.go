@@ -70,6 +70,10 @@ func routeRequest(t *testing.T, rt route, name, id, file string) (path string, b
 		body = map[string]any{"path": "gen", "live_mode": false}
 	case "string":
 		body = "value"
+	case "InputPlugins":
+		body = []any{map[string]any{"static": map[string]any{"count": 1}}}
+	case "LoginRequest":
+		body = map[string]any{"user": "admin", "password": "s3cret"}
 	case "PreviewRequest":
 		body = map[string]any{"timestamps": []any{map[string]any{"timestamp": "2024-05-01T10:00:00Z"}}}
 	case "object":

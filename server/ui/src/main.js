@@ -227,6 +227,8 @@ async function pageEditor(name, file) {
   let current = file;
 
   const view = new EditorView({ parent: host });
+  // For scripts and the browser tests: the open editor (a CodeMirror view).
+  window.eventumStudio = { editor: view };
   function load(text, path) {
     view.setState(EditorState.create({
       doc: text,
@@ -321,7 +323,7 @@ async function pageTimeline(name) {
   try { dirs = await api('GET', '/api/generator-configs/'); } catch (e) { main().textContent = errText(e); return; }
   if (!name) name = dirs.includes('time-patterns') ? 'time-patterns' : dirs[0];
   const dirSelect = h('select', { id: 'timeline-dir' }, dirs.map((d) => h('option', { value: d, selected: d === name }, d)));
-  const size = h('input', { id: 'timeline-size', type: 'number', value: 100000, min: 1 });
+  const size = h('input', { id: 'timeline-size', type: 'number', value: 300000, min: 1 });
   const span = h('input', { id: 'timeline-span', placeholder: 'span: auto (1h, 15m…)', size: 16 });
   const skip = h('input', { type: 'checkbox', id: 'timeline-skip' });
   const chart = h('div', { id: 'timeline-chart', class: 'chart' });
@@ -351,7 +353,7 @@ async function pageTimeline(name) {
     }
     const series = [{}].concat(keys.map((k, i) => ({
       label: res.labels[Number(k)] || k, stroke: palette[i % palette.length], fill: palette[i % palette.length] + '99',
-      paths: uPlot.paths.stepped({ align: 1 }),
+      paths: uPlot.paths.stepped({ align: 1 }), points: { show: false },
     })));
     const bands = keys.slice(1).map((_, i) => ({ series: [i + 2, i + 1] }));
     plot = new uPlot({
