@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -303,4 +304,110 @@ func TestStudioBrowserBasicAuthAndLocal(t *testing.T) {
 				waitJS(producedJS("quickstart")+` >= 1`))
 		})
 	}
+}
+
+// Without credentials, / and /ui/ answer 401 with the login form (and a
+// basic-auth challenge), the login page and its assets are served, and
+// nothing else; with credentials / is the Studio.
+func TestStudioPagesWithoutCredentials(t *testing.T) {
+	t.Parallel()
+	a := startSecApp(t, "server.auth: {user: admin, password: s3cret}\n", nil)
+	for _, p := range []string{"/", "/ui/"} {
+		r := a.do("GET", p, nil)
+		if r.code != 401 || !strings.Contains(string(r.body), `id="login"`) || !strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Basic") {
+			t.Fatalf("GET %s without credentials: %d %q %s", p, r.code, r.header.Get("WWW-Authenticate"), r.body)
+		}
+		if r := a.do("GET", p, nil, "Authorization", basicAuth("admin", "s3cret")); r.code != 200 || !strings.Contains(string(r.body), "app.js") {
+			t.Fatalf("GET %s with credentials: %d %s", p, r.code, r.body)
+		}
+	}
+	for _, p := range []string{"/login", "/ui/assets/login.js", "/ui/assets/app.css", "/ui/assets/app.js"} {
+		r := a.do("GET", p, nil)
+		if r.code != 200 || r.header.Get("X-Frame-Options") != "DENY" || r.header.Get("Content-Security-Policy") == "" {
+			t.Fatalf("GET %s: %d %v", p, r.code, r.header)
+		}
+	}
+	for _, p := range []string{"/ui/assets/index.html", "/ui/assets/..%2Fdist%2Findex.html", "/ui/assets/nope.js", "/ui/other"} {
+		if r := a.do("GET", p, nil); r.code != 404 && r.code != 401 {
+			t.Fatalf("GET %s: %d", p, r.code)
+		}
+	}
+	// Without credentials (loopback), the pages check the Host header.
+	local := startSecApp(t, "", nil)
+	for _, p := range []string{"/", "/login", "/ui/assets/app.js"} {
+		if r := local.do("GET", p, nil, "Host", "evil.example"); r.code != 403 {
+			t.Fatalf("foreign Host on %s: %d", p, r.code)
+		}
+		if r := local.do("GET", p, nil); r.code != 200 {
+			t.Fatalf("GET %s: %d", p, r.code)
+		}
+	}
+}
+
+// server.ui.enabled: false serves no page.
+func TestStudioDisabled(t *testing.T) {
+	t.Parallel()
+	a := startSecApp(t, "server.ui.enabled: false\n", nil)
+	for _, p := range []string{"/", "/ui/", "/login", "/ui/assets/app.js"} {
+		if r := a.do("GET", p, nil); r.code != 404 {
+			t.Fatalf("GET %s with the UI disabled: %d", p, r.code)
+		}
+	}
+}
+
+// A login session counts as credentials; state-changing requests made
+// with it need its CSRF token and the server's own Origin; logging out
+// ends it. Wrong credentials in the body count for the failed-login limiter.
+func TestStudioSessions(t *testing.T) {
+	t.Parallel()
+	a := startSecApp(t, "server.auth: {user: admin, password: s3cret, token: tok-123}\n", nil)
+	expectError(t, "wrong password", a.do("POST", "/api/auth/login", map[string]string{"user": "admin", "password": "nope"}), 401)
+	expectError(t, "text/plain login", a.do("POST", "/api/auth/login", `{"user":"admin","password":"s3cret"}`, "Content-Type", "text/plain"), 415)
+	expectError(t, "foreign origin login", a.do("POST", "/api/auth/login", map[string]string{"user": "admin", "password": "s3cret"}, "Origin", "https://evil.example"), 403)
+	var info sessionInfo
+	if r := a.do("GET", "/api/auth/session", nil); r.code != 200 {
+		t.Fatalf("session state: %d", r.code)
+	} else if r.json(t, &info); info.Authenticated || !info.AuthRequired || info.CSRFToken != "" {
+		t.Fatalf("session state without credentials: %+v", info)
+	}
+	for _, body := range []map[string]string{{"user": "admin", "password": "s3cret"}, {"token": "tok-123"}} {
+		r := a.do("POST", "/api/auth/login", body)
+		if r.code != 200 {
+			t.Fatalf("login %v: %d %s", body, r.code, r.body)
+		}
+		r.json(t, &info)
+		var cookie string
+		for _, c := range (&http.Response{Header: r.header}).Cookies() {
+			if c.Name == sessionCookie {
+				cookie = c.Name + "=" + c.Value
+				if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
+					t.Fatalf("cookie %+v: want HttpOnly, SameSite=Strict", c)
+				}
+			}
+		}
+		if cookie == "" || info.CSRFToken == "" {
+			t.Fatalf("login: no cookie or token: %v %+v", r.header, info)
+		}
+		if r := a.do("GET", "/api/generators/", nil, "Cookie", cookie); r.code != 200 {
+			t.Fatalf("GET with the session: %d %s", r.code, r.body)
+		}
+		if r := a.do("GET", "/", nil, "Cookie", cookie); r.code != 200 {
+			t.Fatalf("page with the session: %d", r.code)
+		}
+		expectError(t, "no CSRF token", a.do("POST", "/api/generators/g1/stop", nil, "Cookie", cookie), 403)
+		expectError(t, "wrong CSRF token", a.do("POST", "/api/generators/g1/stop", nil, "Cookie", cookie, csrfHeader, "x"+info.CSRFToken), 403)
+		expectError(t, "foreign Origin", a.do("POST", "/api/generators/g1/stop", nil, "Cookie", cookie, csrfHeader, info.CSRFToken, "Origin", "https://evil.example"), 403)
+		if r := a.do("POST", "/api/generators/g1/stop", nil, "Cookie", cookie, csrfHeader, info.CSRFToken, "Origin", a.url); r.code != 200 {
+			t.Fatalf("stop with session and token: %d %s", r.code, r.body)
+		}
+		if r := a.do("POST", "/api/auth/logout", nil, "Cookie", cookie, csrfHeader, info.CSRFToken); r.code != 200 {
+			t.Fatalf("logout: %d %s", r.code, r.body)
+		}
+		expectError(t, "after logout", a.do("GET", "/api/generators/", nil, "Cookie", cookie), 401)
+	}
+	// Guessing through the login form is limited like any other login.
+	for i := range maxAuthFailures {
+		a.do("POST", "/api/auth/login", map[string]string{"user": "admin", "password": "guess" + strconv.Itoa(i)})
+	}
+	expectError(t, "blocked", a.do("POST", "/api/auth/login", map[string]string{"user": "admin", "password": "s3cret"}), 429)
 }
