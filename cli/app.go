@@ -35,7 +35,7 @@ func NewApp(stdout, stderr io.Writer) *cli.App {
 		Commands: []*cli.Command{
 			generateCommand(), renderCommand(),
 			runCommand(), secretsCommand(),
-			validateCommand(),
+			validateCommand(), mcpCommand(),
 			versionCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // Main reports errors

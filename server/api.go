@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/eventum-go/eventum/config"
@@ -32,7 +33,7 @@ type route struct {
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	g := a.guards()
-	for _, rt := range append(a.routes(), a.uiRoutes()...) {
+	for _, rt := range slices.Concat(a.routes(), a.mcpRoutes(), a.uiRoutes()) {
 		rt := rt
 		limit := rt.maxBody
 		if limit == 0 {

@@ -88,6 +88,9 @@ type Options struct {
 	Log *slog.Logger
 	// Version is reported by /api/instance/info.
 	Version string
+	// Stdout is where the generators' stdout outputs write (nil: the
+	// process's stdout; `eventum mcp` gives stderr).
+	Stdout io.Writer
 }
 
 // New builds the application for settings s. Nothing runs until Run or Serve.
@@ -115,6 +118,7 @@ func New(s *Settings, o Options) (*App, error) {
 		logs:     hub,
 		sessions: newSessionStore(),
 	}
+	a.Manager.Stdout = o.Stdout
 	if err := checkAuth(s.Server); err != nil {
 		return nil, err
 	}
