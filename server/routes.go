@@ -7,6 +7,7 @@ func (a *App) routes() []route {
 	gen := "Generators"
 	st := "Startup"
 	cfg := "Generator configs"
+	sc := "Scenarios"
 	upload := a.Settings.Server.MaxUploadBytes
 	e4 := []int{400, 401, 404, 413}
 	return []route{
@@ -47,6 +48,19 @@ func (a *App) routes() []route {
 		{method: "POST", path: "/api/generator-configs/{name}/file/{path...}", summary: "Create a file (raw body, or multipart field `content`)", tag: cfg, handler: a.createFile, body: "binary", status: http.StatusCreated, errors: []int{403, 404, 409, 413}, maxBody: upload},
 		{method: "PUT", path: "/api/generator-configs/{name}/file/{path...}", summary: "Replace a file (raw body, or multipart field `content`)", tag: cfg, handler: a.putFile, body: "binary", errors: []int{403, 404, 413}, maxBody: upload},
 		{method: "DELETE", path: "/api/generator-configs/{name}/file/{path...}", summary: "Delete a file or folder of a generator directory", tag: cfg, handler: a.deleteFile, errors: []int{403, 404}},
+
+		{method: "GET", path: "/api/scenarios/{$}", summary: "Names of the scenarios (groups) of the startup file", tag: sc, handler: a.listScenarios, response: "IDList", errors: []int{422, 500}},
+		{method: "GET", path: "/api/scenarios/{name}", summary: "A scenario's generators and how many run", tag: sc, handler: a.getScenario, response: "Scenario", errors: []int{404, 422, 500}},
+		{method: "DELETE", path: "/api/scenarios/{name}", summary: "Delete a scenario (its name is removed from every startup entry)", tag: sc, handler: a.deleteScenario, errors: []int{404, 422, 500}},
+		{method: "POST", path: "/api/scenarios/{name}/start", summary: "Start every generator of a scenario", tag: sc, handler: a.startScenario, response: "BulkStartResponse", errors: []int{404, 422, 500}},
+		{method: "POST", path: "/api/scenarios/{name}/stop", summary: "Stop every generator of a scenario (gracefully)", tag: sc, handler: a.stopScenario, errors: []int{404, 422, 500}},
+		{method: "POST", path: "/api/scenarios/{name}/generators/{generator_id}", summary: "Add a startup entry to a scenario", tag: sc, handler: a.addToScenario, status: http.StatusCreated, errors: []int{400, 404, 409, 500}},
+		{method: "DELETE", path: "/api/scenarios/{name}/generators/{generator_id}", summary: "Remove a startup entry from a scenario", tag: sc, handler: a.removeFromScenario, errors: []int{404, 500}},
+		{method: "GET", path: "/api/scenarios/{name}/globals", summary: "Contents of the globals store the generators share", tag: sc, handler: a.getGlobals, response: "object", errors: []int{404}},
+		{method: "PATCH", path: "/api/scenarios/{name}/globals", summary: "Set keys of the shared globals store", tag: sc, handler: a.patchGlobals, body: "object", errors: []int{400, 404, 413, 422}},
+		{method: "DELETE", path: "/api/scenarios/{name}/globals", summary: "Clear the shared globals store", tag: sc, handler: a.clearGlobals, errors: []int{404}},
+		{method: "GET", path: "/api/scenarios/{name}/globals/{key}", summary: "One key of the shared globals store", tag: sc, handler: a.getGlobal, response: "object", errors: []int{404}},
+		{method: "DELETE", path: "/api/scenarios/{name}/globals/{key}", summary: "Delete a key of the shared globals store", tag: sc, handler: a.deleteGlobal, errors: []int{404}},
 
 		{method: "GET", path: "/api/secrets/{$}", summary: "Names of the stored secrets", tag: "Secrets", handler: a.listSecrets, response: "IDList", errors: []int{500}},
 		{method: "GET", path: "/api/secrets/{name}", summary: "Whether a secret is stored (its value is never returned)", tag: "Secrets", handler: a.getSecret, response: "SecretInfo", errors: []int{400, 404, 500}},

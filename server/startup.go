@@ -35,6 +35,8 @@ type Entry struct {
 	// (files read inside path.generators_dir, written inside
 	// path.output_dir). Entries written through the API always get true.
 	Confined bool `yaml:"confined" json:"confined"`
+	// Scenarios name the groups the generator belongs to (/api/scenarios).
+	Scenarios []string `yaml:"scenarios" json:"scenarios,omitempty"`
 	// Generation overrides the application's generation.* settings.
 	Generation `yaml:",inline"`
 }

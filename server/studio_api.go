@@ -217,10 +217,11 @@ func (a *App) inputPlugins(dir string, body []byte, vars config.Vars, conf *plug
 	var doc *config.Document
 	var err error
 	if b := bytes.TrimSpace(body); len(b) > 0 && string(b) != "null" {
-		node, err := jsonNode(b)
-		if err != nil {
-			return nil, http.StatusBadRequest, fmt.Errorf("body: %w", err)
+		var top yaml.Node
+		if !json.Valid(b) || yaml.Unmarshal(b, &top) != nil || len(top.Content) == 0 || top.Content[0].Kind != yaml.SequenceNode {
+			return nil, http.StatusBadRequest, errors.New("body: expected a JSON list of input plugin configs, or null")
 		}
+		node := top.Content[0]
 		var buf bytes.Buffer
 		if err := yaml.NewEncoder(&buf).Encode(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
 			{Kind: yaml.ScalarNode, Tag: "!!str", Value: "input"}, node}}); err != nil {

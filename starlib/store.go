@@ -210,6 +210,44 @@ func (g *Globals) Snapshot() map[string]any {
 	return out
 }
 
+// Update stores the values of kv (plain Go data: JSON-decoded values),
+// all or none (the REST API's PATCH).
+func (g *Globals) Update(kv map[string]any) error {
+	vals := make(map[string]starlark.Value, len(kv))
+	for k, v := range kv {
+		sv, err := ToStarlark(v)
+		if err != nil {
+			return fmt.Errorf("globals: %s: %w", k, err)
+		}
+		if sv, err = deepCopy(sv, 0); err != nil {
+			return fmt.Errorf("globals: %s: %w", k, err)
+		}
+		vals[k] = sv
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for k, v := range vals {
+		g.m[k] = v
+	}
+	return nil
+}
+
+// Delete removes key and reports whether it was there.
+func (g *Globals) Delete(key string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	_, ok := g.m[key]
+	delete(g.m, key)
+	return ok
+}
+
+// Clear removes every key.
+func (g *Globals) Clear() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	clear(g.m)
+}
+
 // View returns the Starlark value (type "globals") through which one
 // producer's goroutine uses g. A view is not safe for concurrent use; make
 // one per producer.

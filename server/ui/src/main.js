@@ -185,7 +185,10 @@ async function pageScenarios() {
   main().replaceChildren(h('h2', {}, 'Scenarios'), h('p', { class: 'muted' }, 'Groups of generators named by scenarios: in the startup file.'), box);
   async function refresh() {
     let list;
-    try { list = await api('GET', '/api/scenarios/'); } catch (e) { box.textContent = errText(e); return; }
+    try {
+      const names = await api('GET', '/api/scenarios/');
+      list = await Promise.all(names.map((n) => api('GET', '/api/scenarios/' + enc(n))));
+    } catch (e) { box.textContent = errText(e); return; }
     if (!list.length) { box.replaceChildren(h('p', { class: 'muted' }, 'No scenarios in the startup file.')); return; }
     box.replaceChildren(h('table', { class: 'grid' },
       h('thead', {}, h('tr', {}, h('th', {}, 'scenario'), h('th', {}, 'generators'), h('th', {}, 'running'), h('th', {}, ''))),

@@ -1,0 +1,173 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Scenarios: groups from the startup file, started and stopped together;
+// membership edits go to the startup file; the shared globals store.
+func TestScenarios(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, merge(genFiles("gen", timerInput, ""), map[string]string{
+		"startup.yml": "- id: a\n  path: gen\n  autostart: false\n  scenarios: [load, demo]\n" +
+			"- id: b\n  path: gen\n  autostart: false\n  scenarios: [load]\n- id: c\n  path: gen\n  autostart: false\n",
+	}), nil)
+	var names []string
+	a.expect("GET", "/api/scenarios/", nil, 200).json(t, &names)
+	if strings.Join(names, ",") != "demo,load" {
+		t.Fatalf("scenarios %v", names)
+	}
+	var v scenarioView
+	a.expect("GET", "/api/scenarios/load", nil, 200).json(t, &v)
+	if strings.Join(v.GeneratorIDs, ",") != "a,b" || v.Running != 0 {
+		t.Fatalf("load: %+v", v)
+	}
+	expectError(t, "unknown", a.do("GET", "/api/scenarios/nope", nil), 404)
+	a.expect("POST", "/api/scenarios/load/start", nil, 200)
+	for _, id := range []string{"a", "b"} {
+		waitFor(t, id+" running", 10*time.Second, func() bool { return a.status(id).State == StateRunning })
+	}
+	if a.status("c").State == StateRunning {
+		t.Fatal("c started with the load scenario")
+	}
+	a.expect("POST", "/api/scenarios/load/stop", nil, 200)
+	for _, id := range []string{"a", "b"} {
+		if st := a.status(id).State; st == StateRunning {
+			t.Fatalf("%s still running after stop", id)
+		}
+	}
+	// Membership edits the startup file.
+	a.expect("POST", "/api/scenarios/demo/generators/c", nil, 201)
+	expectError(t, "twice", a.do("POST", "/api/scenarios/demo/generators/c", nil), 409)
+	expectError(t, "unknown entry", a.do("POST", "/api/scenarios/demo/generators/zzz", nil), 404)
+	a.expect("GET", "/api/scenarios/demo", nil, 200).json(t, &v)
+	if strings.Join(v.GeneratorIDs, ",") != "a,c" {
+		t.Fatalf("demo after add: %+v", v)
+	}
+	a.expect("DELETE", "/api/scenarios/demo/generators/a", nil, 200)
+	a.expect("DELETE", "/api/scenarios/load", nil, 200)
+	a.expect("GET", "/api/scenarios/", nil, 200).json(t, &names)
+	if strings.Join(names, ",") != "demo" {
+		t.Fatalf("scenarios after edits %v", names)
+	}
+	data, _ := os.ReadFile(filepath.Join(a.dir, "startup.yml"))
+	if strings.Count(string(data), "scenarios") != 1 || !strings.Contains(string(data), "demo") {
+		t.Fatalf("startup file:\n%s", data)
+	}
+	// Globals.
+	a.expect("PATCH", "/api/scenarios/demo/globals", map[string]any{"n": 3, "s": "x", "l": []any{1, "a"}}, 200)
+	var g map[string]any
+	a.expect("GET", "/api/scenarios/demo/globals", nil, 200).json(t, &g)
+	if g["n"] != float64(3) || g["s"] != "x" {
+		t.Fatalf("globals %v", g)
+	}
+	a.expect("GET", "/api/scenarios/demo/globals/s", nil, 200)
+	a.expect("DELETE", "/api/scenarios/demo/globals/s", nil, 200)
+	if r := a.do("GET", "/api/scenarios/demo/globals/s", nil); r.code != 404 || !strings.Contains(string(r.body), "key not found") {
+		t.Fatalf("deleted key: %d %s", r.code, r.body)
+	}
+	a.expect("DELETE", "/api/scenarios/demo/globals", nil, 200)
+	g = nil
+	a.expect("GET", "/api/scenarios/demo/globals", nil, 200).json(t, &g)
+	if len(g) != 0 {
+		t.Fatalf("globals after clear %v", g)
+	}
+}
+
+// The time-pattern chart's counts: a static input of 10 timestamps and a
+// linspace over an hour, per span and per input.
+func TestInputTimestamps(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, genFiles("gen", "  - linspace: {start: \"2024-05-01T00:00:00Z\", end: \"2024-05-01T01:00:00Z\", count: 61}\n  - linspace: {start: \"2024-05-01T00:30:00Z\", end: \"2024-05-01T00:31:00Z\", count: 10}", ""), nil)
+	var res aggregatedTimestamps
+	a.expect("POST", "/api/preview/gen/input-plugins/generate?span=10m", "null", 200).json(t, &res)
+	if res.Total != 71 || res.SpanSeconds != 600 || len(res.Labels) != 2 {
+		t.Fatalf("aggregate: %+v", res)
+	}
+	var lin int64
+	for _, c := range res.SpanCounts["0"] {
+		lin += c
+	}
+	if lin != 61 || res.SpanCounts["0"][0] != 10 || res.SpanCounts["1"][3] != 10 {
+		t.Fatalf("linspace counts %v", res.SpanCounts["0"])
+	}
+	// A body of input configs; size bounds the answer.
+	a.expect("POST", "/api/preview/gen/input-plugins/generate?size=5", []any{map[string]any{"static": map[string]any{"count": 100}}}, 200).json(t, &res)
+	if res.Total != 5 || !res.Truncated {
+		t.Fatalf("size=5: %+v", res)
+	}
+	expectError(t, "bad span", a.do("POST", "/api/preview/gen/input-plugins/generate?span=-1s", "null"), 400)
+	expectError(t, "misspelt key", a.do("POST", "/api/preview/gen/input-plugins/generate", []any{map[string]any{"static": map[string]any{"cuont": 1}}}), 422)
+}
+
+// Validation answers problems with file, line and key, relative to the folder.
+func TestValidateRoute(t *testing.T) {
+	t.Parallel()
+	files := genFiles("gen", staticInput(1), "")
+	files["generators/bad/generator.yml"] = "input:\n  - static:\n      cuont: 1\nevent:\n  script: {path: produce.star}\noutput:\n  - stdout: {}\n"
+	files["generators/bad/produce.star"] = "def produce(params):\n    return 'x'\n"
+	a := startApp(t, files, nil)
+	var v validation
+	a.expect("POST", "/api/generator-configs/gen/validate", nil, 200).json(t, &v)
+	if !v.OK || len(v.Problems) != 0 {
+		t.Fatalf("gen: %+v", v)
+	}
+	a.expect("POST", "/api/generator-configs/bad/validate", nil, 200).json(t, &v)
+	if v.OK || len(v.Problems) == 0 || v.Problems[0].File != "generator.yml" || v.Problems[0].Line != 3 || v.Problems[0].Key != "input[0].static.cuont" {
+		t.Fatalf("bad: %+v", v)
+	}
+	expectError(t, "no folder", a.do("POST", "/api/generator-configs/nope/validate", nil), 404)
+}
+
+// The log stream: recent records, then new ones, as server-sent events.
+func TestLogStream(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, genFiles("gen", staticInput(1), ""), nil)
+	a.app.Log.Info("before the stream", "k", "v1")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", a.url+"/api/instance/logs/main", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("content type %q", ct)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	next := func(want string) logRecord {
+		t.Helper()
+		for sc.Scan() {
+			line := sc.Text()
+			if !strings.HasPrefix(line, "data: ") {
+				continue
+			}
+			var rec logRecord
+			if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &rec); err != nil {
+				t.Fatal(err)
+			}
+			if rec.Msg == want {
+				return rec
+			}
+		}
+		t.Fatalf("stream ended before %q: %v", want, sc.Err())
+		return logRecord{}
+	}
+	if rec := next("before the stream"); rec.Attrs["k"] != "v1" || rec.Level != "INFO" {
+		t.Fatalf("backlog record %+v", rec)
+	}
+	a.app.Log.Warn("after", "n", 2)
+	if rec := next("after"); rec.Level != "WARN" {
+		t.Fatalf("live record %+v", rec)
+	}
+	expectError(t, "unknown channel", a.do("GET", "/api/instance/logs/other", nil), 404)
+}
