@@ -62,6 +62,10 @@ func (a *App) routes() []route {
 		{method: "GET", path: "/api/scenarios/{name}/globals/{key}", summary: "One key of the shared globals store", tag: sc, handler: a.getGlobal, response: "object", errors: []int{404}},
 		{method: "DELETE", path: "/api/scenarios/{name}/globals/{key}", summary: "Delete a key of the shared globals store", tag: sc, handler: a.deleteGlobal, errors: []int{404}},
 
+		{method: "POST", path: "/api/generator-configs/{name}/file-makedir/{path...}", summary: "Create a directory (and its parents) in a generator directory", tag: cfg, handler: a.makeDir, status: http.StatusCreated, errors: []int{403, 404, 409}},
+		{method: "POST", path: "/api/generator-configs/{name}/file-move", summary: "Move a file or folder (?source=, ?destination=; into destination when it is a folder)", tag: cfg, handler: a.moveFile, errors: []int{403, 404, 409}},
+		{method: "POST", path: "/api/generator-configs/{name}/file-copy", summary: "Copy a file or folder (?source=, ?destination=)", tag: cfg, handler: a.copyFile, status: http.StatusCreated, errors: []int{403, 404, 409}},
+
 		{method: "GET", path: "/api/secrets/{$}", summary: "Names of the stored secrets", tag: "Secrets", handler: a.listSecrets, response: "IDList", errors: []int{500}},
 		{method: "GET", path: "/api/secrets/{name}", summary: "Whether a secret is stored (its value is never returned)", tag: "Secrets", handler: a.getSecret, response: "SecretInfo", errors: []int{400, 404, 500}},
 		{method: "PUT", path: "/api/secrets/{name}", summary: "Store a secret (body: a JSON string)", tag: "Secrets", handler: a.putSecret, body: "string", errors: []int{400, 413, 500}},

@@ -171,3 +171,46 @@ func TestLogStream(t *testing.T) {
 	}
 	expectError(t, "unknown channel", a.do("GET", "/api/instance/logs/other", nil), 404)
 }
+
+// file-makedir, file-move and file-copy stay inside the generator
+// directory; conflicts are 409, missing sources 404.
+func TestFileOps(t *testing.T) {
+	t.Parallel()
+	a := startSecApp(t, "", nil)
+	gen := filepath.Join(a.dir, "generators", "gen")
+	a.expect("POST", "/api/generator-configs/gen/file-makedir/a/b", nil, 201)
+	expectError(t, "makedir twice", a.do("POST", "/api/generator-configs/gen/file-makedir/a/b", nil), 409)
+	a.expect("POST", "/api/generator-configs/gen/file-copy?source=t.jinja&destination=a/b/t2.jinja", nil, 201)
+	a.expect("POST", "/api/generator-configs/gen/file-move?source=a/b/t2.jinja&destination=a", nil, 200) // into a/
+	if data, err := os.ReadFile(filepath.Join(gen, "a", "t2.jinja")); err != nil || string(data) != "inside {{ 1 }}" {
+		t.Fatalf("moved copy: %q %v", data, err)
+	}
+	a.expect("POST", "/api/generator-configs/gen/file-copy?source=a&destination=a-copy", nil, 201)
+	if _, err := os.Stat(filepath.Join(gen, "a-copy", "b")); err != nil {
+		t.Fatalf("copied folder: %v", err)
+	}
+	a.expect("POST", "/api/generator-configs/gen/file-move?source=a-copy/t2.jinja&destination=renamed.jinja", nil, 200)
+	for _, tc := range []struct {
+		name, url string
+		code      int
+	}{
+		{"copy onto a file", "/api/generator-configs/gen/file-copy?source=t.jinja&destination=renamed.jinja", 409},
+		{"move onto a file", "/api/generator-configs/gen/file-move?source=t.jinja&destination=renamed.jinja", 409},
+		{"copy into itself", "/api/generator-configs/gen/file-copy?source=a&destination=a/inner", 409},
+		{"missing source", "/api/generator-configs/gen/file-move?source=nope&destination=x", 404},
+		{"source outside", "/api/generator-configs/gen/file-copy?source=../../outside.txt&destination=stolen.txt", 403},
+		{"destination outside", "/api/generator-configs/gen/file-move?source=t.jinja&destination=../moved.jinja", 403},
+		{"absolute", "/api/generator-configs/gen/file-copy?source=/etc/passwd&destination=p", 403},
+		{"through a link", "/api/generator-configs/gen/file-copy?source=escape/outside.txt&destination=stolen.txt", 403},
+		{"move through a link", "/api/generator-configs/gen/file-move?source=t.jinja&destination=escape/t.jinja", 403},
+		{"makedir outside", "/api/generator-configs/gen/file-makedir/..%2F..%2Fevil", 403},
+	} {
+		expectError(t, tc.name, a.do("POST", tc.url, nil), tc.code)
+	}
+	if _, err := os.Stat(filepath.Join(gen, "stolen.txt")); err == nil {
+		t.Fatal("a file from outside was copied in")
+	}
+	if _, err := os.Stat(filepath.Join(a.dir, "moved.jinja")); err == nil {
+		t.Fatal("a file was moved out")
+	}
+}
