@@ -84,6 +84,7 @@ func (a *App) routes() []route {
 		{method: "GET", path: "/api/instance/logs/{channel}", summary: "The application log as server-sent events (channel: main): recent records, then each new one", tag: "Instance", handler: a.streamLogs, response: "event-stream", errors: []int{404}, stream: true},
 		{method: "GET", path: "/api/instance/info", summary: "Application and host information", tag: "Instance", handler: a.instanceInfo, response: "object"},
 		{method: "GET", path: "/api/instance/settings", summary: "Application settings (credentials left out)", tag: "Instance", handler: a.instanceSettings, response: "object"},
+		{method: "PUT", path: "/api/instance/settings", summary: "Validate settings and write them to the application config file (applied on restart; credentials kept unless given)", tag: "Instance", handler: a.putSettings, body: "object", errors: []int{400, 409, 413, 422, 500}},
 		{method: "POST", path: "/api/instance/stop", summary: "Stop the application gracefully", tag: "Instance", handler: a.instanceStop},
 		{method: "POST", path: "/api/instance/restart", summary: "Stop every generator and load the startup file again", tag: "Instance", handler: a.instanceRestart, errors: []int{500}},
 	}

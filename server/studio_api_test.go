@@ -214,3 +214,53 @@ func TestFileOps(t *testing.T) {
 		t.Fatal("a file was moved out")
 	}
 }
+
+// PUT /api/instance/settings: what GET answers can be written back; the
+// file keeps the credentials (a secret reference stays one); invalid
+// settings are refused with their key and the file is left alone.
+func TestPutSettings(t *testing.T) {
+	t.Setenv("EVENTUM_SECRET_PW", "s3cret")
+	a := startSecApp(t, "server.auth: {user: admin, password: \"${secrets.pw}\"}\n", nil)
+	a.auth = basicAuth("admin", "s3cret")
+	file := filepath.Join(a.dir, "eventum.yml")
+	var s map[string]any
+	a.expect("GET", "/api/instance/settings", nil, 200).json(t, &s)
+	s["log"].(map[string]any)["level"] = "warning"
+	a.expect("PUT", "/api/instance/settings", s, 200)
+	data, _ := os.ReadFile(file)
+	if !strings.Contains(string(data), "${secrets.pw}") || !strings.Contains(string(data), "level: warning") {
+		t.Fatalf("written file:\n%s", data)
+	}
+	if _, err := os.Stat(file + ".tmp"); err == nil {
+		t.Fatal("temporary file left")
+	}
+	loaded, err := LoadSettings(file)
+	if err != nil {
+		t.Fatalf("written file does not load: %v", err)
+	}
+	if loaded.Log.Level != "warning" || loaded.Server.Auth.Password != "s3cret" || loaded.Server.Auth.User != "admin" {
+		t.Fatalf("reloaded settings: %+v %+v", loaded.Log, loaded.Server.Auth)
+	}
+	before := string(data)
+	for _, tc := range []struct {
+		name string
+		edit func(m map[string]any)
+		want string
+	}{
+		{"misspelt key", func(m map[string]any) { m["log"].(map[string]any)["levle"] = "info" }, "levle"},
+		{"bad value", func(m map[string]any) { m["log"].(map[string]any)["format"] = "xml" }, "log.format"},
+		{"bad port", func(m map[string]any) { m["server"].(map[string]any)["port"] = 70000 }, "server.port"},
+	} {
+		var c map[string]any
+		a.expect("GET", "/api/instance/settings", nil, 200).json(t, &c)
+		tc.edit(c)
+		r := a.do("PUT", "/api/instance/settings", c)
+		expectError(t, tc.name, r, 422)
+		if !strings.Contains(string(r.body), tc.want) {
+			t.Fatalf("%s: %s lacks %s", tc.name, r.body, tc.want)
+		}
+	}
+	if data, _ := os.ReadFile(file); string(data) != before {
+		t.Fatal("refused settings changed the file")
+	}
+}
