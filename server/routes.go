@@ -82,6 +82,8 @@ func (a *App) routes() []route {
 		{method: "POST", path: "/api/auth/logout", summary: "End the Studio session", tag: "Auth", handler: a.logout},
 
 		{method: "GET", path: "/api/instance/logs/{channel}", summary: "The application log as server-sent events (channel: main): recent records, then each new one", tag: "Instance", handler: a.streamLogs, response: "event-stream", errors: []int{404}, stream: true},
+		{method: "POST", path: "/api/preview/{name}/formatter/format", summary: "Format events with a formatter config, as an output would", tag: "Preview", handler: a.formatEvents, body: "FormatRequest", response: "FormatResult", errors: append(e4, 403, 422)},
+
 		{method: "GET", path: "/api/instance/info", summary: "Application and host information", tag: "Instance", handler: a.instanceInfo, response: "object"},
 		{method: "GET", path: "/api/instance/settings", summary: "Application settings (credentials left out)", tag: "Instance", handler: a.instanceSettings, response: "object"},
 		{method: "PUT", path: "/api/instance/settings", summary: "Validate settings and write them to the application config file (applied on restart; credentials kept unless given)", tag: "Instance", handler: a.putSettings, body: "object", errors: []int{400, 409, 413, 422, 500}},

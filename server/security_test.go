@@ -73,6 +73,8 @@ func routeRequest(t *testing.T, rt route, name, id, file string) (path string, b
 		body = "value"
 	case "InputPlugins":
 		body = []any{map[string]any{"static": map[string]any{"count": 1}}}
+	case "FormatRequest":
+		body = map[string]any{"formatter_config": map[string]any{"format": "json"}, "events": []string{`{"a":1}`}}
 	case "LoginRequest":
 		body = map[string]any{"user": "admin", "password": "s3cret"}
 	case "PreviewRequest":

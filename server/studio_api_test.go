@@ -264,3 +264,20 @@ func TestPutSettings(t *testing.T) {
 		t.Fatal("refused settings changed the file")
 	}
 }
+
+// The formatter preview formats as an output would; a template formatter
+// reads its template inside the generator directory only.
+func TestFormatRoute(t *testing.T) {
+	t.Parallel()
+	a := startSecApp(t, "", nil)
+	var res formatResult
+	a.expect("POST", "/api/preview/gen/formatter/format", map[string]any{
+		"formatter_config": map[string]any{"format": "json-batch"}, "events": []string{`{"a":1}`, `{"b":2}`, `not json`},
+	}, 200).json(t, &res)
+	if res.FormattedCount != 2 || len(res.Errors) != 1 || len(res.Events) != 1 {
+		t.Fatalf("json-batch: %+v", res)
+	}
+	expectError(t, "unknown format", a.do("POST", "/api/preview/gen/formatter/format", map[string]any{"formatter_config": map[string]any{"format": "nope"}, "events": []string{}}), 422)
+	expectError(t, "template outside", a.do("POST", "/api/preview/gen/formatter/format", map[string]any{
+		"formatter_config": map[string]any{"format": "template", "template_path": "../../outside.txt"}, "events": []string{"x"}}), 403)
+}
