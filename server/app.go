@@ -39,6 +39,9 @@ type App struct {
 	guardSet  *guardSet     // the checks of guard.go (guards())
 	sessions  *sessionStore // the Studio's login sessions
 	logs      *logHub       // recent log records, streamed to the Studio
+
+	previewOnce sync.Once
+	previews    *previewStore // initialized preview event plugins
 }
 
 // Keyring opens the keyring file on first use, with the passphrase from

@@ -10,7 +10,7 @@ func (a *App) routes() []route {
 	sc := "Scenarios"
 	upload := a.Settings.Server.MaxUploadBytes
 	e4 := []int{400, 401, 404, 413}
-	return []route{
+	return append([]route{
 		{method: "GET", path: "/healthz", summary: "Liveness probe", tag: "Service", handler: a.healthz, response: "Health", public: true},
 		{method: "GET", path: "/metrics", summary: "Prometheus metrics (text exposition format)", tag: "Service", handler: a.metricsHandler, response: "text"},
 		{method: "GET", path: "/api/openapi.json", summary: "This OpenAPI document", tag: "Service", handler: a.openapiHandler, response: "object", public: true},
@@ -82,6 +82,8 @@ func (a *App) routes() []route {
 		{method: "POST", path: "/api/auth/logout", summary: "End the Studio session", tag: "Auth", handler: a.logout},
 
 		{method: "GET", path: "/api/instance/logs/{channel}", summary: "The application log as server-sent events (channel: main): recent records, then each new one", tag: "Instance", handler: a.streamLogs, response: "event-stream", errors: []int{404}, stream: true},
+		{method: "POST", path: "/api/preview/{name}/event-plugin", summary: "Initialize an event plugin whose state (locals, shared, globals) lives from one produce call to the next", tag: "Preview", handler: a.initPreviewPlugin, body: "PreviewInit", status: http.StatusCreated, errors: append(e4, 403, 422)},
+		{method: "DELETE", path: "/api/preview/{name}/event-plugin", summary: "Release an initialized event plugin", tag: "Preview", handler: a.releasePreviewPlugin, errors: []int{404}},
 		{method: "POST", path: "/api/preview/{name}/formatter/format", summary: "Format events with a formatter config, as an output would", tag: "Preview", handler: a.formatEvents, body: "FormatRequest", response: "FormatResult", errors: append(e4, 403, 422)},
 
 		{method: "GET", path: "/api/instance/info", summary: "Application and host information", tag: "Instance", handler: a.instanceInfo, response: "object"},
@@ -89,5 +91,5 @@ func (a *App) routes() []route {
 		{method: "PUT", path: "/api/instance/settings", summary: "Validate settings and write them to the application config file (applied on restart; credentials kept unless given)", tag: "Instance", handler: a.putSettings, body: "object", errors: []int{400, 409, 413, 422, 500}},
 		{method: "POST", path: "/api/instance/stop", summary: "Stop the application gracefully", tag: "Instance", handler: a.instanceStop},
 		{method: "POST", path: "/api/instance/restart", summary: "Stop every generator and load the startup file again", tag: "Instance", handler: a.instanceRestart, errors: []int{500}},
-	}
+	}, a.stateRoutes()...)
 }

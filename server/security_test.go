@@ -59,7 +59,7 @@ func startSecApp(t *testing.T, appConfig string, extra map[string]string) *testA
 func routeRequest(t *testing.T, rt route, name, id, file string) (path string, body any, contentType string) {
 	t.Helper()
 	path = strings.NewReplacer("{$}", "", "{id}", id, "{name}", name, "{path...}", file,
-		"{generator_id}", id, "{key}", "k", "{channel}", "main").Replace(rt.path)
+		"{generator_id}", id, "{key}", "k", "{channel}", "main", "{alias}", "a").Replace(rt.path)
 	switch rt.body {
 	case "":
 		return path, nil, ""
@@ -75,6 +75,8 @@ func routeRequest(t *testing.T, rt route, name, id, file string) (path string, b
 		body = []any{map[string]any{"static": map[string]any{"count": 1}}}
 	case "FormatRequest":
 		body = map[string]any{"formatter_config": map[string]any{"format": "json"}, "events": []string{`{"a":1}`}}
+	case "PreviewInit":
+		body = map[string]any{}
 	case "LoginRequest":
 		body = map[string]any{"user": "admin", "password": "s3cret"}
 	case "PreviewRequest":

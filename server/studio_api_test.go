@@ -281,3 +281,52 @@ func TestFormatRoute(t *testing.T) {
 	expectError(t, "template outside", a.do("POST", "/api/preview/gen/formatter/format", map[string]any{
 		"formatter_config": map[string]any{"format": "template", "template_path": "../../outside.txt"}, "events": []string{"x"}}), 403)
 }
+
+// An initialized preview plugin keeps its state between produce calls;
+// the state routes show, patch and clear locals, shared and globals.
+func TestPreviewState(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, map[string]string{
+		"generators/tpl/generator.yml": "input:\n  - static: {count: 1}\nevent:\n  template:\n    mode: all\n    templates:\n      - counter: {template: c.jinja}\noutput:\n  - stdout: {}\n",
+		"generators/tpl/c.jinja":       "{{ locals.incr('n') }} {{ shared.get('s', 'none') }} {{ globals.incr('g') }}",
+	}, nil)
+	produce := func() []string {
+		var res previewResult
+		a.expect("POST", "/api/preview/tpl/event-plugin/produce", []any{map[string]any{"timestamp": "2024-05-01T00:00:00Z"}}, 200).json(t, &res)
+		return res.Events
+	}
+	base := "/api/preview/tpl/event-plugin/template/state/"
+	expectError(t, "not initialized", a.do("GET", base+"shared", nil), 404)
+	a.expect("POST", "/api/preview/tpl/event-plugin", map[string]any{}, 201)
+	for i, want := range []string{"1 none 1", "2 none 2"} {
+		if got := produce(); len(got) != 1 || got[0] != want {
+			t.Fatalf("produce %d: %q, want %q", i, got, want)
+		}
+	}
+	var st map[string]any
+	a.expect("GET", base+"local/counter", nil, 200).json(t, &st)
+	if st["n"] != float64(2) {
+		t.Fatalf("locals %v", st)
+	}
+	expectError(t, "unknown alias", a.do("GET", base+"local/nope", nil), 404)
+	a.expect("PATCH", base+"shared", map[string]any{"s": "set"}, 200)
+	a.expect("DELETE", base+"local/counter", nil, 200)
+	a.expect("DELETE", base+"global", nil, 200)
+	if got := produce(); got[0] != "1 set 1" {
+		t.Fatalf("after patch and clear: %q", got)
+	}
+	st = nil
+	a.expect("GET", base+"global", nil, 200).json(t, &st)
+	if st["g"] != float64(1) {
+		t.Fatalf("globals %v", st)
+	}
+	// The running generators' globals are untouched.
+	if g := a.app.Manager.Globals().Snapshot(); len(g) != 0 {
+		t.Fatalf("shared globals touched: %v", g)
+	}
+	a.expect("DELETE", "/api/preview/tpl/event-plugin", nil, 200)
+	if got := produce(); got[0] != "1 none 1" {
+		t.Fatalf("after release (a fresh plugin each call): %q", got)
+	}
+	expectError(t, "released", a.do("DELETE", "/api/preview/tpl/event-plugin", nil), 404)
+}

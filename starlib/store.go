@@ -55,6 +55,37 @@ func (s *Store) Has(k starlark.Value) (bool, error) {
 // Dict returns the underlying dict (for Go callers such as FSM conditions).
 func (s *Store) Dict() *starlark.Dict { return s.d }
 
+// Snapshot returns the contents as Go values (for the REST API). Not safe
+// while a script uses the store.
+func (s *Store) Snapshot() map[string]any {
+	out := make(map[string]any, s.d.Len())
+	for _, it := range s.d.Items() {
+		k, ok := starlark.AsString(it[0])
+		if !ok {
+			k = it[0].String()
+		}
+		out[k] = FromStarlark(it[1])
+	}
+	return out
+}
+
+// Clear removes every key.
+func (s *Store) Clear() error { return s.d.Clear() }
+
+// Update stores the values of kv (plain Go data: JSON-decoded values).
+func (s *Store) Update(kv map[string]any) error {
+	for k, v := range kv {
+		sv, err := ToStarlark(v)
+		if err != nil {
+			return fmt.Errorf("state: %s: %w", k, err)
+		}
+		if err := s.d.SetKey(starlark.String(k), sv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 var storeMethodNames = []string{"as_dict", "clear", "get", "incr", "pop", "set", "update"}
 
 func (s *Store) AttrNames() []string { return storeMethodNames }
