@@ -277,6 +277,14 @@ func TestStudioBrowser(t *testing.T) {
 		waitJS(`document.querySelector('#timeline-chart canvas') !== null && /timestamps/.test(document.getElementById('timeline-info').textContent)`))
 	b.shot("time-patterns")
 
+	// The scenario of the startup file, and the log stream.
+	b.run("scenarios", chromedp.Navigate(a.url+"/#/scenarios"),
+		waitJS(`document.querySelector('tr[data-scenario="observability"]') !== null`))
+	a.app.Log.Warn("a record for the Studio's log view")
+	b.run("logs", chromedp.Navigate(a.url+"/#/logs"),
+		waitJS(`document.getElementById('logs').textContent.includes("a record for the Studio's log view")`))
+	b.shot("logs")
+
 	// Logging out ends the session: the page is the login page again.
 	b.run("log out", chromedp.Navigate(a.url+"/#/instance"), chromedp.WaitVisible(chromedp.ID(`logout`)),
 		chromedp.Click(chromedp.ID(`logout`)), chromedp.WaitVisible(chromedp.ID(`login`)))

@@ -1,11 +1,15 @@
 package server
 
 import (
+	"bytes"
+	"compress/gzip"
 	"embed"
 	"io/fs"
 	"mime"
 	"net/http"
 	"path"
+	"strings"
+	"sync"
 )
 
 // The Studio: a single page served from assets embedded in the binary
@@ -77,17 +81,17 @@ func (a *App) studioPage(w http.ResponseWriter, r *http.Request) {
 		if a.guards().auth.basic {
 			w.Header().Set("WWW-Authenticate", `Basic realm="eventum", charset="UTF-8"`)
 		}
-		a.serveFile(w, "login.html", http.StatusUnauthorized)
+		a.serveFile(w, r, "login.html", http.StatusUnauthorized)
 		return
 	}
-	a.serveFile(w, "index.html", http.StatusOK)
+	a.serveFile(w, r, "index.html", http.StatusOK)
 }
 
 func (a *App) loginPage(w http.ResponseWriter, r *http.Request) {
 	if a.hostRefused(w, r) {
 		return
 	}
-	a.serveFile(w, "login.html", http.StatusOK)
+	a.serveFile(w, r, "login.html", http.StatusOK)
 }
 
 func (a *App) studioAsset(w http.ResponseWriter, r *http.Request) {
@@ -99,16 +103,36 @@ func (a *App) studioAsset(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not found", r.URL.Path)
 		return
 	}
-	a.serveFile(w, name, http.StatusOK)
+	a.serveFile(w, r, name, http.StatusOK)
 }
 
-func (a *App) serveFile(w http.ResponseWriter, name string, code int) {
+// gzipped holds the compressed assets, made once on first use.
+var gzipped sync.Map // name → []byte
+
+func gzipAsset(name string, data []byte) []byte {
+	if v, ok := gzipped.Load(name); ok {
+		return v.([]byte)
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	_, _ = zw.Write(data)
+	_ = zw.Close()
+	gzipped.Store(name, buf.Bytes())
+	return buf.Bytes()
+}
+
+func (a *App) serveFile(w http.ResponseWriter, r *http.Request, name string, code int) {
 	data, err := fs.ReadFile(uiFiles, name)
 	if err != nil {
 		writeError(w, http.StatusNotFound, "not found", name)
 		return
 	}
 	pageHeaders(w)
+	w.Header().Add("Vary", "Accept-Encoding")
+	if len(data) > 1024 && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		data = gzipAsset(name, data)
+		w.Header().Set("Content-Encoding", "gzip")
+	}
 	ct := mime.TypeByExtension(path.Ext(name))
 	if ct == "" {
 		ct = "application/octet-stream"
