@@ -134,7 +134,8 @@ type aggregatedTimestamps struct {
 // the body is the original's list of input plugin configs, or empty for
 // the inputs of the directory's generator config. Query: size (most
 // timestamps), span (a bucket: Go duration or seconds; default: about 100
-// buckets), skip_past (drop timestamps before now), timezone.
+// buckets), skip_past (drop timestamps before now), start and end (ISO
+// 8601: count only [start, end)), timezone.
 func (a *App) inputTimestamps(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	size := defaultTimestampsSize
@@ -164,6 +165,20 @@ func (a *App) inputTimestamps(w http.ResponseWriter, r *http.Request) {
 		span = d
 	}
 	skipPast := q.Get("skip_past") == "true"
+	var rng timeRange
+	for _, b := range []struct {
+		key string
+		dst *int64
+	}{{"start", &rng.from}, {"end", &rng.to}} {
+		if v := q.Get(b.key); v != "" {
+			ts, err := parseTimestamp([]byte(strconv.Quote(v)), time.UTC)
+			if err != nil {
+				writeError(w, http.StatusBadRequest, "invalid "+b.key, err.Error())
+				return
+			}
+			*b.dst = ts
+		}
+	}
 	loc := time.UTC
 	if tz := q.Get("timezone"); tz != "" {
 		var err error
@@ -199,7 +214,7 @@ func (a *App) inputTimestamps(w http.ResponseWriter, r *http.Request) {
 		Rand:   rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 		Params: vars.Params, Logger: slog.New(slog.DiscardHandler), Confine: conf,
 	}
-	res, err := collectTimestamps(r.Context(), plugins, env, size, span, skipPast)
+	res, err := collectTimestamps(r.Context(), plugins, env, size, span, skipPast, rng)
 	if err != nil {
 		code := http.StatusUnprocessableEntity
 		if len(conf.Refused()) > 0 {
@@ -260,7 +275,10 @@ func (a *App) inputPlugins(dir string, body []byte, vars config.Vars, conf *plug
 // collectTimestamps runs each non-interactive input until it has given
 // size timestamps (or ends), merges them, keeps the first size and counts
 // them per span and input.
-func collectTimestamps(ctx context.Context, plugins []config.Plugin, env *plugin.Env, size int, span time.Duration, skipPast bool) (aggregatedTimestamps, error) {
+// timeRange bounds the counted timestamps (0: unbounded).
+type timeRange struct{ from, to int64 }
+
+func collectTimestamps(ctx context.Context, plugins []config.Plugin, env *plugin.Env, size int, span time.Duration, skipPast bool, rng timeRange) (aggregatedTimestamps, error) {
 	type stamp struct {
 		t   int64
 		src int
@@ -283,8 +301,11 @@ func collectTimestamps(ctx context.Context, plugins []config.Plugin, env *plugin
 		cctx, cancel := context.WithCancel(ctx)
 		err = in.Generate(cctx, func(ts []int64) error {
 			for _, t := range ts {
-				if skipPast && t < nowNS {
+				if skipPast && t < nowNS || rng.from != 0 && t < rng.from {
 					continue
+				}
+				if rng.to != 0 && t >= rng.to {
+					return errStop // inputs are sorted: nothing later counts
 				}
 				all = append(all, stamp{t, i})
 				n++

@@ -104,6 +104,12 @@ func TestInputTimestamps(t *testing.T) {
 	if res.Total != 5 || !res.Truncated {
 		t.Fatalf("size=5: %+v", res)
 	}
+	// A range: [00:30, 00:40) holds 10 linspace points and the 10 of the other input.
+	a.expect("POST", "/api/preview/gen/input-plugins/generate?start=2024-05-01T00:30:00Z&end=2024-05-01T00:40:00Z&span=1m", "null", 200).json(t, &res)
+	if res.Total != 20 || res.Truncated || len(res.SpanCounts["0"]) != 10 {
+		t.Fatalf("range: %+v", res)
+	}
+	expectError(t, "bad start", a.do("POST", "/api/preview/gen/input-plugins/generate?start=yesterday", "null"), 400)
 	expectError(t, "bad span", a.do("POST", "/api/preview/gen/input-plugins/generate?span=-1s", "null"), 400)
 	expectError(t, "misspelt key", a.do("POST", "/api/preview/gen/input-plugins/generate", []any{map[string]any{"static": map[string]any{"cuont": 1}}}), 422)
 }

@@ -272,6 +272,19 @@ func TestStudioBrowser(t *testing.T) {
 		b.shot("yaml-error-" + strings.ReplaceAll(tc.name, " ", "-"))
 	}
 
+	// New file and move, from the file tree's buttons (the prompt answered).
+	b.run("new file",
+		chromedp.Evaluate[chromedp.Void](`window.prompt = () => 'notes/extra.txt'`),
+		chromedp.Click(chromedp.ID(`file-new`)),
+		waitJS(`document.querySelector('a[data-path="notes/extra.txt"]') !== null && document.getElementById('file-title').textContent === 'notes/extra.txt'`))
+	b.run("move file",
+		chromedp.Evaluate[chromedp.Void](`window.prompt = () => 'notes/moved.txt'`),
+		chromedp.Click(chromedp.ID(`file-move`)),
+		waitJS(`document.querySelector('a[data-path="notes/moved.txt"]') !== null && document.querySelector('a[data-path="notes/extra.txt"]') === null`))
+	if _, err := os.Stat(filepath.Join(a.dir, "..", "template-access-log", "notes", "moved.txt")); err != nil {
+		t.Fatalf("moved file: %v", err)
+	}
+
 	// The time-pattern chart is drawn from the server's counts.
 	b.run("timeline", chromedp.Navigate(a.url+"/#/timeline/time-patterns"),
 		waitJS(`document.querySelector('#timeline-chart canvas') !== null && /timestamps/.test(document.getElementById('timeline-info').textContent)`))

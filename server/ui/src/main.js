@@ -249,6 +249,52 @@ async function pageEditor(name, file) {
     } catch (e) { toast(errText(e), true); }
   }
 
+  async function refreshTree() {
+    try {
+      tree.replaceChildren(...renderTree(await api('GET', '/api/generator-configs/' + enc(name) + '/file-tree'), ''));
+    } catch (e) { toast(errText(e), true); }
+  }
+  const fileOp = (f) => async () => {
+    try { await f(); await refreshTree(); } catch (e) { toast(errText(e), true); }
+  };
+  const folder = '/api/generator-configs/' + enc(name);
+  const ops = h('div', { class: 'file-ops' },
+    h('button', {
+      id: 'file-new', title: 'New file', onclick: fileOp(async () => {
+        const p = prompt('New file (path in the folder)', 'templates/new.jinja');
+        if (!p) return;
+        await api('POST', folder + '/file/' + encPath(p), '', true);
+        await open(p);
+      }),
+    }, '+ file'),
+    h('button', {
+      id: 'dir-new', title: 'New folder', onclick: fileOp(async () => {
+        const p = prompt('New folder (path in the folder)', 'samples');
+        if (p) await api('POST', folder + '/file-makedir/' + encPath(p));
+      }),
+    }, '+ folder'),
+    h('button', {
+      id: 'file-move', title: 'Rename or move the open file', onclick: fileOp(async () => {
+        const p = prompt('Move ' + current + ' to', current);
+        if (!p || p === current) return;
+        await api('POST', folder + '/file-move?' + new URLSearchParams({ source: current, destination: p }));
+        await open(p);
+      }),
+    }, 'move'),
+    h('button', {
+      id: 'file-copy', title: 'Copy the open file', onclick: fileOp(async () => {
+        const p = prompt('Copy ' + current + ' to', current.replace(/(\.[^./]*)?$/, '-copy$1'));
+        if (p) await api('POST', folder + '/file-copy?' + new URLSearchParams({ source: current, destination: p }));
+      }),
+    }, 'copy'),
+    h('button', {
+      id: 'file-delete', title: 'Delete the open file', onclick: fileOp(async () => {
+        if (!confirm('Delete ' + current + '?')) return;
+        await api('DELETE', folder + '/file/' + encPath(current));
+        await open('generator.yml');
+      }),
+    }, 'delete'));
+
   function renderTree(nodes, prefix) {
     return nodes.map((n) => {
       const p = prefix ? prefix + '/' + n.name : n.name;
@@ -301,7 +347,7 @@ async function pageEditor(name, file) {
   main().replaceChildren(
     h('h2', {}, 'Editor'),
     h('div', { class: 'editor-layout' },
-      h('aside', {}, dirSelect, tree),
+      h('aside', {}, dirSelect, ops, tree),
       h('section', { class: 'editor-col' },
         h('div', { class: 'toolbar' }, title, h('span', { class: 'spacer' }),
           h('button', { id: 'save', onclick: save, title: 'Ctrl+S' }, 'Save & validate')),
@@ -311,9 +357,7 @@ async function pageEditor(name, file) {
         previewOut, previewErr)));
   load('', file);
   if (!name) { main().append(h('p', {}, 'No generator folders.')); return; }
-  try {
-    tree.replaceChildren(...renderTree(await api('GET', '/api/generator-configs/' + enc(name) + '/file-tree'), ''));
-  } catch (e) { toast(errText(e), true); }
+  await refreshTree();
   await open(file);
   preview();
   onLeave(() => view.destroy());
@@ -329,12 +373,16 @@ async function pageTimeline(name) {
   const size = h('input', { id: 'timeline-size', type: 'number', value: 300000, min: 1 });
   const span = h('input', { id: 'timeline-span', placeholder: 'span: auto (1h, 15m…)', size: 16 });
   const skip = h('input', { type: 'checkbox', id: 'timeline-skip' });
+  const from = h('input', { id: 'timeline-from', placeholder: 'from (ISO 8601)', size: 20 });
+  const to = h('input', { id: 'timeline-to', placeholder: 'to (ISO 8601)', size: 20 });
   const chart = h('div', { id: 'timeline-chart', class: 'chart' });
   const info = h('p', { id: 'timeline-info', class: 'muted' });
   let plot = null;
   async function draw() {
     const q = new URLSearchParams({ size: size.value, skip_past: skip.checked ? 'true' : 'false' });
     if (span.value.trim()) q.set('span', span.value.trim());
+    if (from.value.trim()) q.set('start', from.value.trim());
+    if (to.value.trim()) q.set('end', to.value.trim());
     let res;
     try {
       res = await api('POST', '/api/preview/' + enc(dirSelect.value) + '/input-plugins/generate?' + q, null);
@@ -367,7 +415,7 @@ async function pageTimeline(name) {
   main().replaceChildren(
     h('h2', {}, 'Time patterns / inputs'),
     h('div', { class: 'toolbar' }, h('label', {}, 'Generator ', dirSelect), h('label', {}, 'Timestamps ', size), span,
-      h('label', {}, skip, ' skip past'), h('button', { id: 'timeline-draw', onclick: draw }, 'Draw')),
+      from, to, h('label', {}, skip, ' skip past'), h('button', { id: 'timeline-draw', onclick: draw }, 'Draw')),
     chart, info);
   await draw();
   onLeave(() => plot && plot.destroy());
