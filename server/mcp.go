@@ -105,6 +105,14 @@ func (a *App) mcpRoutes() []route {
 
 // ---- tools ----
 
+// redacted hides secret values in a tool's error (the agent reads it).
+func redacted(err error) error {
+	if err == nil {
+		return nil
+	}
+	return errors.New(config.Redact(err.Error()))
+}
+
 type noArgs struct{}
 
 type generatorSummary struct {
@@ -245,7 +253,7 @@ func (a *App) mcpPreview(ctx context.Context, _ *mcp.CallToolRequest, in preview
 	conf := a.Manager.confinement()
 	ev, _, err := a.previewEventPlugin(dir, in.Name, nil, config.Vars{Params: params, Secret: a.keyring.Lookup}, conf)
 	if err != nil {
-		return nil, previewResult{}, err
+		return nil, previewResult{}, redacted(err)
 	}
 	env := &plugin.Env{
 		ID: "preview", Dir: dir, Location: time.UTC, Now: time.Now(), Rand: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
@@ -254,7 +262,7 @@ func (a *App) mcpPreview(ctx context.Context, _ *mcp.CallToolRequest, in preview
 	}
 	prod, _, err := scripts.Registry.Build(ev, env)
 	if err != nil {
-		return nil, previewResult{}, err
+		return nil, previewResult{}, redacted(err)
 	}
 	if c, ok := prod.(scripts.Closer); ok {
 		defer c.Close()
@@ -407,7 +415,7 @@ type stateResult struct {
 
 func (a *App) mcpStart(ctx context.Context, _ *mcp.CallToolRequest, in idArgs) (*mcp.CallToolResult, stateResult, error) {
 	if err := a.Manager.Start(in.ID, ByAPI); err != nil {
-		return nil, stateResult{}, err
+		return nil, stateResult{}, redacted(err)
 	}
 	info, err := a.Manager.Info(in.ID)
 	return nil, stateResult{ID: in.ID, State: info.Status.State, Error: info.Status.Error}, err
