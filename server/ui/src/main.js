@@ -1,10 +1,16 @@
 // Eventum Studio: one page, no framework. Every API URL is built from
 // location.origin (a URL with user-info works: the browser keeps the
 // credentials, the page never sees them). Pages are chosen by the hash.
-import { EditorView, basicSetup } from 'codemirror';
 import { EditorState } from '@codemirror/state';
-import { keymap } from '@codemirror/view';
-import { StreamLanguage } from '@codemirror/language';
+import {
+  EditorView, keymap, lineNumbers, highlightActiveLineGutter, highlightSpecialChars, drawSelection,
+  highlightActiveLine, rectangularSelection,
+} from '@codemirror/view';
+import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
+import {
+  StreamLanguage, syntaxHighlighting, defaultHighlightStyle, bracketMatching, foldGutter, foldKeymap, indentOnInput,
+} from '@codemirror/language';
+import { searchKeymap, highlightSelectionMatches } from '@codemirror/search';
 import { yaml } from '@codemirror/lang-yaml';
 import { python } from '@codemirror/lang-python';
 import { jinja2 } from '@codemirror/legacy-modes/mode/jinja2';
@@ -13,6 +19,15 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
 const base = location.origin;
+
+// The editor's setup: CodeMirror's basic setup without autocompletion and
+// bracket closing (they get in the way of `{{ }}` and `{% %}`).
+const editorSetup = [
+  lineNumbers(), highlightActiveLineGutter(), highlightSpecialChars(), history(), foldGutter(), drawSelection(),
+  EditorState.allowMultipleSelections.of(true), indentOnInput(), syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+  bracketMatching(), rectangularSelection(), highlightActiveLine(), highlightSelectionMatches(),
+  keymap.of([...defaultKeymap, ...searchKeymap, ...historyKeymap, ...foldKeymap, indentWithTab]),
+];
 let csrf = '';
 
 // ---- API ----
@@ -235,7 +250,7 @@ async function pageEditor(name, file) {
   function load(text, path) {
     view.setState(EditorState.create({
       doc: text,
-      extensions: [basicSetup, lintGutter(), languageFor(path), keymap.of([{ key: 'Mod-s', preventDefault: true, run: () => { save(); return true; } }])],
+      extensions: [editorSetup, lintGutter(), languageFor(path), keymap.of([{ key: 'Mod-s', preventDefault: true, run: () => { save(); return true; } }])],
     }));
   }
 
