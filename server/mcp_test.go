@@ -39,7 +39,13 @@ func TestMCPHTTP(t *testing.T) {
 			t.Parallel()
 			a := startSecApp(t, "server.auth: {user: admin, password: s3cret}\n"+tc.config, nil)
 			// Without credentials: refused like every API route.
-			expectError(t, "no credentials", a.do("POST", tc.path, `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`, "Accept", "application/json, text/event-stream"), 401)
+			init := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
+			accept := "application/json, text/event-stream"
+			expectError(t, "no credentials", a.do("POST", tc.path, init, "Accept", accept), 401)
+			// The API's other checks: a foreign Origin, a body a browser sends cross-site.
+			auth := basicAuth("admin", "s3cret")
+			expectError(t, "foreign origin", a.do("POST", tc.path, init, "Accept", accept, "Authorization", auth, "Origin", "https://evil.example"), 403)
+			expectError(t, "text/plain", a.do("POST", tc.path, init, "Accept", accept, "Authorization", auth, "Content-Type", "text/plain"), 415)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			client := mcp.NewClient(&mcp.Implementation{Name: "eventum-test", Version: "1"}, nil)
