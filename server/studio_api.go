@@ -14,7 +14,6 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -375,10 +374,4 @@ func niceSpan(d time.Duration) time.Duration {
 		}
 	}
 	return (d/(24*time.Hour) + 1) * 24 * time.Hour
-}
-
-// jsonString is a helper for the small JSON answers of the MCP tools.
-func jsonString(v any) string {
-	data, _ := json.MarshalIndent(v, "", "  ")
-	return string(strings.TrimSpace(string(data)))
 }
