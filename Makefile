@@ -3,7 +3,7 @@
 # formatting, vets and runs every test with the race detector.
 GO ?= go
 
-.PHONY: test build dist bench services lint
+.PHONY: test build dist bench services lint ui
 
 test: services lint
 	$(GO) test -race -count=1 ./...
@@ -30,3 +30,8 @@ dist:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./bench --path bench/configs/tracing-file.yml
+
+# The Studio's bundle (server/ui/dist, committed and embedded in the binary):
+# rebuild it after editing server/ui/src. Needs Node and npm; users need neither.
+ui:
+	cd server/ui && npm ci && npm run build

@@ -5,6 +5,8 @@
 # output tests. Idempotent: does nothing when the servers already answer.
 set -euo pipefail
 
+bash "$(dirname "$0")/chromium.sh"
+
 pg_ready() { pg_isready -q -h 127.0.0.1 -p 5432; }
 
 if ! pg_ready; then

@@ -92,6 +92,7 @@ func NewApp(stdout, stderr io.Writer) *cli.App {
 			validateCommand(),
 			schemaCommand(),
 			completionCommand(),
+			mcpCommand(),
 			versionCommand(),
 			helpCommand(),
 		},

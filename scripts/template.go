@@ -147,6 +147,17 @@ func init() {
 		func(c *TemplateConfig, env *plugin.Env) (Producer, error) { return NewTemplate(c, env) })
 }
 
+// Stores returns the template's state: `locals` of each template by its
+// alias, and `shared` (the preview API shows and clears them). Use them
+// only between calls of Produce.
+func (t *Template) Stores() (locals map[string]*starlib.Store, shared *starlib.Store) {
+	locals = make(map[string]*starlib.Store, len(t.items))
+	for _, it := range t.items {
+		locals[it.alias] = it.locals
+	}
+	return locals, t.shared
+}
+
 type pickMode int
 
 const (

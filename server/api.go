@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/eventum-go/eventum/config"
@@ -23,16 +24,16 @@ type route struct {
 	status       int    // success status (default 200)
 	errors       []int  // documented error statuses
 	public       bool   // no Host check, no authentication (healthz, openapi.json)
+	login        bool   // the Studio's login: every check but authentication
+	stream       bool   // a long-lived answer (server-sent events)
 	maxBody      int64  // body limit; 0 means server.max_body_bytes
 }
 
 // Handler is the HTTP handler of the API, /metrics and /healthz.
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
-	auth := newAuthenticator(a.Settings.Server)
-	hosts := newHostGuard(a.Settings.Server)
-	origins := newOriginGuard(a.Settings.Server)
-	for _, rt := range a.routes() {
+	g := a.guards()
+	for _, rt := range slices.Concat(a.routes(), a.mcpRoutes(), a.uiRoutes()) {
 		rt := rt
 		limit := rt.maxBody
 		if limit == 0 {
@@ -40,7 +41,7 @@ func (a *App) Handler() http.Handler {
 		}
 		h := http.Handler(rt.handler)
 		mux.Handle(rt.method+" "+rt.path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if !rt.public && !a.guard(w, r, rt, auth, hosts, origins) {
+			if !rt.public && !a.guard(w, r, rt, g) {
 				return
 			}
 			if r.ContentLength > limit {
@@ -85,27 +86,40 @@ func (a *App) Handler() http.Handler {
 
 // guard runs the security checks of guard.go; it answers the refusal
 // itself and returns false.
-func (a *App) guard(w http.ResponseWriter, r *http.Request, rt route, auth *authenticator, hosts *hostGuard, origins *originGuard) bool {
-	if !hosts.allow(r) {
+func (a *App) guard(w http.ResponseWriter, r *http.Request, rt route, g *guardSet) bool {
+	if !g.hosts.allow(r) {
 		writeError(w, http.StatusForbidden, "host not allowed",
 			fmt.Sprintf("the Host header %q does not name this server: use localhost or 127.0.0.1, or add the name to server.allowed_hosts", r.Host))
 		return false
 	}
-	switch code, wait := auth.check(r); code {
-	case 0:
-	case http.StatusTooManyRequests:
-		w.Header().Set("Retry-After", retryAfterSeconds(wait))
-		writeError(w, code, "too many failed authentications", fmt.Sprintf("%d failures from this address in %s: retry after %s seconds", maxAuthFailures, authFailureWindow, retryAfterSeconds(wait)))
-		return false
-	default:
-		w.Header().Set("WWW-Authenticate", `Basic realm="eventum", charset="UTF-8"`)
-		writeError(w, code, "authentication required", nil)
-		return false
+	// A Studio session cookie stands for credentials when the request
+	// carries no Authorization header (session.go).
+	var sess session
+	viaSession := false
+	if !rt.login && g.auth.required() && r.Header.Get("Authorization") == "" {
+		sess, viaSession = a.sessions.get(r)
+	}
+	if !rt.login && !viaSession {
+		switch code, wait := g.auth.check(r); code {
+		case 0:
+		case http.StatusTooManyRequests:
+			w.Header().Set("Retry-After", retryAfterSeconds(wait))
+			writeError(w, code, "too many failed authentications", fmt.Sprintf("%d failures from this address in %s: retry after %s seconds", maxAuthFailures, authFailureWindow, retryAfterSeconds(wait)))
+			return false
+		default:
+			// The Studio's own requests get no challenge: the browser
+			// would answer it with its basic-auth dialog.
+			if r.Header.Get("X-Requested-With") != studioRequestedWith {
+				w.Header().Set("WWW-Authenticate", `Basic realm="eventum", charset="UTF-8"`)
+			}
+			writeError(w, code, "authentication required", nil)
+			return false
+		}
 	}
 	if !stateChanging(r.Method) {
 		return true
 	}
-	if !origins.allow(r) {
+	if !g.origins.allow(r) {
 		writeError(w, http.StatusForbidden, "cross-origin request refused",
 			fmt.Sprintf("Origin %q is not this server's: add it to server.allowed_origins to allow it", r.Header.Get("Origin")))
 		return false
@@ -114,7 +128,33 @@ func (a *App) guard(w http.ResponseWriter, r *http.Request, rt route, auth *auth
 		writeError(w, http.StatusUnsupportedMediaType, "unsupported content type", err.Error())
 		return false
 	}
+	if viaSession && !validCSRF(r, sess) {
+		writeError(w, http.StatusForbidden, "missing or wrong CSRF token",
+			"a request authenticated by the Studio's session cookie must carry the session's token in "+csrfHeader)
+		return false
+	}
 	return true
+}
+
+// studioRequestedWith marks the Studio's API requests (X-Requested-With).
+const studioRequestedWith = "eventum-studio"
+
+// guardSet holds the checks of guard.go, built once from the settings.
+type guardSet struct {
+	auth    *authenticator
+	hosts   *hostGuard
+	origins *originGuard
+}
+
+func (a *App) guards() *guardSet {
+	a.guardOnce.Do(func() {
+		s := a.Settings.Server
+		a.guardSet = &guardSet{auth: newAuthenticator(s), hosts: newHostGuard(s), origins: newOriginGuard(s)}
+		if a.sessions == nil {
+			a.sessions = newSessionStore()
+		}
+	})
+	return a.guardSet
 }
 
 // statusRecorder captures the status of the mux's own 404/405 answers.

@@ -34,6 +34,14 @@ type App struct {
 
 	stopOnce sync.Once
 	stopReq  chan struct{} // closed by POST /api/instance/stop
+
+	guardOnce sync.Once
+	guardSet  *guardSet     // the checks of guard.go (guards())
+	sessions  *sessionStore // the Studio's login sessions
+	logs      *logHub       // recent log records, streamed to the Studio
+
+	previewOnce sync.Once
+	previews    *previewStore // initialized preview event plugins
 }
 
 // Keyring opens the keyring file on first use, with the passphrase from
@@ -83,6 +91,9 @@ type Options struct {
 	Log *slog.Logger
 	// Version is reported by /api/instance/info.
 	Version string
+	// Stdout is where the generators' stdout outputs write (nil: the
+	// process's stdout; `eventum mcp` gives stderr).
+	Stdout io.Writer
 }
 
 // New builds the application for settings s. Nothing runs until Run or Serve.
@@ -94,7 +105,9 @@ func New(s *Settings, o Options) (*App, error) {
 			return nil, err
 		}
 	}
-	log = slog.New(config.Secrets.Handler(log.Handler())) // secret values never reach the log
+	hub := newLogHub()
+	// Secret values never reach the log, nor the Studio's log view.
+	log = slog.New(config.Secrets.Handler(&hubHandler{next: log.Handler(), hub: hub}))
 	kr := NewKeyring(s.Path.KeyringCryptfile)
 	a := &App{
 		Settings: s,
@@ -105,7 +118,10 @@ func New(s *Settings, o Options) (*App, error) {
 		started:  time.Now(),
 		version:  o.Version,
 		stopReq:  make(chan struct{}),
+		logs:     hub,
+		sessions: newSessionStore(),
 	}
+	a.Manager.Stdout = o.Stdout
 	if err := checkAuth(s.Server); err != nil {
 		return nil, err
 	}
@@ -201,6 +217,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	a.Log.Info("serving the API", "address", ln.Addr().String(), "tls", a.Settings.Server.SSL.Enabled,
 		"auth_required", hasCredentials(a.Settings.Server), "allow_subprocess", a.Settings.Generation.AllowSubprocess)
+	srv.RegisterOnShutdown(a.logs.close) // log streams end, so Shutdown need not wait for them
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 

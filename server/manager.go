@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -65,6 +66,9 @@ type Manager struct {
 	// aborted (events in flight dropped) so that a stuck output cannot hang
 	// stop, remove, reload or shutdown.
 	stopGrace time.Duration
+	// Stdout is where stdout outputs write (nil: the process's); `eventum
+	// mcp` sends them to stderr, its stdout being the protocol's.
+	Stdout io.Writer
 
 	mu    sync.RWMutex
 	gens  map[string]*instance
@@ -340,19 +344,33 @@ func (m *Manager) build(e Entry, confined bool) (*pipeline.Generator, *plugin.Co
 		if err != nil {
 			return nil, conf, fmt.Errorf("read config: %w", err)
 		}
-		doc, err := config.Parse(path, data, vars)
-		if err != nil {
-			return nil, conf, err
-		}
-		gc, err = doc.Generator()
-	} else {
-		gc, err = config.LoadGenerator(path, vars)
+		return m.buildFrom(e, s, path, data, conf)
 	}
+	gc, err = config.LoadGenerator(path, vars)
 	if err != nil {
 		return nil, conf, err
 	}
+	return m.buildConfig(e, s, gc, conf)
+}
+
+// buildFrom builds, confined by conf, the generator of e from data, the
+// text of its config file path (which need not hold it: validation of
+// unsaved text).
+func (m *Manager) buildFrom(e Entry, s pipeline.Settings, path string, data []byte, conf *plugin.Confinement) (*pipeline.Generator, *plugin.Confinement, error) {
+	doc, err := config.Parse(path, data, config.Vars{Params: e.Params, Secret: m.secret, Env: m.settings.Generation.EnvPolicy()})
+	if err != nil {
+		return nil, conf, err
+	}
+	gc, err := doc.Generator()
+	if err != nil {
+		return nil, conf, err
+	}
+	return m.buildConfig(e, s, gc, conf)
+}
+
+func (m *Manager) buildConfig(e Entry, s pipeline.Settings, gc *config.Generator, conf *plugin.Confinement) (*pipeline.Generator, *plugin.Confinement, error) {
 	gen, err := pipeline.Build(gc, pipeline.Options{
-		ID: e.ID, Settings: s, Params: e.Params, Logger: m.log,
+		ID: e.ID, Settings: s, Params: e.Params, Logger: m.log, Stdout: m.Stdout,
 		Configure: func(env *plugin.Env) {
 			env.Globals = m.globals
 			env.Confine = conf

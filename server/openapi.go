@@ -113,6 +113,8 @@ func content(schema string) map[string]any {
 	switch schema {
 	case "binary":
 		return map[string]any{"application/octet-stream": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
+	case "event-stream":
+		return map[string]any{"text/event-stream": map[string]any{"schema": map[string]any{"type": "string"}}}
 	case "text":
 		return map[string]any{"text/plain": map[string]any{"schema": map[string]any{"type": "string"}}}
 	case "object", "array", "string", "boolean":
@@ -157,7 +159,7 @@ func schemas() map[string]any {
 		"id": str, "path": str, "autostart": boolean, "live_mode": boolean, "skip_past": boolean, "params": anyObj,
 		"timezone": str, "batch": obj(map[string]any{"size": integer, "delay": number}),
 		"queue":      obj(map[string]any{"max_timestamp_batches": integer, "max_event_batches": integer, "max_event_bytes": integer}),
-		"keep_order": boolean, "max_concurrency": integer, "write_timeout": number,
+		"keep_order": boolean, "max_concurrency": integer, "write_timeout": number, "scenarios": list(str),
 	}, "path")
 	return map[string]any{
 		"Error":     obj(map[string]any{"error": str, "details": map[string]any{}}, "error", "details"),
@@ -187,6 +189,15 @@ func schemas() map[string]any {
 			list(ref("ProduceParams")),
 			obj(map[string]any{"event": anyObj, "params": anyObj, "timezone": str, "timestamps": list(ref("ProduceParams"))}),
 		}},
+		"InputPlugins": map[string]any{"type": []string{"array", "null"}, "items": anyObj},
+		"AggregatedTimestamps": obj(map[string]any{
+			"span_edges": list(dtime), "span_seconds": number, "span_counts": map[string]any{"type": "object", "additionalProperties": list(integer)},
+			"labels": list(str), "total": integer, "first_timestamps": dtime, "last_timestamps": dtime, "truncated": boolean,
+		}),
+		"Validation":    obj(map[string]any{"ok": boolean, "problems": list(ref("Problem"))}),
+		"Problem":       obj(map[string]any{"file": str, "line": integer, "col": integer, "key": str, "message": str}, "message"),
+		"LoginRequest":  obj(map[string]any{"user": str, "password": str, "token": str}),
+		"SessionInfo":   obj(map[string]any{"auth_required": boolean, "authenticated": boolean, "user": str, "csrf_token": str}),
 		"ProduceParams": obj(map[string]any{"timestamp": map[string]any{"type": []string{"string", "number"}}, "tags": list(str)}),
 		"PreviewResult": obj(map[string]any{
 			"events":    list(str),

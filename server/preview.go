@@ -106,6 +106,20 @@ func (a *App) preview(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// An event plugin initialized by POST /api/preview/{name}/event-plugin
+	// keeps its state (locals, shared, globals) from call to call.
+	if name != "" && len(bytes.TrimSpace(req.Event)) == 0 {
+		if pp := a.previewPlugins().get(name); pp != nil {
+			pp.mu.Lock()
+			defer pp.mu.Unlock()
+			src := make([]int, len(req.Timestamps))
+			for i, p := range req.Timestamps {
+				src[i] = max(0, slices.IndexFunc(pp.tags, func(t []string) bool { return slices.Equal(t, p.Tags) }))
+			}
+			writeJSON(w, http.StatusOK, producePreview(r, pp.prod, times, src))
+			return
+		}
+	}
 	vars := config.Vars{Params: req.Params, Secret: a.keyring.Lookup, Env: a.Settings.Generation.EnvPolicy()}
 	// A preview is confined: every file it reads is inside the generators directory.
 	conf := a.Manager.confinement()
@@ -157,6 +171,12 @@ func (a *App) preview(w http.ResponseWriter, r *http.Request) {
 		stop := context.AfterFunc(r.Context(), func() { c.Cancel("preview request ended") })
 		defer stop()
 	}
+	writeJSON(w, http.StatusOK, producePreview(r, prod, times, src))
+}
+
+// producePreview renders the events of times (src: the input of each).
+func producePreview(r *http.Request, prod scripts.Producer, times []int64, src []int) previewResult {
+	var err error
 	res := previewResult{Events: []string{}, Errors: []previewError{}}
 	for i, t := range times {
 		if r.Context().Err() != nil {
@@ -171,7 +191,7 @@ func (a *App) preview(w http.ResponseWriter, r *http.Request) {
 			res.Errors = append(res.Errors, previewError{Index: i, Message: config.Redact(err.Error()), Context: map[string]any{}})
 		}
 	}
-	writeJSON(w, http.StatusOK, res)
+	return res
 }
 
 // previewEventPlugin finds the event plugin config: the fragment, or the

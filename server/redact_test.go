@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net"
 	"strings"
@@ -64,6 +65,17 @@ func TestServerNeverPrintsSecrets(t *testing.T) {
 	if !bytes.Contains(r.body, []byte("invalid literal")) {
 		t.Fatalf("preview does not report the template error: %s", r.body)
 	}
+
+	// The Studio's routes: validation problems, and the log stream's records.
+	call("POST", "/api/generator-configs/bad/validate", nil, 200)
+	call("POST", "/api/generator-configs/sink/validate", nil, 200)
+	backlog, sub := a.app.logs.subscribe()
+	a.app.logs.unsubscribe(sub)
+	stream, _ := json.Marshal(backlog)
+	if !bytes.Contains(stream, []byte("127.0.0.1:"+itoa(port))) {
+		t.Fatalf("the log stream lacks the write failure: %s", stream)
+	}
+	bodies.Write(stream)
 
 	if err := a.stop(); err != nil {
 		t.Fatal(err)

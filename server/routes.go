@@ -7,9 +7,10 @@ func (a *App) routes() []route {
 	gen := "Generators"
 	st := "Startup"
 	cfg := "Generator configs"
+	sc := "Scenarios"
 	upload := a.Settings.Server.MaxUploadBytes
 	e4 := []int{400, 401, 404, 413}
-	return []route{
+	return append([]route{
 		{method: "GET", path: "/healthz", summary: "Liveness probe", tag: "Service", handler: a.healthz, response: "Health", public: true},
 		{method: "GET", path: "/metrics", summary: "Prometheus metrics (text exposition format)", tag: "Service", handler: a.metricsHandler, response: "text"},
 		{method: "GET", path: "/api/openapi.json", summary: "This OpenAPI document", tag: "Service", handler: a.openapiHandler, response: "object", public: true},
@@ -48,6 +49,23 @@ func (a *App) routes() []route {
 		{method: "PUT", path: "/api/generator-configs/{name}/file/{path...}", summary: "Replace a file (raw body, or multipart field `content`)", tag: cfg, handler: a.putFile, body: "binary", errors: []int{403, 404, 413}, maxBody: upload},
 		{method: "DELETE", path: "/api/generator-configs/{name}/file/{path...}", summary: "Delete a file or folder of a generator directory", tag: cfg, handler: a.deleteFile, errors: []int{403, 404}},
 
+		{method: "GET", path: "/api/scenarios/{$}", summary: "Names of the scenarios (groups) of the startup file", tag: sc, handler: a.listScenarios, response: "IDList", errors: []int{422, 500}},
+		{method: "GET", path: "/api/scenarios/{name}", summary: "A scenario's generators and how many run", tag: sc, handler: a.getScenario, response: "Scenario", errors: []int{404, 422, 500}},
+		{method: "DELETE", path: "/api/scenarios/{name}", summary: "Delete a scenario (its name is removed from every startup entry)", tag: sc, handler: a.deleteScenario, errors: []int{404, 422, 500}},
+		{method: "POST", path: "/api/scenarios/{name}/start", summary: "Start every generator of a scenario", tag: sc, handler: a.startScenario, response: "BulkStartResponse", errors: []int{404, 422, 500}},
+		{method: "POST", path: "/api/scenarios/{name}/stop", summary: "Stop every generator of a scenario (gracefully)", tag: sc, handler: a.stopScenario, errors: []int{404, 422, 500}},
+		{method: "POST", path: "/api/scenarios/{name}/generators/{generator_id}", summary: "Add a startup entry to a scenario", tag: sc, handler: a.addToScenario, status: http.StatusCreated, errors: []int{400, 404, 409, 500}},
+		{method: "DELETE", path: "/api/scenarios/{name}/generators/{generator_id}", summary: "Remove a startup entry from a scenario", tag: sc, handler: a.removeFromScenario, errors: []int{404, 500}},
+		{method: "GET", path: "/api/scenarios/{name}/globals", summary: "Contents of the globals store the generators share", tag: sc, handler: a.getGlobals, response: "object", errors: []int{404}},
+		{method: "PATCH", path: "/api/scenarios/{name}/globals", summary: "Set keys of the shared globals store", tag: sc, handler: a.patchGlobals, body: "object", errors: []int{400, 404, 413, 422}},
+		{method: "DELETE", path: "/api/scenarios/{name}/globals", summary: "Clear the shared globals store", tag: sc, handler: a.clearGlobals, errors: []int{404}},
+		{method: "GET", path: "/api/scenarios/{name}/globals/{key}", summary: "One key of the shared globals store", tag: sc, handler: a.getGlobal, response: "object", errors: []int{404}},
+		{method: "DELETE", path: "/api/scenarios/{name}/globals/{key}", summary: "Delete a key of the shared globals store", tag: sc, handler: a.deleteGlobal, errors: []int{404}},
+
+		{method: "POST", path: "/api/generator-configs/{name}/file-makedir/{path...}", summary: "Create a directory (and its parents) in a generator directory", tag: cfg, handler: a.makeDir, status: http.StatusCreated, errors: []int{403, 404, 409}},
+		{method: "POST", path: "/api/generator-configs/{name}/file-move", summary: "Move a file or folder (?source=, ?destination=; into destination when it is a folder)", tag: cfg, handler: a.moveFile, errors: []int{403, 404, 409}},
+		{method: "POST", path: "/api/generator-configs/{name}/file-copy", summary: "Copy a file or folder (?source=, ?destination=)", tag: cfg, handler: a.copyFile, status: http.StatusCreated, errors: []int{403, 404, 409}},
+
 		{method: "GET", path: "/api/secrets/{$}", summary: "Names of the stored secrets", tag: "Secrets", handler: a.listSecrets, response: "IDList", errors: []int{500}},
 		{method: "GET", path: "/api/secrets/{name}", summary: "Whether a secret is stored (its value is never returned)", tag: "Secrets", handler: a.getSecret, response: "SecretInfo", errors: []int{400, 404, 500}},
 		{method: "PUT", path: "/api/secrets/{name}", summary: "Store a secret (body: a JSON string)", tag: "Secrets", handler: a.putSecret, body: "string", errors: []int{400, 413, 500}},
@@ -56,9 +74,22 @@ func (a *App) routes() []route {
 		{method: "POST", path: "/api/preview/{$}", summary: "Render events for timestamps with an event plugin config fragment (no outputs)", tag: "Preview", handler: a.preview, body: "PreviewRequest", response: "PreviewResult", errors: e4},
 		{method: "POST", path: "/api/preview/{name}/event-plugin/produce", summary: "Render events with a generator directory's event plugin (no outputs)", tag: "Preview", handler: a.preview, body: "PreviewRequest", response: "PreviewResult", errors: append(e4, 403, 422)},
 
+		{method: "POST", path: "/api/preview/{name}/input-plugins/generate", summary: "Timestamps of a generator's inputs counted per span (the Studio's time-pattern chart); body: input plugin configs, or none for the directory's", tag: "Preview", handler: a.inputTimestamps, body: "InputPlugins", response: "AggregatedTimestamps", errors: append(e4, 403, 422)},
+		{method: "POST", path: "/api/generator-configs/{name}/validate", summary: "Build a generator directory's config, plugins, templates and scripts without running it; problems with file, line and key", tag: cfg, handler: a.validateConfig, response: "Validation", errors: []int{403, 404}},
+
+		{method: "POST", path: "/api/auth/login", summary: "Start a Studio session (cookie) from user and password or a token; answers the CSRF token", tag: "Auth", handler: a.login, body: "LoginRequest", response: "SessionInfo", errors: []int{400, 401, 429}, login: true},
+		{method: "GET", path: "/api/auth/session", summary: "Whether this request is authenticated (and the session's CSRF token)", tag: "Auth", handler: a.sessionState, response: "SessionInfo", login: true},
+		{method: "POST", path: "/api/auth/logout", summary: "End the Studio session", tag: "Auth", handler: a.logout},
+
+		{method: "GET", path: "/api/instance/logs/{channel}", summary: "The application log as server-sent events (channel: main): recent records, then each new one", tag: "Instance", handler: a.streamLogs, response: "event-stream", errors: []int{404}, stream: true},
+		{method: "POST", path: "/api/preview/{name}/event-plugin", summary: "Initialize an event plugin whose state (locals, shared, globals) lives from one produce call to the next", tag: "Preview", handler: a.initPreviewPlugin, body: "PreviewInit", status: http.StatusCreated, errors: append(e4, 403, 422)},
+		{method: "DELETE", path: "/api/preview/{name}/event-plugin", summary: "Release an initialized event plugin", tag: "Preview", handler: a.releasePreviewPlugin, errors: []int{404}},
+		{method: "POST", path: "/api/preview/{name}/formatter/format", summary: "Format events with a formatter config, as an output would", tag: "Preview", handler: a.formatEvents, body: "FormatRequest", response: "FormatResult", errors: append(e4, 403, 422)},
+
 		{method: "GET", path: "/api/instance/info", summary: "Application and host information", tag: "Instance", handler: a.instanceInfo, response: "object"},
 		{method: "GET", path: "/api/instance/settings", summary: "Application settings (credentials left out)", tag: "Instance", handler: a.instanceSettings, response: "object"},
+		{method: "PUT", path: "/api/instance/settings", summary: "Validate settings and write them to the application config file (applied on restart; credentials kept unless given)", tag: "Instance", handler: a.putSettings, body: "object", errors: []int{400, 409, 413, 422, 500}},
 		{method: "POST", path: "/api/instance/stop", summary: "Stop the application gracefully", tag: "Instance", handler: a.instanceStop},
 		{method: "POST", path: "/api/instance/restart", summary: "Stop every generator and load the startup file again", tag: "Instance", handler: a.instanceRestart, errors: []int{500}},
-	}
+	}, a.stateRoutes()...)
 }

@@ -358,6 +358,12 @@ func (s *Settings) Validate() error {
 			errs = append(errs, fmt.Errorf("server.allowed_origins: %w", err))
 		}
 	}
+	if m := s.Server.MCP; m.Enabled {
+		if p := m.Path; !strings.HasPrefix(p, "/") || p == "/" || strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/ui/") ||
+			strings.ContainsAny(p, "{} \t?#") || p == "/healthz" || p == "/metrics" || p == "/login" {
+			errs = append(errs, fmt.Errorf("server.mcp.path must be an absolute path of its own (like /mcp), outside /api/ and /ui/, got %q", p))
+		}
+	}
 	if s.Server.MaxBodyBytes < 1 || s.Server.MaxUploadBytes < 1 {
 		errs = append(errs, errors.New("server.max_body_bytes and server.max_upload_bytes must be positive"))
 	}

@@ -81,6 +81,10 @@ func TestSettingsErrors(t *testing.T) {
 		{"server.allowed_origins: [evil.example]\n", "allowed_origins"},
 		{"server.allowed_origins: [\"ftp://evil.example\"]\n", "allowed_origins"},
 		{"server.allowed_origins: [\"https://evil.example/path\"]\n", "allowed_origins"},
+		{"server.mcp: {enabled: true, path: mcp}\n", "server.mcp.path"},
+		{"server.mcp: {enabled: true, path: /api/mcp}\n", "server.mcp.path"},
+		{"server.mcp: {enabled: true, path: \"/\"}\n", "server.mcp.path"},
+		{"server.mcp: {enabled: true, path: \"/m/{x}\"}\n", "server.mcp.path"},
 	} {
 		dir := t.TempDir()
 		writeFiles(t, dir, map[string]string{"eventum.yml": tc.src})

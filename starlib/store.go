@@ -68,6 +68,37 @@ func (s *Store) Has(k starlark.Value) (bool, error) {
 // Dict returns the underlying dict (for Go callers such as FSM conditions).
 func (s *Store) Dict() *starlark.Dict { return s.d }
 
+// Snapshot returns the contents as Go values (for the REST API). Not safe
+// while a script uses the store.
+func (s *Store) Snapshot() map[string]any {
+	out := make(map[string]any, s.d.Len())
+	for _, it := range s.d.Items() {
+		k, ok := starlark.AsString(it[0])
+		if !ok {
+			k = it[0].String()
+		}
+		out[k] = FromStarlark(it[1])
+	}
+	return out
+}
+
+// Clear removes every key.
+func (s *Store) Clear() error { return s.d.Clear() }
+
+// Update stores the values of kv (plain Go data: JSON-decoded values).
+func (s *Store) Update(kv map[string]any) error {
+	for k, v := range kv {
+		sv, err := ToStarlark(v)
+		if err != nil {
+			return fmt.Errorf("state: %s: %w", k, err)
+		}
+		if err := s.d.SetKey(starlark.String(k), sv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 var storeMethodNames = []string{"as_dict", "clear", "get", "incr", "pop", "set", "update"}
 
 func (s *Store) AttrNames() []string { return storeMethodNames }
@@ -221,6 +252,44 @@ func (g *Globals) Snapshot() map[string]any {
 		out[k] = FromStarlark(v)
 	}
 	return out
+}
+
+// Update stores the values of kv (plain Go data: JSON-decoded values),
+// all or none (the REST API's PATCH).
+func (g *Globals) Update(kv map[string]any) error {
+	vals := make(map[string]starlark.Value, len(kv))
+	for k, v := range kv {
+		sv, err := ToStarlark(v)
+		if err != nil {
+			return fmt.Errorf("globals: %s: %w", k, err)
+		}
+		if sv, err = deepCopy(sv, 0); err != nil {
+			return fmt.Errorf("globals: %s: %w", k, err)
+		}
+		vals[k] = sv
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for k, v := range vals {
+		g.m[k] = v
+	}
+	return nil
+}
+
+// Delete removes key and reports whether it was there.
+func (g *Globals) Delete(key string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	_, ok := g.m[key]
+	delete(g.m, key)
+	return ok
+}
+
+// Clear removes every key.
+func (g *Globals) Clear() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	clear(g.m)
 }
 
 // View returns the Starlark value (type "globals") through which one
