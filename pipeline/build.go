@@ -3,6 +3,7 @@ package pipeline
 import (
 	crand "crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -37,7 +38,12 @@ type Generator struct {
 	settings Settings
 	env      *plugin.Env
 	inputs   []inputs.Input
-	producer scripts.Producer
+	// workers are the event stage's producers, one per worker goroutine;
+	// workers[0] always exists once built.
+	workers []*worker
+	seed    uint64
+	// nextIdx numbers the merged timestamps (the global timestamp index).
+	nextIdx atomic.Uint64
 	outs     []*outputSlot
 	names    []string
 	stats    Stats
@@ -80,9 +86,14 @@ func Build(g *config.Generator, o Options) (*Generator, error) {
 		Location: s.Location,
 		Now:      time.Now().In(s.Location),
 		Live:     s.Live,
-		SkipPast: s.Live && s.SkipPast,
+		// A shard must see the whole sequence to number it: it skips the
+		// past downstream (after numbering), not inside the inputs.
+		SkipPast:      s.Live && s.SkipPast && !s.sharded(),
+		AbsoluteStart: s.Live && s.sharded(),
 		Rand:     rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		Params:   o.Params,
+		ShardIndex: s.Shard,
+		ShardCount: max(s.Shards, 1),
 		Logger:   log,
 		Stdout:   o.Stdout,
 		Stderr:   o.Stderr,
@@ -90,8 +101,11 @@ func Build(g *config.Generator, o Options) (*Generator, error) {
 	if o.Configure != nil {
 		o.Configure(env)
 	}
-	gen := &Generator{id: o.ID, settings: s, env: env, log: log}
+	gen := &Generator{id: o.ID, settings: s, env: env, log: log, seed: seed}
 	var errs []error
+	if s.sharded() {
+		errs = append(errs, checkShardable(g, s)...)
+	}
 
 	for _, p := range g.Input {
 		in, cfg, err := inputs.Registry.Build(p, env)
@@ -110,10 +124,8 @@ func Build(g *config.Generator, o Options) (*Generator, error) {
 		errs = append(errs, fmt.Errorf("%s: too many inputs (%d)", g.File, len(g.Input)))
 	}
 
-	if prod, _, err := scripts.Registry.Build(g.Event, env); err != nil {
+	if err := gen.buildWorkers(g, env); err != nil {
 		errs = append(errs, config.Flatten(err)...)
-	} else {
-		gen.producer = prod
 	}
 
 	seen := map[string]int{}
@@ -157,9 +169,7 @@ func Build(g *config.Generator, o Options) (*Generator, error) {
 		gen.stats.Outputs = append(gen.stats.Outputs, slot.counters)
 	}
 	if len(errs) > 0 {
-		if c, ok := gen.producer.(scripts.Closer); ok {
-			_ = c.Close()
-		}
+		_ = gen.Close()
 		return nil, config.Errors(errs)
 	}
 	return gen, nil
@@ -177,8 +187,10 @@ func (g *Generator) OutputNames() []string { return g.names }
 // Stats returns a copy of the generator's counters.
 func (g *Generator) Stats() Snapshot {
 	snap := g.stats.Snapshot(g.names)
-	if dc, ok := g.producer.(scripts.DropCounter); ok {
-		snap.Dropped = dc.Dropped()
+	for _, w := range g.workers {
+		if dc, ok := w.prod.(scripts.DropCounter); ok {
+			snap.Dropped += dc.Dropped()
+		}
 	}
 	for i, o := range g.outs {
 		if lf, ok := o.out.(outputs.LateFailer); ok {
@@ -203,8 +215,11 @@ func randomSeed() uint64 {
 // Close releases what Build acquired, for a generator that will not Run
 // (validate). Run releases it itself.
 func (g *Generator) Close() error {
-	if c, ok := g.producer.(scripts.Closer); ok {
-		return c.Close()
+	var errs []error
+	for _, w := range g.workers {
+		if c, ok := w.prod.(scripts.Closer); ok {
+			errs = append(errs, c.Close())
+		}
 	}
-	return nil
+	return errors.Join(errs...)
 }

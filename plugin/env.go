@@ -47,6 +47,14 @@ type Env struct {
 	// its directories (generators and previews run through the API). Plugins
 	// open files through Open, ReadFile and OutputFile, which apply it.
 	Confine *Confinement
+	// ShardIndex and ShardCount describe a sharded run (--shard i/n):
+	// scripts and templates see them as shard.index and shard.count, replay
+	// takes lines i, i+n, ... An unsharded run has 0 and 1 (or 0 and 0).
+	ShardIndex, ShardCount int
+	// AbsoluteStart makes inputs refuse a start that depends on Now (now,
+	// an offset, a time of day): live-mode shards started at different
+	// moments must agree on the timestamp sequence.
+	AbsoluteStart bool
 	// NoSubprocess disables `subprocess` in templates
 	// (generation.allow_subprocess: false, generate --allow-subprocess=false).
 	NoSubprocess bool

@@ -66,6 +66,8 @@ type Script struct {
 	limits  Limits
 	call    *guard.Call // the heap watchdog's handle
 	stop    stopReason
+	// stateReason is StateReason's answer, found when compiled.
+	stateReason string
 }
 
 func newScript(cfg *ScriptConfig, env *plugin.Env) (Producer, error) {
@@ -101,6 +103,7 @@ func compileScript(path string, src []byte, env *plugin.Env) (*Script, error) {
 		"locals":  starlib.NewStore(),
 		"shared":  starlib.NewStore(),
 		"globals": s.globals,
+		"shard":   shardValue(env),
 	}
 	for _, name := range starlib.StdlibNames {
 		predeclared[name] = mod.Namespace(name)
@@ -114,7 +117,11 @@ func compileScript(path string, src []byte, env *plugin.Env) (*Script, error) {
 		return nil, fmt.Errorf("script: %w", err)
 	}
 	guard.File(f) // `*` checks the size of what it repeats
-	prog, err := starlark.FileProgram(f, predeclared.Has)
+	used := map[string]bool{}
+	prog, err := starlark.FileProgram(f, func(name string) bool {
+		used[name] = true
+		return predeclared.Has(name)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("script: %w", err)
 	}
@@ -140,7 +147,50 @@ func compileScript(path string, src []byte, env *plugin.Env) (*Script, error) {
 	}
 
 	s.tags = inputTags(env)
+	s.stateReason = scriptStateReason(path, used, globals)
 	return s, nil
+}
+
+// StateReason implements Stateful.
+func (s *Script) StateReason() string { return s.stateReason }
+
+// scriptStateReason says what may carry state across produce() calls: the
+// locals/shared/globals stores, subprocess, or a mutable module-level value
+// (produce() cannot rebind a global, but it can change a list or dict one
+// holds). "" when nothing can.
+func scriptStateReason(path string, used map[string]bool, globals starlark.StringDict) string {
+	for _, name := range []string{"locals", "shared", "globals", "subprocess"} {
+		if used[name] {
+			return fmt.Sprintf("script %s uses %s", path, name)
+		}
+	}
+	for _, name := range globals.Keys() {
+		if !immutable(globals[name], 0) {
+			return fmt.Sprintf("script %s keeps a %s in the global %s, which produce() may change", path, globals[name].Type(), name)
+		}
+	}
+	return ""
+}
+
+// immutable reports whether v can hold no state a call could change:
+// immutable too.
+func immutable(v starlark.Value, depth int) bool {
+	switch v := v.(type) {
+	case starlark.NoneType, starlark.Bool, starlark.Int, starlark.Float, starlark.String, starlark.Bytes,
+		*starlark.Function, *starlark.Builtin:
+		return true
+	case starlark.Tuple:
+		if depth > 8 {
+			return false
+		}
+		for _, x := range v {
+			if !immutable(x, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // Cancel stops the running or next produce() call with an error; it is

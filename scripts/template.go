@@ -187,7 +187,8 @@ type Template struct {
 	all     []int
 	one     []int
 	chain   []int
-	pos     int       // spin/chain position
+	idx     uint64    // global index of the timestamp being produced (spin/chain)
+	nextIdx uint64    // the index of the next Produce when SetIndex is not called
 	cum     []float64 // chance mode: cumulative weights
 	state   int       // fsm: current state
 	started bool      // fsm: first pick done
@@ -216,6 +217,7 @@ type Template struct {
 type templateItem struct {
 	alias, path string
 	inst        *jinja.Instance
+	uses        []string // the template globals it references
 	locals      *starlib.Store
 	transitions []fsmTransition
 }
@@ -225,9 +227,12 @@ type fsmTransition struct {
 	when condition
 }
 
-// templateGlobals are the names bound once per template; the first four
-// have real attributes (compiled as plain Starlark attribute access).
-var templateGlobals = []string{"module", "samples", "subprocess", "dispatch", "params", "vars", "locals", "shared", "globals"}
+// templateGlobals are the names bound once per template; the first
+// attrGlobals have real attributes (compiled as plain Starlark attribute access).
+var templateGlobals = []string{"module", "samples", "subprocess", "dispatch", "shard", "params", "vars", "locals", "shared", "globals"}
+
+// attrGlobals is how many templateGlobals have real attributes.
+const attrGlobals = 5
 
 // NewTemplate builds the template producer from a validated config:
 // samples are loaded, every template compiled (errors name the template
@@ -273,6 +278,7 @@ func NewTemplate(cfg *TemplateConfig, env *plugin.Env) (*Template, error) {
 		"samples":    samples,
 		"subprocess": newSubprocess(env),
 		"dispatch":   t.dispatchValue(),
+		"shard":      shardValue(env),
 		"params":     params,
 		"shared":     t.shared,
 		"globals":    t.globals,
@@ -365,7 +371,7 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 		},
 		Outside:     func(name string) error { return t.env.RefuseOutside("include", name) },
 		Globals:     templateGlobals,
-		AttrGlobals: templateGlobals[:4],
+		AttrGlobals: templateGlobals[:attrGlobals],
 	}
 	tm, err := jinja.Compile(e.Template, string(src), opts)
 	if err != nil {
@@ -390,7 +396,7 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 	if err != nil {
 		return nil, fmt.Errorf("%s.vars: %w", key, err)
 	}
-	it := &templateItem{alias: alias, path: e.Template, locals: starlib.NewStore()}
+	it := &templateItem{alias: alias, path: e.Template, locals: starlib.NewStore(), uses: tm.Globals()}
 	globals := make(starlark.StringDict, len(shared)+2)
 	for k, v := range shared {
 		globals[k] = v
@@ -413,6 +419,29 @@ func keysOf(m map[string]string) map[string]bool {
 		out[k] = true
 	}
 	return out
+}
+
+// SetIndex implements Indexed: the next Produce is for the timestamp of
+// global index idx (spin and chain pick by it).
+func (t *Template) SetIndex(idx uint64) { t.nextIdx = idx }
+
+// StateReason implements Stateful: what makes one timestamp's events
+// depend on the timestamps before it, or "" when nothing does.
+func (t *Template) StateReason() string {
+	if t.mode == modeFSM {
+		return "fsm mode moves between states from one timestamp to the next"
+	}
+	for _, it := range t.items {
+		for _, name := range it.uses {
+			switch name {
+			case "locals", "shared", "globals":
+				return fmt.Sprintf("template %s uses %s, which carries state across timestamps", it.path, name)
+			case "subprocess":
+				return fmt.Sprintf("template %s runs subprocess commands, whose side effects keep their order", it.path)
+			}
+		}
+	}
+	return ""
 }
 
 // Warnings returns the non-fatal problems found while building (templates
@@ -458,11 +487,11 @@ func (t *Template) pick(ts *starlib.Timestamp, tags starlark.Value) []int {
 	case modeChance:
 		t.one[0] = pickCum(t.r, t.cum)
 	case modeSpin:
-		t.one[0] = t.pos
-		t.pos = (t.pos + 1) % len(t.items)
+		t.one[0] = int(t.idx % uint64(len(t.items)))
+		t.idx++ // a dispatch.next() re-pick takes the following one
 	case modeChain:
-		t.one[0] = t.chain[t.pos]
-		t.pos = (t.pos + 1) % len(t.chain)
+		t.one[0] = t.chain[t.idx%uint64(len(t.chain))]
+		t.idx++
 	case modeFSM:
 		if t.started {
 			t.cs = condState{ts: ts.Time(), tags: tags.(starlark.Tuple), locals: t.items[t.state].locals, shared: t.shared, globals: t.globals}
@@ -485,6 +514,8 @@ func (t *Template) pick(ts *starlib.Timestamp, tags starlark.Value) []int {
 func (t *Template) Produce(ts int64, src int, out []string) ([]string, error) {
 	t.call.Enter()
 	defer t.call.Leave()
+	t.idx = t.nextIdx
+	t.nextIdx++
 	var tsv starlark.Value = starlib.NewTimestamp(time.Unix(0, ts).In(t.loc))
 	tags := t.tagValue(src)
 	start := len(out)
