@@ -44,10 +44,10 @@ type Generator struct {
 	seed    uint64
 	// nextIdx numbers the merged timestamps (the global timestamp index).
 	nextIdx atomic.Uint64
-	outs     []*outputSlot
-	names    []string
-	stats    Stats
-	log      *slog.Logger
+	outs    []*outputSlot
+	names   []string
+	stats   Stats
+	log     *slog.Logger
 	// stopExpired is set when a graceful stop outlasted StopTimeout.
 	stopExpired atomic.Bool
 }
@@ -90,13 +90,13 @@ func Build(g *config.Generator, o Options) (*Generator, error) {
 		// past downstream (after numbering), not inside the inputs.
 		SkipPast:      s.Live && s.SkipPast && !s.sharded(),
 		AbsoluteStart: s.Live && s.sharded(),
-		Rand:     rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		Params:   o.Params,
-		ShardIndex: s.Shard,
-		ShardCount: max(s.Shards, 1),
-		Logger:   log,
-		Stdout:   o.Stdout,
-		Stderr:   o.Stderr,
+		Rand:          rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		Params:        o.Params,
+		ShardIndex:    s.Shard,
+		ShardCount:    max(s.Shards, 1),
+		Logger:        log,
+		Stdout:        o.Stdout,
+		Stderr:        o.Stderr,
 	}
 	if o.Configure != nil {
 		o.Configure(env)
