@@ -84,6 +84,7 @@ func generateCommand() *cli.Command {
 		&cli.BoolFlag{Name: "progress", Usage: "print a progress line on stderr (default: in sample mode when stderr is a terminal)"},
 		&cli.BoolFlag{Name: "allow-subprocess", Value: true, Usage: "let templates run shell commands with subprocess.run (--allow-subprocess=false refuses templates that use it)"},
 	)
+	flags = append(flags, shardFlags()...)
 	return &cli.Command{
 		Name:  "generate",
 		Usage: "run one generator",
@@ -163,6 +164,11 @@ func settingsFromFlags(c *cli.Context) (pipeline.Settings, error) {
 	s.WriteTimeout = seconds(c.Float64("write-timeout"))
 	s.StopTimeout = seconds(c.Float64("stop-timeout"))
 	s.KeepOrder = c.Bool("keep-order")
+	s.Workers = c.Int("workers")
+	var err error
+	if s.Shard, s.Shards, err = shardFromFlags(c, shardEnv); err != nil {
+		return s, err
+	}
 	s.Location = time.UTC
 	return s, s.Validate()
 }
@@ -179,7 +185,11 @@ func runGenerate(c *cli.Context) error {
 	}
 	gen, err := loadGenerator(c, s)
 	if err != nil {
-		return cli.Exit(err, exitCode(err, 1))
+		code := exitCode(err, 1)
+		if errors.Is(err, pipeline.ErrShardUsage) {
+			code = 2
+		}
+		return cli.Exit(err, code)
 	}
 	stderr := c.App.ErrWriter
 

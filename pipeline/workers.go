@@ -31,6 +31,13 @@ import (
 // (the CLI exits 2 on it).
 var ErrShardUsage = errors.New("sharding")
 
+// shardUsageError is a sharding problem of the generator file; it is
+// ErrShardUsage for errors.Is.
+type shardUsageError struct{ error }
+
+func (e shardUsageError) Is(target error) bool { return target == ErrShardUsage }
+func (e shardUsageError) Unwrap() error        { return e.error }
+
 // tsBatch is a batch of merged timestamps with their global indices.
 type tsBatch struct {
 	inputs.Batch
@@ -103,12 +110,10 @@ func checkShardable(gc *config.Generator, s Settings) []error {
 	for _, p := range gc.Input {
 		switch p.Name {
 		case "http":
-			errs = append(errs, fmt.Errorf("%w: %w", ErrShardUsage,
-				p.Errorf("the http input has no timestamp sequence to split between shards; run it unsharded")))
+			errs = append(errs, shardUsageError{p.Errorf("the http input has no timestamp sequence to split between shards; run it unsharded")})
 		case "time_patterns":
 			if s.Seed == nil {
-				errs = append(errs, fmt.Errorf("%w: %w", ErrShardUsage,
-					p.Errorf("time_patterns draws its timestamps at random: give every shard the same --seed so they agree on the sequence")))
+				errs = append(errs, shardUsageError{p.Errorf("time_patterns draws its timestamps at random: give every shard the same --seed so they agree on the sequence")})
 			}
 		}
 	}

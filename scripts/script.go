@@ -147,51 +147,12 @@ func compileScript(path string, src []byte, env *plugin.Env) (*Script, error) {
 	}
 
 	s.tags = inputTags(env)
-	s.stateReason = scriptStateReason(path, used, globals)
+	s.stateReason = scriptStateReason(path, f, used, globals)
 	return s, nil
 }
 
 // StateReason implements Stateful.
 func (s *Script) StateReason() string { return s.stateReason }
-
-// scriptStateReason says what may carry state across produce() calls: the
-// locals/shared/globals stores, subprocess, or a mutable module-level value
-// (produce() cannot rebind a global, but it can change a list or dict one
-// holds). "" when nothing can.
-func scriptStateReason(path string, used map[string]bool, globals starlark.StringDict) string {
-	for _, name := range []string{"locals", "shared", "globals", "subprocess"} {
-		if used[name] {
-			return fmt.Sprintf("script %s uses %s", path, name)
-		}
-	}
-	for _, name := range globals.Keys() {
-		if !immutable(globals[name], 0) {
-			return fmt.Sprintf("script %s keeps a %s in the global %s, which produce() may change", path, globals[name].Type(), name)
-		}
-	}
-	return ""
-}
-
-// immutable reports whether v can hold no state a call could change:
-// immutable too.
-func immutable(v starlark.Value, depth int) bool {
-	switch v := v.(type) {
-	case starlark.NoneType, starlark.Bool, starlark.Int, starlark.Float, starlark.String, starlark.Bytes,
-		*starlark.Function, *starlark.Builtin:
-		return true
-	case starlark.Tuple:
-		if depth > 8 {
-			return false
-		}
-		for _, x := range v {
-			if !immutable(x, depth+1) {
-				return false
-			}
-		}
-		return true
-	}
-	return false
-}
 
 // Cancel stops the running or next produce() call with an error; it is
 // safe to call from any goroutine.

@@ -106,6 +106,9 @@ type Generation struct {
 	// AllowSubprocess lets templates run shell commands (subprocess.run);
 	// default true. false is the first hardening step of a shared server.
 	AllowSubprocess bool `yaml:"allow_subprocess" json:"allow_subprocess"`
+	// Workers is the number of event-stage workers per generator
+	// (0 or absent: the number of CPUs; docs/configuration.md).
+	Workers int `yaml:"workers" json:"workers"`
 }
 
 // BatchSettings: size null means no size limit (batches close on delay);
@@ -358,5 +361,6 @@ func (g Generation) pipelineSettings() (pipeline.Settings, error) {
 	p.MaxConcurrency = g.MaxConcurrency
 	p.WriteTimeout = g.WriteTimeout.D()
 	p.StopTimeout = g.StopTimeout.D()
+	p.Workers = g.Workers
 	return p, p.Validate()
 }
