@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,4 +123,110 @@ func TestWorkersSameOutputAnyK(t *testing.T) {
 func head(s string) string {
 	lines := strings.SplitN(s, "\n", 6)
 	return strings.Join(lines[:min(len(lines), 5)], "\n")
+}
+
+// interleave merges shard outputs that have one event per timestamp by
+// global index: line k of shard i is the timestamp of index i + k*n.
+func interleave(t *testing.T, shards []string) string {
+	t.Helper()
+	lines := make([][]string, len(shards))
+	total := 0
+	for i, s := range shards {
+		lines[i] = strings.SplitAfter(s, "\n")
+		if lines[i][len(lines[i])-1] == "" {
+			lines[i] = lines[i][:len(lines[i])-1]
+		}
+		total += len(lines[i])
+	}
+	var b strings.Builder
+	for idx := 0; idx < total; idx++ {
+		i, k := idx%len(shards), idx/len(shards)
+		if k >= len(lines[i]) {
+			t.Fatalf("shard %d has %d lines, index %d needs line %d", i, len(lines[i]), idx, k)
+		}
+		b.WriteString(lines[i][k])
+	}
+	return b.String()
+}
+
+// Four shards of a stateless generator, merged by index, are the
+// unsharded run byte for byte; each shard also runs on several workers.
+func TestShardsUnionIsUnsharded(t *testing.T) {
+	for _, name := range []string{"template-access-log", "template-chance", "quickstart", "script-basic"} {
+		t.Run(name, func(t *testing.T) {
+			gc := loadExample(t, name, false)
+			whole, _ := runSeeded(t, gc, 2, 0, 0)
+			const n = 4
+			parts := make([]string, n)
+			for i := range n {
+				var g *Generator
+				parts[i], g = runSeeded(t, gc, 2, i, n)
+				if st := g.Stats(); st.Timestamps != 1500/n {
+					t.Fatalf("shard %d released %d timestamps, want %d", i, st.Timestamps, 1500/n)
+				}
+			}
+			if got := interleave(t, parts); got != whole {
+				t.Fatalf("union of %d shards differs from the unsharded run:\n%s\n---\n%s", n, head(got), head(whole))
+			}
+		})
+	}
+}
+
+// What a shard cannot do is refused with ErrShardUsage: the http input,
+// and time_patterns without a seed.
+func TestShardRefusals(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) *config.Generator {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		gc, err := config.LoadGenerator(p, config.Vars{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return gc
+	}
+	if err := os.WriteFile(filepath.Join(dir, "t.jinja"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, src string
+		seed      bool
+		live      bool
+		want      string
+	}{
+		{"http", "input: [{http: {port: 0}}]\nevent: {template: {templates: [{a: {template: t.jinja}}]}}\noutput: [{stdout: {}}]\n", true, false, "http input"},
+		{"time_patterns without seed", "input: [{time_patterns: {patterns: [p.yml]}}]\nevent: {template: {templates: [{a: {template: t.jinja}}]}}\noutput: [{stdout: {}}]\n", false, false, "--seed"},
+		{"live start now", "input: [{timer: {seconds: 1}}]\nevent: {template: {templates: [{a: {template: t.jinja}}]}}\noutput: [{stdout: {}}]\n", true, true, "absolute start"},
+		{"live relative start", "input: [{cron: {expression: '* * * * *', start: '-1h'}}]\nevent: {template: {templates: [{a: {template: t.jinja}}]}}\noutput: [{stdout: {}}]\n", true, true, "absolute start"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gc := write(strings.ReplaceAll(tt.name, " ", "_")+".yml", tt.src)
+			s := DefaultSettings()
+			s.Live = tt.live
+			s.Shard, s.Shards = 1, 4
+			if tt.seed {
+				seed := uint64(1)
+				s.Seed = &seed
+			}
+			_, err := Build(gc, Options{ID: "t", Settings: s})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Build: %v, want an error about %q", err, tt.want)
+			}
+			if !tt.live && !errors.Is(err, ErrShardUsage) {
+				t.Fatalf("error %v is not ErrShardUsage", err)
+			}
+		})
+	}
+	// A live shard with an absolute start builds.
+	gc := write("abs.yml", "input: [{timer: {seconds: 1, start: '2026-01-01T00:00:00Z'}}]\nevent: {template: {templates: [{a: {template: t.jinja}}]}}\noutput: [{stdout: {}}]\n")
+	s := DefaultSettings()
+	s.Shard, s.Shards = 1, 4
+	g, err := Build(gc, Options{ID: "t", Settings: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = g.Close()
 }
