@@ -30,6 +30,9 @@ import (
 	_ "github.com/eventum-go/eventum/scripts"
 )
 
+// workers is the event stage's worker count (0: the number of CPUs).
+var workers = flag.Int("workers", 0, "event-stage workers (0: the number of CPUs)")
+
 type result struct {
 	lag     pipeline.LagSnapshot
 	events  int64
@@ -102,6 +105,7 @@ func run(path string, seed uint64, batch int, live bool, delay float64) (result,
 	s.Live = live
 	s.Seed = &seed
 	s.BatchSize = batch
+	s.Workers = *workers
 	s.BatchDelay = time.Duration(delay * float64(time.Second))
 	gen, err := pipeline.Build(gc, pipeline.Options{ID: "bench", Settings: s, Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
 	if err != nil {
