@@ -16,11 +16,14 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // The local simulation of a sharded deployment: four shards run as four
-// processes (this test binary re-run as eventum), each writing a file and
-// COPYing into one PostgreSQL table; the union must be the unsharded run.
+// processes (this test binary re-run as eventum), each writing a file,
+// COPYing into one PostgreSQL table and producing to one Kafka topic (an
+// in-process kfake broker); the union must be the unsharded run.
 
 const simPGDSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres sslmode=disable"
 
@@ -191,6 +194,14 @@ func TestShardSimulationStateless(t *testing.T) {
 	}
 	t.Cleanup(func() { _, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE") })
 
+	// One Kafka topic per run kind, like the tables.
+	kc, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "whole", "sharded"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(kc.Close)
+	kafkaAddr := kc.ListenAddrs()[0]
+
 	dir := t.TempDir()
 	write(t, dir, "event.jinja", `{"ts": "{{ timestamp.isoformat() }}", "ip": "{{ module.rand.network.ip_v4() }}", `+
 		`"n": {{ module.rand.number.integer(1, 1000000) }}, "method": "{{ module.rand.choice(['GET', 'POST', 'PUT']) }}", `+
@@ -207,7 +218,8 @@ output:
       dsn: %q
       table: %s.${params.table}
       columns: [ts, ip, n, method, user_name]
-`, simEvents, simPGDSN, schema))
+  - kafka: {bootstrap_servers: [%q], topic: "${params.table}", linger_ms: 5}
+`, simEvents, simPGDSN, schema, kafkaAddr))
 	whole, shards := runShardProcs(t, dir, gen)
 
 	if n := len(lines(whole)); n != simEvents {
@@ -235,6 +247,44 @@ output:
 		t.Fatalf("sharded table: %d rows, %d distinct, %d missing, %d extra; want %d, %d, 0, 0",
 			total, distinct, missing, extra, simEvents, simEvents)
 	}
+
+	// The topic written by the four shards holds the unsharded topic's
+	// messages, each once (as multisets: partitions interleave them).
+	wantMsgs := readTopic(t, kafkaAddr, "whole", simEvents)
+	gotMsgs := readTopic(t, kafkaAddr, "sharded", simEvents)
+	if !slices.Equal(gotMsgs, wantMsgs) {
+		t.Fatalf("sharded topic (%d messages) differs from the unsharded one (%d)", len(gotMsgs), len(wantMsgs))
+	}
+	if len(slices.Compact(slices.Clone(gotMsgs))) != simEvents {
+		t.Fatal("the sharded topic holds duplicates")
+	}
+}
+
+// readTopic consumes topic from the start until want messages arrived and
+// returns their values sorted; a message beyond want fails the test.
+func readTopic(t *testing.T, addr, topic string, want int) []string {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out []string
+	for len(out) < want {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("topic %s: read %d of %d messages before the deadline", topic, len(out), want)
+		}
+		fs.EachError(func(tp string, p int32, err error) { t.Fatalf("fetch %s/%d: %v", tp, p, err) })
+		fs.EachRecord(func(r *kgo.Record) { out = append(out, string(r.Value)) })
+	}
+	if len(out) != want {
+		t.Fatalf("topic %s: %d messages, want %d", topic, len(out), want)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // simEvents is the number of events of the stateless simulation.
