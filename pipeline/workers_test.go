@@ -3,11 +3,17 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/eventum-go/eventum/config"
 )
@@ -293,5 +299,83 @@ func TestWorkersFailuresAndExhaust(t *testing.T) {
 	if four != one {
 		t.Fatalf("K=4 outcome differs from K=1:\nK=1 produced %d failed %d written %d\nK=4 produced %d failed %d written %d",
 			one.produced, one.failed, one.wrote, four.produced, four.failed, four.wrote)
+	}
+}
+
+// Live shards with an absolute start in the past: every shard numbers the
+// timestamps from that start (before skip_past), so the index of a
+// timestamp is the same in every shard and in the unsharded run, each
+// shard releases only its residue class, and the shards together release
+// what the unsharded run releases (from the latest start on).
+func TestLiveShardsCountBeforeSkipPast(t *testing.T) {
+	start := time.Now().Add(-time.Second).Truncate(time.Millisecond)
+	const step = 10 * time.Millisecond
+	src := fmt.Sprintf("input: [{timer: {start: %q, seconds: 0.01, repeat: 250}}]\nevent: {test-echo: {}}\noutput: [{test-mem: {name: %%s}}]\n",
+		start.UTC().Format("2006-01-02T15:04:05.000Z"))
+	type ev struct {
+		N  int64 `json:"n"`
+		TS int64 `json:"ts"`
+	}
+	runShard := func(name string, shard, shards int) (map[int64]int64, time.Time) {
+		s := DefaultSettings() // live, skip_past
+		s.BatchDelay = 10 * time.Millisecond
+		s.Shard, s.Shards = shard, shards
+		g := build(t, fmt.Sprintf(src, name), s)
+		began := g.Env().Now
+		if err := g.Run(context.Background(), nil); err != nil {
+			t.Error(err)
+		}
+		got := map[int64]int64{}
+		for _, line := range take(name) {
+			var e ev
+			if err := json.Unmarshal([]byte(line), &e); err != nil {
+				t.Fatal(err)
+			}
+			idx := e.N - 1
+			// The first tick is at start+step. (An unsharded live run lets
+			// its inputs skip the past themselves, so it counts from now.)
+			if want := (e.TS-start.UnixNano())/int64(step) - 1; shards > 1 && idx != want {
+				t.Errorf("%s: timestamp %d has index %d, want %d (counted from the start)", name, e.TS, idx, want)
+			}
+			if shards > 1 && idx%int64(shards) != int64(shard) {
+				t.Errorf("%s: index %d is another shard's", name, idx)
+			}
+			got[e.TS] = idx
+		}
+		return got, began
+	}
+	const n = 3
+	var wg sync.WaitGroup
+	parts := make([]map[int64]int64, n)
+	began := make([]time.Time, n)
+	var whole map[int64]int64
+	var wholeBegan time.Time
+	for i := range n {
+		wg.Add(1)
+		go func() { defer wg.Done(); parts[i], began[i] = runShard(fmt.Sprintf("live-shard-%d", i), i, n) }()
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); whole, wholeBegan = runShard("live-whole", 0, 0) }()
+	wg.Wait()
+	latest := slices.MaxFunc(append(began, wholeBegan), time.Time.Compare).UnixNano()
+	union := map[int64]bool{}
+	for _, p := range parts {
+		for ts := range p {
+			if ts >= latest {
+				if union[ts] {
+					t.Errorf("timestamp %d released by two shards", ts)
+				}
+				union[ts] = true
+			}
+		}
+	}
+	want := map[int64]bool{}
+	for ts := range whole {
+		if ts >= latest {
+			want[ts] = true
+		}
+	}
+	if len(want) < 50 || !maps.Equal(union, want) {
+		t.Fatalf("shards released %d timestamps after the latest start, the unsharded run %d", len(union), len(want))
 	}
 }
