@@ -92,6 +92,7 @@ func Build(g *config.Generator, o Options) (*Generator, error) {
 		AbsoluteStart: s.Live && s.sharded(),
 		Rand:          rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		Params:        o.Params,
+		Memo:          &plugin.Memo{},
 		ShardIndex:    s.Shard,
 		ShardCount:    max(s.Shards, 1),
 		Logger:        log,

@@ -257,10 +257,12 @@ func NewTemplate(cfg *TemplateConfig, env *plugin.Env) (*Template, error) {
 		return nil, fmt.Errorf("mode: unknown mode %q", cfg.Mode)
 	}
 
-	samples, err := LoadSamples(cfg.Samples, env)
+	// Samples are immutable once loaded: the workers' instances share them.
+	sv, err := env.Memo.Get("template.samples", func() (any, error) { return LoadSamples(cfg.Samples, env) })
 	if err != nil {
 		return nil, err
 	}
+	samples := sv.(*Samples)
 	params, err := frozenDict(cfg.Params)
 	if err != nil {
 		return nil, fmt.Errorf("params: %w", err)
