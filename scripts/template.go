@@ -392,7 +392,11 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 	if u := tm.Undefined(); len(u) > 0 {
 		w := fmt.Sprintf("%s: undefined names (they render empty): %s", e.Template, strings.Join(u, ", "))
 		t.warnings = append(t.warnings, w)
-		t.env.Log().Warn("template uses undefined names; they render empty", "template", e.Template, "names", strings.Join(u, ", "))
+		// Once per generator, not once per worker instance.
+		_, _ = t.env.Memo.Get("template.warned."+e.Template, func() (any, error) {
+			t.env.Log().Warn("template uses undefined names; they render empty", "template", e.Template, "names", strings.Join(u, ", "))
+			return true, nil
+		})
 	}
 	vars, err := frozenDict(e.Vars)
 	if err != nil {
