@@ -1,7 +1,7 @@
 // Command bench runs a generator in sample mode, as fast as possible, and
 // prints its throughput, allocations per event and peak memory:
 //
-//	go run ./bench --path bench/configs/tracing-file.yml [--seed 1] [--runs 3]
+//	go run ./bench --path bench/configs/tracing-file.yml [--seed 1] [--runs 3] [--workers N]
 //
 // With --live the generator is paced to the wall clock and the release lag
 // (p50, p99, max) is reported: --live --path bench/configs/live-timer-2k.yml.
