@@ -35,7 +35,8 @@ type Settings struct {
 	Location *time.Location
 	// Seed seeds the generator's random source; nil picks a random seed.
 	Seed *uint64
-	// Workers is the number of event-stage workers (0: runtime.NumCPU()).
+	// Workers is the number of event-stage workers (0: GOMAXPROCS, i.e.
+	// the CPUs the process may use).
 	// Producers that keep state across timestamps run on one worker whatever
 	// this says. Output order and --seed output do not depend on it.
 	Workers int
@@ -49,12 +50,14 @@ type Settings struct {
 	StopTimeout time.Duration
 }
 
-// workerCount resolves Workers (0: the number of CPUs).
+// workerCount resolves Workers (0: the number of CPUs the process may
+// use: GOMAXPROCS, which is runtime.NumCPU() unless the environment or a
+// container's CPU limit lowers it).
 func (s Settings) workerCount() int {
 	if s.Workers > 0 {
 		return s.Workers
 	}
-	return runtime.NumCPU()
+	return runtime.GOMAXPROCS(0)
 }
 
 // sharded reports whether the run is one shard of several.
