@@ -29,7 +29,7 @@ output: [{stdout: {}}]
 
 // loadExample loads examples/<name>/generator.yml; unless keepInput, its
 // inputs are replaced by fixedInput's.
-func loadExample(t *testing.T, name string, keepInput bool) *config.Generator {
+func loadExample(t testing.TB, name string, keepInput bool) *config.Generator {
 	t.Helper()
 	gc, err := config.LoadGenerator(filepath.Join("..", "examples", name, "generator.yml"), config.Vars{Params: map[string]any{}})
 	if err != nil {
@@ -377,5 +377,39 @@ func TestLiveShardsCountBeforeSkipPast(t *testing.T) {
 	}
 	if len(want) < 50 || !maps.Equal(union, want) {
 		t.Fatalf("shards released %d timestamps after the latest start, the unsharded run %d", len(union), len(want))
+	}
+}
+
+// BenchmarkWorkers runs the access-log example on the fixed input (1,500
+// timestamps) through K event-stage workers into a buffer:
+//
+//	go test ./pipeline -run '^$' -bench Workers -benchtime 20x
+func BenchmarkWorkers(b *testing.B) {
+	gc := loadExample(b, "template-access-log", false)
+	for _, k := range []int{1, 2, 4} {
+		b.Run(fmt.Sprintf("workers=%d", k), func(b *testing.B) {
+			var events int64
+			var total time.Duration
+			for range b.N {
+				s := DefaultSettings()
+				s.Live = false
+				seed := uint64(7)
+				s.Seed = &seed
+				s.Workers = k
+				s.BatchSize = 100 // 15 batches to spread over the workers
+				var out bytes.Buffer
+				g, err := Build(gc, Options{ID: "bench", Settings: s, Stdout: &out})
+				if err != nil {
+					b.Fatal(err)
+				}
+				start := time.Now()
+				if err := g.Run(context.Background(), nil); err != nil {
+					b.Fatal(err)
+				}
+				total += time.Since(start)
+				events += g.Stats().Produced
+			}
+			b.ReportMetric(float64(events)/total.Seconds(), "events/s")
+		})
 	}
 }
