@@ -1,7 +1,7 @@
 // Command bench runs a generator in sample mode, as fast as possible, and
 // prints its throughput, allocations per event and peak memory:
 //
-//	go run ./bench --path bench/configs/tracing-file.yml [--seed 1] [--runs 3]
+//	go run ./bench --path bench/configs/tracing-file.yml [--seed 1] [--runs 3] [--workers N]
 //
 // With --live the generator is paced to the wall clock and the release lag
 // (p50, p99, max) is reported: --live --path bench/configs/live-timer-2k.yml.
@@ -29,6 +29,9 @@ import (
 	_ "github.com/eventum-go/eventum/outputs"
 	_ "github.com/eventum-go/eventum/scripts"
 )
+
+// workers is the event stage's worker count (0: the number of CPUs).
+var workers = flag.Int("workers", 0, "event-stage workers (0: the number of CPUs)")
 
 type result struct {
 	lag     pipeline.LagSnapshot
@@ -102,6 +105,7 @@ func run(path string, seed uint64, batch int, live bool, delay float64) (result,
 	s.Live = live
 	s.Seed = &seed
 	s.BatchSize = batch
+	s.Workers = *workers
 	s.BatchDelay = time.Duration(delay * float64(time.Second))
 	gen, err := pipeline.Build(gc, pipeline.Options{ID: "bench", Settings: s, Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
 	if err != nil {

@@ -87,6 +87,7 @@ func generateCommand() *cli.Command {
 		&cli.StringFlag{Name: "summary-format", Value: "text", Usage: "the final summary on stderr: text (one line) or json (one document)"},
 		&cli.BoolFlag{Name: "allow-subprocess", Value: true, Usage: "let templates run shell commands with subprocess.run (--allow-subprocess=false refuses templates that use it)"},
 	)
+	flags = append(flags, shardFlags()...)
 	return &cli.Command{
 		Name:  "generate",
 		Usage: "run one generator",
@@ -166,6 +167,11 @@ func settingsFromFlags(c *cli.Context) (pipeline.Settings, error) {
 	s.WriteTimeout = seconds(c.Float64("write-timeout"))
 	s.StopTimeout = seconds(c.Float64("stop-timeout"))
 	s.KeepOrder = c.Bool("keep-order")
+	s.Workers = c.Int("workers")
+	var err error
+	if s.Shard, s.Shards, err = shardFromFlags(c, shardEnv); err != nil {
+		return s, err
+	}
 	s.Location = time.UTC
 	return s, s.Validate()
 }
@@ -186,7 +192,11 @@ func runGenerate(c *cli.Context) error {
 	}
 	gen, err := loadGenerator(c, s)
 	if err != nil {
-		return cli.Exit(err, exitCode(err, 1))
+		code := exitCode(err, 1)
+		if errors.Is(err, pipeline.ErrShardUsage) {
+			code = 2
+		}
+		return cli.Exit(err, code)
 	}
 	stderr := c.App.ErrWriter
 

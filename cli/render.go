@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/eventum-go/eventum/config"
+	"github.com/eventum-go/eventum/pipeline"
 	"github.com/eventum-go/eventum/plugin"
 	"github.com/eventum-go/eventum/scripts"
 )
@@ -79,6 +80,8 @@ func runRender(c *cli.Context) error {
 	if c.IsSet("seed") {
 		seed = c.Uint64("seed")
 	}
+	// As in generate: the i-th timestamp draws from (seed, i).
+	stream := pipeline.NewStream(seed)
 	var tags []string
 	for _, t := range strings.Split(c.String("tags"), ",") {
 		if t = strings.TrimSpace(t); t != "" {
@@ -86,7 +89,7 @@ func runRender(c *cli.Context) error {
 		}
 	}
 	env := &plugin.Env{
-		ID: "render", Location: loc, Now: ts, Rand: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		ID: "render", Location: loc, Now: ts, Rand: stream.Rand,
 		InputTags: [][]string{tags}, Logger: log, Stdout: c.App.Writer, Stderr: c.App.ErrWriter,
 	}
 
@@ -114,12 +117,17 @@ func runRender(c *cli.Context) error {
 			fmt.Fprintln(c.App.ErrWriter, "warning:", config.Redact(msg))
 		}
 	}
-	return renderEvents(c.App.Writer, prod, ts, c.Int("count"), seconds(c.Float64("step")))
+	return renderEvents(c.App.Writer, prod, stream, ts, c.Int("count"), seconds(c.Float64("step")))
 }
 
-func renderEvents(w io.Writer, prod scripts.Producer, ts time.Time, count int, step time.Duration) error {
+func renderEvents(w io.Writer, prod scripts.Producer, stream *pipeline.Stream, ts time.Time, count int, step time.Duration) error {
 	var events []string
+	indexed, _ := prod.(scripts.Indexed)
 	for i := range count {
+		stream.At(uint64(i))
+		if indexed != nil {
+			indexed.SetIndex(uint64(i))
+		}
 		var err error
 		events, err = prod.Produce(ts.Add(time.Duration(i)*step).UnixNano(), 0, events[:0])
 		for _, ev := range events {

@@ -39,6 +39,9 @@ func ResolveStart(key, value string, env *plugin.Env) (time.Time, error) {
 	loc := location(env)
 	now := env.Now.In(loc)
 	if strings.TrimSpace(value) == "" {
+		if env.AbsoluteStart {
+			return time.Time{}, fmt.Errorf("%s: not set, so it is the moment the run starts; live-mode shards need an absolute start (e.g. 2025-06-15T09:00:00)", key)
+		}
 		return now, nil
 	}
 	t, never, err := ParseDateTime(value, now, loc)
@@ -47,6 +50,13 @@ func ResolveStart(key, value string, env *plugin.Env) (time.Time, error) {
 	}
 	if never {
 		return time.Time{}, fmt.Errorf("%s: %q is only allowed for an end", key, value)
+	}
+	if env.AbsoluteStart {
+		// A start that moves with its base depends on when the run began.
+		moved, _, _ := ParseDateTime(value, now.Add(97*time.Minute+13*time.Second), loc)
+		if !moved.Equal(t) {
+			return time.Time{}, fmt.Errorf("%s: %q depends on when the run starts; live-mode shards need an absolute start (e.g. 2025-06-15T09:00:00)", key, value)
+		}
 	}
 	return t, nil
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	crand "crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -37,11 +38,16 @@ type Generator struct {
 	settings Settings
 	env      *plugin.Env
 	inputs   []inputs.Input
-	producer scripts.Producer
-	outs     []*outputSlot
-	names    []string
-	stats    Stats
-	log      *slog.Logger
+	// workers are the event stage's producers, one per worker goroutine;
+	// workers[0] always exists once built.
+	workers []*worker
+	seed    uint64
+	// nextIdx numbers the merged timestamps (the global timestamp index).
+	nextIdx atomic.Uint64
+	outs    []*outputSlot
+	names   []string
+	stats   Stats
+	log     *slog.Logger
 	// stopExpired is set when a graceful stop outlasted StopTimeout.
 	stopExpired atomic.Bool
 }
@@ -80,18 +86,27 @@ func Build(g *config.Generator, o Options) (*Generator, error) {
 		Location: s.Location,
 		Now:      time.Now().In(s.Location),
 		Live:     s.Live,
-		SkipPast: s.Live && s.SkipPast,
-		Rand:     rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		Params:   o.Params,
-		Logger:   log,
-		Stdout:   o.Stdout,
-		Stderr:   o.Stderr,
+		// A shard must see the whole sequence to number it: it skips the
+		// past downstream (after numbering), not inside the inputs.
+		SkipPast:      s.Live && s.SkipPast && !s.sharded(),
+		AbsoluteStart: s.Live && s.sharded(),
+		Rand:          rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		Params:        o.Params,
+		Memo:          &plugin.Memo{},
+		ShardIndex:    s.Shard,
+		ShardCount:    max(s.Shards, 1),
+		Logger:        log,
+		Stdout:        o.Stdout,
+		Stderr:        o.Stderr,
 	}
 	if o.Configure != nil {
 		o.Configure(env)
 	}
-	gen := &Generator{id: o.ID, settings: s, env: env, log: log}
+	gen := &Generator{id: o.ID, settings: s, env: env, log: log, seed: seed}
 	var errs []error
+	if s.sharded() {
+		errs = append(errs, checkShardable(g, s)...)
+	}
 
 	for _, p := range g.Input {
 		in, cfg, err := inputs.Registry.Build(p, env)
@@ -110,10 +125,8 @@ func Build(g *config.Generator, o Options) (*Generator, error) {
 		errs = append(errs, fmt.Errorf("%s: too many inputs (%d)", g.File, len(g.Input)))
 	}
 
-	if prod, _, err := scripts.Registry.Build(g.Event, env); err != nil {
+	if err := gen.buildWorkers(g, env); err != nil {
 		errs = append(errs, config.Flatten(err)...)
-	} else {
-		gen.producer = prod
 	}
 
 	seen := map[string]int{}
@@ -157,9 +170,7 @@ func Build(g *config.Generator, o Options) (*Generator, error) {
 		gen.stats.Outputs = append(gen.stats.Outputs, slot.counters)
 	}
 	if len(errs) > 0 {
-		if c, ok := gen.producer.(scripts.Closer); ok {
-			_ = c.Close()
-		}
+		_ = gen.Close()
 		return nil, config.Errors(errs)
 	}
 	return gen, nil
@@ -171,7 +182,7 @@ func (g *Generator) ID() string { return g.id }
 // Warnings are the non-fatal problems the event plugin found while it was
 // built (template names that are never defined).
 func (g *Generator) Warnings() []string {
-	if w, ok := g.producer.(interface{ Warnings() []string }); ok {
+	if w, ok := g.workers[0].prod.(interface{ Warnings() []string }); ok {
 		return w.Warnings()
 	}
 	return nil
@@ -203,8 +214,10 @@ func (g *Generator) OutputNames() []string { return g.names }
 // Stats returns a copy of the generator's counters.
 func (g *Generator) Stats() Snapshot {
 	snap := g.stats.Snapshot(g.names)
-	if dc, ok := g.producer.(scripts.DropCounter); ok {
-		snap.Dropped = dc.Dropped()
+	for _, w := range g.workers {
+		if dc, ok := w.prod.(scripts.DropCounter); ok {
+			snap.Dropped += dc.Dropped()
+		}
 	}
 	for i, o := range g.outs {
 		if lf, ok := o.out.(outputs.LateFailer); ok {
@@ -229,8 +242,11 @@ func randomSeed() uint64 {
 // Close releases what Build acquired, for a generator that will not Run
 // (validate). Run releases it itself.
 func (g *Generator) Close() error {
-	if c, ok := g.producer.(scripts.Closer); ok {
-		return c.Close()
+	var errs []error
+	for _, w := range g.workers {
+		if c, ok := w.prod.(scripts.Closer); ok {
+			errs = append(errs, c.Close())
+		}
 	}
-	return nil
+	return errors.Join(errs...)
 }

@@ -52,8 +52,10 @@ func (g *Generator) Run(ctx context.Context, abort <-chan struct{}) error {
 			case <-abort:
 				cancelHard()
 				// A call running away in the event plugin must not hold the abort up.
-				if c, ok := g.producer.(scripts.Canceler); ok {
-					c.Cancel("generator aborted")
+				for _, w := range g.workers {
+					if c, ok := w.prod.(scripts.Canceler); ok {
+						c.Cancel("generator aborted")
+					}
 				}
 			case <-hard.Done():
 			}
@@ -94,9 +96,9 @@ func (g *Generator) Run(ctx context.Context, abort <-chan struct{}) error {
 		}
 	}()
 
-	tsQueue := make(chan *inputs.Batch, g.settings.MaxTimestampBatches)
+	tsQueue := make(chan *tsBatch, g.settings.MaxTimestampBatches)
 	evQueue := make(chan *eventBatch, g.settings.MaxEventBatches)
-	tsPool := &sync.Pool{New: func() any { return &inputs.Batch{} }}
+	tsPool := &sync.Pool{New: func() any { return &tsBatch{} }}
 
 	var inErr, evErr error
 	var wg sync.WaitGroup
@@ -115,10 +117,8 @@ func (g *Generator) Run(ctx context.Context, abort <-chan struct{}) error {
 	wg.Wait()
 
 	closeErr := g.closeOutputs(hard)
-	if c, ok := g.producer.(scripts.Closer); ok {
-		if err := c.Close(); err != nil {
-			closeErr = errors.Join(closeErr, fmt.Errorf("event plugin: close: %w", err))
-		}
+	if err := g.Close(); err != nil {
+		closeErr = errors.Join(closeErr, fmt.Errorf("event plugin: close: %w", err))
 	}
 	if errors.Is(inErr, context.Canceled) {
 		inErr = nil
@@ -164,7 +164,7 @@ func (e *RunError) Error() string {
 // Interactive inputs (http) are merged on their own, beside the scheduled
 // ones: their timestamps are due when they arrive, so they must not wait
 // while the scheduled merge sleeps until a timestamp far ahead.
-func (g *Generator) inputStage(ctx context.Context, out chan<- *inputs.Batch, pool *sync.Pool) error {
+func (g *Generator) inputStage(ctx context.Context, out chan<- *tsBatch, pool *sync.Pool) error {
 	var sched, inter []inputs.Input
 	var schedSrc, interSrc []uint16
 	for i, in := range g.inputs {
@@ -202,9 +202,9 @@ func (g *Generator) inputStage(ctx context.Context, out chan<- *inputs.Batch, po
 // src maps the merge's input indices to the generator's (nil: identity).
 // eager sends a partial batch at the end of every merge batch, as live mode
 // does (interactive timestamps are due when they arrive).
-func (g *Generator) mergeStage(ctx context.Context, ins []inputs.Input, src []uint16, eager bool, out chan<- *inputs.Batch, pool *sync.Pool) error {
+func (g *Generator) mergeStage(ctx context.Context, ins []inputs.Input, src []uint16, eager bool, out chan<- *tsBatch, pool *sync.Pool) error {
 	s := g.settings
-	cur := pool.Get().(*inputs.Batch)
+	cur := pool.Get().(*tsBatch)
 	var first time.Time // wall time the first timestamp of cur was accepted
 	startNs := g.env.Now.UnixNano()
 	timer := time.NewTimer(time.Hour)
@@ -221,8 +221,8 @@ func (g *Generator) mergeStage(ctx context.Context, ins []inputs.Input, src []ui
 			// Graceful stop: what was accepted still goes downstream.
 			out <- cur
 		}
-		cur = pool.Get().(*inputs.Batch)
-		cur.Reset()
+		cur = pool.Get().(*tsBatch)
+		cur.reset()
 		return nil
 	}
 	sleepUntil := func(t int64) error {
@@ -239,10 +239,19 @@ func (g *Generator) mergeStage(ctx context.Context, ins []inputs.Input, src []ui
 		}
 	}
 
+	shards := uint64(max(s.Shards, 1))
+	shard := uint64(s.Shard)
 	emit := func(b *inputs.Batch) error {
+		// The global index of b's first timestamp: every merged timestamp
+		// is numbered, whatever shard or skip_past does with it next.
+		base := g.nextIdx.Add(uint64(b.Len())) - uint64(b.Len())
 		for i, t := range b.Times {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			idx := base + uint64(i)
+			if shards > 1 && idx%shards != shard {
+				continue
 			}
 			if s.Live {
 				if s.SkipPast && t < startNs {
@@ -266,6 +275,7 @@ func (g *Generator) mergeStage(ctx context.Context, ins []inputs.Input, src []ui
 				first = time.Now()
 			}
 			cur.Times = append(cur.Times, t)
+			cur.Idx = append(cur.Idx, idx)
 			if src != nil {
 				cur.Src = append(cur.Src, src[b.Src[i]])
 			} else {
@@ -289,63 +299,6 @@ func (g *Generator) mergeStage(ctx context.Context, ins []inputs.Input, src []ui
 	err := inputs.Merge(ctx, ins, emit)
 	_ = flush()
 	return err
-}
-
-// eventStage calls the event plugin for every timestamp.
-func (g *Generator) eventStage(ctx context.Context, in <-chan *inputs.Batch, out chan<- *eventBatch, tsPool *sync.Pool, stopInput context.CancelFunc) error {
-	pool := &sync.Pool{}
-	pool.New = func() any { return &eventBatch{pool: pool} }
-	logged := 0
-	exhausted := false
-	for b := range in {
-		if exhausted {
-			tsPool.Put(b)
-			continue // drain so the input stage can finish
-		}
-		if ctx.Err() != nil {
-			g.stats.Unproduced.Add(int64(b.Len()))
-			tsPool.Put(b)
-			continue
-		}
-		eb := pool.Get().(*eventBatch)
-		events := eb.events[:0]
-		for i, t := range b.Times {
-			n := len(events)
-			var err error
-			events, err = g.producer.Produce(t, int(b.Src[i]), events)
-			if err != nil {
-				if errors.Is(err, scripts.ErrExhausted) {
-					exhausted = true
-					stopInput()
-					break
-				}
-				events = events[:n]
-				if ctx.Err() != nil { // cancelled by an abort: not the plugin's fault
-					g.stats.Unproduced.Add(int64(len(b.Times) - i))
-					break
-				}
-				g.stats.ProduceFailed.Add(1)
-				if logged < maxLoggedErrors {
-					logged++
-					g.log.Error("event plugin failed", "timestamp", time.Unix(0, t).In(g.settings.Location).Format(time.RFC3339Nano), "error", err)
-					if logged == maxLoggedErrors {
-						g.log.Error("further event plugin errors are counted, not logged")
-					}
-				}
-			}
-		}
-		tsPool.Put(b)
-		eb.events = events
-		if len(events) == 0 {
-			pool.Put(eb)
-			continue
-		}
-		g.stats.Produced.Add(int64(len(events)))
-		eb.refs.Store(int32(len(g.outs)))
-		eb.done = make(chan struct{})
-		out <- eb
-	}
-	return nil
 }
 
 // outputStage fans every event batch out to all outputs. Each output has a

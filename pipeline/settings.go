@@ -5,6 +5,7 @@ package pipeline
 
 import (
 	"fmt"
+	"runtime"
 	"time"
 )
 
@@ -34,12 +35,33 @@ type Settings struct {
 	Location *time.Location
 	// Seed seeds the generator's random source; nil picks a random seed.
 	Seed *uint64
+	// Workers is the number of event-stage workers (0: GOMAXPROCS, i.e.
+	// the CPUs the process may use).
+	// Producers that keep state across timestamps run on one worker whatever
+	// this says. Output order and --seed output do not depend on it.
+	Workers int
+	// Shard and Shards split the run: with Shards > 1 the generator handles
+	// only the timestamps whose global index is ≡ Shard (mod Shards).
+	Shard, Shards int
 	// StopTimeout bounds a graceful stop: from the stop request until every
 	// accepted event is delivered and the outputs are closed. What is still
 	// undelivered then is counted (write_failed, of which undelivered) and
 	// the run ends. It also bounds closing the outputs at the natural end.
 	StopTimeout time.Duration
 }
+
+// workerCount resolves Workers (0: the number of CPUs the process may
+// use: GOMAXPROCS, which is runtime.NumCPU() unless the environment or a
+// container's CPU limit lowers it).
+func (s Settings) workerCount() int {
+	if s.Workers > 0 {
+		return s.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// sharded reports whether the run is one shard of several.
+func (s Settings) sharded() bool { return s.Shards > 1 }
 
 // DefaultSettings are the documented defaults (the reference's).
 func DefaultSettings() Settings {
@@ -74,6 +96,10 @@ func (s Settings) Validate() error {
 		return fmt.Errorf("write_timeout must be positive, got %v", s.WriteTimeout)
 	case s.StopTimeout <= 0:
 		return fmt.Errorf("stop_timeout must be positive, got %v", s.StopTimeout)
+	case s.Workers < 0:
+		return fmt.Errorf("workers must not be negative, got %d", s.Workers)
+	case s.Shards < 0 || (s.Shards > 0 && (s.Shard < 0 || s.Shard >= s.Shards)):
+		return fmt.Errorf("shard %d/%d: the index must be in [0, %d)", s.Shard, s.Shards, max(s.Shards, 1))
 	case s.Location == nil:
 		return fmt.Errorf("timezone is not set")
 	}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/eventum-go/eventum/starlib"
@@ -47,6 +48,17 @@ type Env struct {
 	// its directories (generators and previews run through the API). Plugins
 	// open files through Open, ReadFile and OutputFile, which apply it.
 	Confine *Confinement
+	// ShardIndex and ShardCount describe a sharded run (--shard i/n):
+	// scripts and templates see them as shard.index and shard.count, replay
+	// takes lines i, i+n, ... An unsharded run has 0 and 1 (or 0 and 0).
+	ShardIndex, ShardCount int
+	// AbsoluteStart makes inputs refuse a start that depends on Now (now,
+	// an offset, a time of day): live-mode shards started at different
+	// moments must agree on the timestamp sequence.
+	AbsoluteStart bool
+	// Memo is shared by the copies of Env the event-stage workers get;
+	// nil when the plugins are built once.
+	Memo *Memo
 	// NoSubprocess disables `subprocess` in templates
 	// (generation.allow_subprocess: false, generate --allow-subprocess=false).
 	NoSubprocess bool
@@ -84,4 +96,34 @@ func (e *Env) Log() *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return e.Logger
+}
+
+// Memo holds values built once per generator and shared by the instances
+// of its event plugin (one per event-stage worker): immutable data only,
+// such as loaded samples. Safe for concurrent use.
+type Memo struct {
+	mu sync.Mutex
+	m  map[string]any
+}
+
+// Get returns the value stored under key, building it with build the first
+// time. A failed build is not stored. A nil Memo builds every time.
+func (m *Memo) Get(key string, build func() (any, error)) (any, error) {
+	if m == nil {
+		return build()
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if v, ok := m.m[key]; ok {
+		return v, nil
+	}
+	v, err := build()
+	if err != nil {
+		return nil, err
+	}
+	if m.m == nil {
+		m.m = map[string]any{}
+	}
+	m.m[key] = v
+	return v, nil
 }

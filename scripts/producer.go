@@ -38,3 +38,19 @@ var ErrExhausted = errors.New("event plugin exhausted")
 
 // Registry holds the event plugins by name.
 var Registry = plugin.NewRegistry[Producer]("event")
+
+// Stateful is implemented by producers that can tell whether several
+// instances built from the same config may share a generator's timestamps
+// (the event stage's parallel workers). StateReason is empty when each
+// timestamp's events depend only on the timestamp, its global index and
+// its random stream; otherwise it says what carries state across
+// timestamps (locals, an fsm, ...) and the generator runs one instance.
+// Producers that do not implement it run one instance.
+type Stateful interface{ StateReason() string }
+
+// Indexed is implemented by producers whose picking follows the global
+// timestamp index (spin and chain modes pick by index mod length, so a
+// shard or a worker picks what the unsharded run picks at that index).
+// The pipeline calls SetIndex before every Produce; without it the
+// producer counts its own calls.
+type Indexed interface{ SetIndex(idx uint64) }

@@ -124,6 +124,9 @@ type Replay struct {
 	buf    []byte // the substituted line
 	slab   []byte // events are cut from here (see event)
 	lines  int64  // lines produced since the file was (re)opened
+	// A shard takes the lines i, i+n, ... of the (repeated) file: read
+	// counts every line read, shard and shards are i and n.
+	read, shard, shards int64
 }
 
 func newReplay(c *ReplayConfig, env *plugin.Env) (Producer, error) {
@@ -147,7 +150,9 @@ func newReplay(c *ReplayConfig, env *plugin.Env) (Producer, error) {
 	p := &Replay{
 		path: env.Path(c.Path), re: re, group: group, format: c.TimestampFormat,
 		repeat: c.Repeat, loc: loc, log: env.Log(), dec: dec, chunk: chunk,
-		openF: func() (*os.File, error) { return env.Open("path", c.Path) },
+		openF:  func() (*os.File, error) { return env.Open("path", c.Path) },
+		shard:  int64(env.ShardIndex),
+		shards: int64(max(env.ShardCount, 1)),
 	}
 	if err := p.open(); err != nil {
 		return nil, err
@@ -210,6 +215,9 @@ func (p *Replay) open() error {
 // Produce implements Producer: it appends the next line of the file.
 func (p *Replay) Produce(ts int64, _ int, out []string) ([]string, error) {
 	line, err := p.next()
+	for err == nil && p.shards > 1 && (p.read-1)%p.shards != p.shard {
+		line, err = p.next() // another shard's line
+	}
 	if err != nil {
 		return out, err
 	}
@@ -250,6 +258,7 @@ func (p *Replay) next() ([]byte, error) {
 		}
 		if len(line) > 0 && (err == nil || errors.Is(err, io.EOF)) {
 			p.lines++
+			p.read++
 			return bytes.TrimRight(line, "\r\n"), nil
 		}
 		if err == nil {

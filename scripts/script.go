@@ -66,6 +66,8 @@ type Script struct {
 	limits  Limits
 	call    *guard.Call // the heap watchdog's handle
 	stop    stopReason
+	// stateReason is StateReason's answer, found when compiled.
+	stateReason string
 }
 
 func newScript(cfg *ScriptConfig, env *plugin.Env) (Producer, error) {
@@ -101,6 +103,7 @@ func compileScript(path string, src []byte, env *plugin.Env) (*Script, error) {
 		"locals":  starlib.NewNamedStore("locals"),
 		"shared":  starlib.NewNamedStore("shared"),
 		"globals": s.globals,
+		"shard":   shardValue(env),
 	}
 	for _, name := range starlib.StdlibNames {
 		predeclared[name] = mod.Namespace(name)
@@ -114,7 +117,11 @@ func compileScript(path string, src []byte, env *plugin.Env) (*Script, error) {
 		return nil, fmt.Errorf("script: %w", err)
 	}
 	guard.File(f) // `*` checks the size of what it repeats
-	prog, err := starlark.FileProgram(f, predeclared.Has)
+	used := map[string]bool{}
+	prog, err := starlark.FileProgram(f, func(name string) bool {
+		used[name] = true
+		return predeclared.Has(name)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("script: %w", err)
 	}
@@ -140,8 +147,12 @@ func compileScript(path string, src []byte, env *plugin.Env) (*Script, error) {
 	}
 
 	s.tags = inputTags(env)
+	s.stateReason = scriptStateReason(path, f, used, globals)
 	return s, nil
 }
+
+// StateReason implements Stateful.
+func (s *Script) StateReason() string { return s.stateReason }
 
 // Cancel stops the running or next produce() call with an error; it is
 // safe to call from any goroutine.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
 
 	"github.com/eventum-go/eventum/plugin"
 	"github.com/eventum-go/eventum/starlib"
@@ -92,4 +93,13 @@ func envDefaults(env *plugin.Env) (*rand.Rand, *time.Location, *starlib.Globals)
 		g = starlib.NewGlobals()
 	}
 	return r, loc, g
+}
+
+// shardValue is the `shard` global: index and count of a sharded run
+// (0 and 1 when the run is not sharded).
+func shardValue(env *plugin.Env) starlark.Value {
+	return &starlarkstruct.Module{Name: "shard", Members: starlark.StringDict{
+		"index": starlark.MakeInt(env.ShardIndex),
+		"count": starlark.MakeInt(max(env.ShardCount, 1)),
+	}}
 }

@@ -189,7 +189,8 @@ type Template struct {
 	all     []int
 	one     []int
 	chain   []int
-	pos     int       // spin/chain position
+	idx     uint64    // global index of the timestamp being produced (spin/chain)
+	nextIdx uint64    // the index of the next Produce when SetIndex is not called
 	cum     []float64 // chance mode: cumulative weights
 	state   int       // fsm: current state
 	started bool      // fsm: first pick done
@@ -222,6 +223,7 @@ type Template struct {
 type templateItem struct {
 	alias, path string
 	inst        *jinja.Instance
+	uses        []string // the template globals it references
 	locals      *starlib.Store
 	transitions []fsmTransition
 
@@ -233,9 +235,12 @@ type fsmTransition struct {
 	when condition
 }
 
-// templateGlobals are the names bound once per template; the first four
-// have real attributes (compiled as plain Starlark attribute access).
-var templateGlobals = []string{"module", "samples", "subprocess", "dispatch", "params", "vars", "locals", "shared", "globals"}
+// templateGlobals are the names bound once per template; the first
+// attrGlobals have real attributes (compiled as plain Starlark attribute access).
+var templateGlobals = []string{"module", "samples", "subprocess", "dispatch", "shard", "params", "vars", "locals", "shared", "globals"}
+
+// attrGlobals is how many templateGlobals have real attributes.
+const attrGlobals = 5
 
 // invariantGlobals are the template globals whose attribute chains give
 // the same, frozen or stateless, value at every access (module namespaces
@@ -266,10 +271,12 @@ func NewTemplate(cfg *TemplateConfig, env *plugin.Env) (*Template, error) {
 		return nil, fmt.Errorf("mode: unknown mode %q", cfg.Mode)
 	}
 
-	samples, err := LoadSamples(cfg.Samples, env)
+	// Samples are immutable once loaded: the workers' instances share them.
+	sv, err := env.Memo.Get("template.samples", func() (any, error) { return LoadSamples(cfg.Samples, env) })
 	if err != nil {
 		return nil, err
 	}
+	samples := sv.(*Samples)
 	params, err := frozenDict(cfg.Params)
 	if err != nil {
 		return nil, fmt.Errorf("params: %w", err)
@@ -287,6 +294,7 @@ func NewTemplate(cfg *TemplateConfig, env *plugin.Env) (*Template, error) {
 		"samples":    samples,
 		"subprocess": newSubprocess(env),
 		"dispatch":   t.dispatchValue(),
+		"shard":      shardValue(env),
 		"params":     params,
 		"shared":     t.shared,
 		"globals":    t.globals,
@@ -382,7 +390,7 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 		},
 		Outside:     func(name string) error { return t.env.RefuseOutside("include", name) },
 		Globals:     templateGlobals,
-		AttrGlobals: templateGlobals[:4],
+		AttrGlobals: templateGlobals[:attrGlobals],
 	}
 	opts.Invariant = invariantGlobals
 	opts.StableAttrs = []string{"locals", "shared", "globals"}
@@ -403,13 +411,17 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 	if u := tm.Undefined(); len(u) > 0 {
 		w := fmt.Sprintf("%s: undefined names (they render empty): %s", e.Template, strings.Join(u, ", "))
 		t.warnings = append(t.warnings, w)
-		t.env.Log().Warn("template uses undefined names; they render empty", "template", e.Template, "names", strings.Join(u, ", "))
+		// Once per generator, not once per worker instance.
+		_, _ = t.env.Memo.Get("template.warned."+e.Template, func() (any, error) {
+			t.env.Log().Warn("template uses undefined names; they render empty", "template", e.Template, "names", strings.Join(u, ", "))
+			return true, nil
+		})
 	}
 	vars, err := frozenDict(e.Vars)
 	if err != nil {
 		return nil, fmt.Errorf("%s.vars: %w", key, err)
 	}
-	it := &templateItem{alias: alias, path: e.Template, locals: starlib.NewNamedStore("locals")}
+	it := &templateItem{alias: alias, path: e.Template, locals: starlib.NewNamedStore("locals"), uses: tm.Globals()}
 	globals := make(starlark.StringDict, len(shared)+2)
 	for k, v := range shared {
 		globals[k] = v
@@ -433,6 +445,29 @@ func keysOf(m map[string]string) map[string]bool {
 		out[k] = true
 	}
 	return out
+}
+
+// SetIndex implements Indexed: the next Produce is for the timestamp of
+// global index idx (spin and chain pick by it).
+func (t *Template) SetIndex(idx uint64) { t.nextIdx = idx }
+
+// StateReason implements Stateful: what makes one timestamp's events
+// depend on the timestamps before it, or "" when nothing does.
+func (t *Template) StateReason() string {
+	if t.mode == modeFSM {
+		return "fsm mode moves between states from one timestamp to the next"
+	}
+	for _, it := range t.items {
+		for _, name := range it.uses {
+			switch name {
+			case "locals", "shared", "globals":
+				return fmt.Sprintf("template %s uses %s, which carries state across timestamps", it.path, name)
+			case "subprocess":
+				return fmt.Sprintf("template %s runs subprocess commands, whose side effects keep their order", it.path)
+			}
+		}
+	}
+	return ""
 }
 
 // Warnings returns the non-fatal problems found while building (templates
@@ -478,11 +513,11 @@ func (t *Template) pick(ts *starlib.Timestamp, tags starlark.Value) []int {
 	case modeChance:
 		t.one[0] = pickCum(t.r, t.cum)
 	case modeSpin:
-		t.one[0] = t.pos
-		t.pos = (t.pos + 1) % len(t.items)
+		t.one[0] = int(t.idx % uint64(len(t.items)))
+		t.idx++ // a dispatch.next() re-pick takes the following one
 	case modeChain:
-		t.one[0] = t.chain[t.pos]
-		t.pos = (t.pos + 1) % len(t.chain)
+		t.one[0] = t.chain[t.idx%uint64(len(t.chain))]
+		t.idx++
 	case modeFSM:
 		if t.started {
 			t.cs = condState{ts: ts.Time(), tags: tags.(starlark.Tuple), locals: t.items[t.state].locals, shared: t.shared, globals: t.globals}
@@ -505,6 +540,8 @@ func (t *Template) pick(ts *starlib.Timestamp, tags starlark.Value) []int {
 func (t *Template) Produce(ts int64, src int, out []string) ([]string, error) {
 	t.call.Enter()
 	defer t.call.Leave()
+	t.idx = t.nextIdx
+	t.nextIdx++
 	var tsv starlark.Value
 	if t.reusedTS != nil {
 		t.reusedTS.Reset(time.Unix(0, ts).In(t.loc))

@@ -159,7 +159,7 @@ func schemas() map[string]any {
 		"id": str, "path": str, "autostart": boolean, "live_mode": boolean, "skip_past": boolean, "params": anyObj,
 		"timezone": str, "batch": obj(map[string]any{"size": integer, "delay": number}),
 		"queue":      obj(map[string]any{"max_timestamp_batches": integer, "max_event_batches": integer, "max_event_bytes": integer}),
-		"keep_order": boolean, "max_concurrency": integer, "write_timeout": number, "scenarios": list(str),
+		"keep_order": boolean, "max_concurrency": integer, "write_timeout": number, "scenarios": list(str), "workers": integer,
 	}, "path")
 	return map[string]any{
 		"Error":     obj(map[string]any{"error": str, "details": map[string]any{}}, "error", "details"),

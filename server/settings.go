@@ -111,6 +111,9 @@ type Generation struct {
 	// files may come from API users). EVENTUM_KEYRING_PASSWORD and
 	// EVENTUM_SECRET_* are never readable.
 	AllowEnv []string `yaml:"allow_env" json:"allow_env"`
+	// Workers is the number of event-stage workers per generator
+	// (0 or absent: the number of CPUs; docs/configuration.md).
+	Workers int `yaml:"workers" json:"workers"`
 }
 
 // allowEnvWhere names the setting listing the readable variables.
@@ -413,5 +416,6 @@ func (g Generation) pipelineSettings() (pipeline.Settings, error) {
 	p.MaxConcurrency = g.MaxConcurrency
 	p.WriteTimeout = g.WriteTimeout.D()
 	p.StopTimeout = g.StopTimeout.D()
+	p.Workers = g.Workers
 	return p, p.Validate()
 }
