@@ -3,7 +3,7 @@
 # formatting, vets and runs every test with the race detector.
 GO ?= go
 
-.PHONY: test build bench services lint
+.PHONY: test build bench bench-compare services lint
 
 test: services lint
 	$(GO) test -race -count=1 ./...
@@ -22,3 +22,8 @@ build:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./bench --path bench/configs/tracing-file.yml
+
+# Side by side with the baselines of bench/baselines (Python Jinja2, the Go
+# ceiling, raw pgx, raw kafka-go): interleaved runs, medians, ratios.
+bench-compare:
+	$(GO) run ./bench/compare --runs 3
