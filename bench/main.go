@@ -46,6 +46,7 @@ func main() {
 	live := flag.Bool("live", false, "run in live mode (paced) and report release lag instead of peak speed")
 	delay := flag.Float64("batch-delay", 1.0, "batch.delay in seconds")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of all runs to this file")
+	memprofile := flag.String("memprofile", "", "write the heap profile taken when the heap was largest to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -63,6 +64,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench: --path is required")
 		os.Exit(2)
 	}
+	var peak *heapPeak
+	if *memprofile != "" {
+		peak = startHeapPeak(20 * time.Millisecond)
+	}
 	var best result
 	for i := 0; i < *runs; i++ {
 		r, err := run(*path, *seed, *batch, *live, *delay)
@@ -74,6 +79,12 @@ func main() {
 		fmt.Printf("run %d: %s\n", i+1, r)
 		if best.events == 0 || r.rate() > best.rate() {
 			best = r
+		}
+	}
+	if *memprofile != "" {
+		if err := peak.write(*memprofile); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
 		}
 	}
 	var ru syscall.Rusage

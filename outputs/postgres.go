@@ -308,6 +308,10 @@ func newPostgres(cfg *PostgresConfig, env *plugin.Env) (Output, error) {
 // ConcurrentWrites is true: every Write takes its own pooled connection.
 func (p *Postgres) ConcurrentWrites() bool { return true }
 
+// MaxConcurrentWrites is max_connections: a write more would only wait for a
+// connection, holding its batch.
+func (p *Postgres) MaxConcurrentWrites() int { return p.cfg.MaxConnections }
+
 // Open connects, creates the table when create_table is set, and reads the
 // column types.
 func (p *Postgres) Open(ctx context.Context) error {

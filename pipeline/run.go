@@ -401,6 +401,10 @@ func (g *Generator) outputStage(ctx context.Context, in <-chan *eventBatch) {
 // without being formatted.
 func (g *Generator) outputWorker(ctx context.Context, o *outputSlot, in <-chan *eventBatch, sem chan struct{}) {
 	var inflight sync.WaitGroup
+	var own chan struct{} // the output's own bound on concurrent writes
+	if o.maxWrites > 0 {
+		own = make(chan struct{}, o.maxWrites)
+	}
 	fpool := sync.Pool{New: func() any { return &formatters.Formatted{} }}
 	lg := &outputLog{g: g, name: o.name}
 	for eb := range in {
@@ -410,6 +414,9 @@ func (g *Generator) outputWorker(ctx context.Context, o *outputSlot, in <-chan *
 			o.counters.Undelivered.Add(n)
 			eb.release()
 			continue
+		}
+		if own != nil {
+			own <- struct{}{} // before formatting: a waiting batch holds no payloads
 		}
 		f := fpool.Get().(*formatters.Formatted)
 		f.Reset()
@@ -423,6 +430,9 @@ func (g *Generator) outputWorker(ctx context.Context, o *outputSlot, in <-chan *
 		o.seq++
 		seq := o.seq
 		write := func() {
+			if own != nil {
+				defer func() { <-own }()
+			}
 			defer func() { <-sem }()
 			defer fpool.Put(f)
 			defer eb.release()
