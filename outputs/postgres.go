@@ -76,8 +76,12 @@ type PostgresConfig struct {
 	DeliveryTable string `yaml:"delivery_table"`
 }
 
-// DefaultFormat makes events JSON unless a formatter is configured.
-func (c *PostgresConfig) DefaultFormat() string { return "json" }
+// DefaultFormat passes events unchanged unless a formatter is configured:
+// the output scans every payload as a JSON object itself (strictly: a
+// payload that is not one is rejected and counted as format_failed, as the
+// json formatter would count it), so the json formatter's check would parse
+// every event a second time.
+func (c *PostgresConfig) DefaultFormat() string { return "plain" }
 
 func defaultPostgresConfig() *PostgresConfig {
 	return &PostgresConfig{
@@ -284,6 +288,7 @@ type Postgres struct {
 // pgState is what one Write needs for itself: it is never shared.
 type pgState struct {
 	vals    []jsonValue
+	hint    jsonKeyHint // the key order of the events seen last
 	typeMap *pgtype.Map
 	buf     []byte
 }
@@ -674,7 +679,7 @@ func (p *Postgres) encodeRow(st *pgState, payload string, buf []byte) ([]byte, e
 		return buf, errors.New("not valid UTF-8")
 	}
 	clear(st.vals)
-	if err := scanJSONObject(payload, p.slots, st.vals); err != nil {
+	if err := scanJSONObjectHinted(payload, p.slots, &st.hint, st.vals); err != nil {
 		return buf, err
 	}
 	start := len(buf)
