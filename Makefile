@@ -20,6 +20,8 @@ build:
 	$(GO) build -o eventum .
 
 bench:
+	$(GO) run ./bench --stages --runs 0 --path bench/configs/access-log-file.yml
+	$(GO) run ./bench --runs 3 --path bench/configs/access-log-file.yml
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./bench --path bench/configs/tracing-file.yml
 
