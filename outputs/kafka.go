@@ -194,12 +194,13 @@ type Kafka struct {
 }
 
 // kafkaMaxInFlight bounds the writes whose messages kafka-go holds at once.
-// kafka-go sends the batches of a partition one at a time, so more writes
-// only wait in its queues, each with batches it allocates at max_batch_size
-// capacity: the pipeline's max_concurrency writes (100) would hold about a
-// gigabyte against a frozen broker. The others wait here, with their
-// payloads only.
-const kafkaMaxInFlight = 4
+// kafka-go sends the batches of a partition one at a time, so two writes
+// keep every partition busy (one being sent while the next is batched);
+// more only wait in its queues, each with the batches it allocated: the
+// pipeline's max_concurrency writes (100) would hold about a gigabyte
+// against a frozen broker. Measured with 1M replayed rows: two writes are
+// as fast as four, with 20 MiB less peak RSS.
+const kafkaMaxInFlight = 2
 
 // kafkaMaxBatchMessages caps the messages of one kafka-go batch: kafka-go
 // gives every batch it starts room for BatchSize messages (about 150 bytes

@@ -359,7 +359,15 @@ func (g *Generator) outputStage(ctx context.Context, in <-chan *eventBatch) {
 	queues := make([]chan *eventBatch, len(g.outs))
 	var wg sync.WaitGroup
 	for i, o := range g.outs {
-		queues[i] = make(chan *eventBatch, g.settings.MaxEventBatches)
+		depth := g.settings.MaxEventBatches
+		if len(g.outs) == 1 && !o.dropFull {
+			// A lone blocking output has no other output to run ahead of:
+			// the event queue in front of this stage already holds
+			// MaxEventBatches batches, and a second full queue here would
+			// only double the events held in memory while the sink is slow.
+			depth = 1
+		}
+		queues[i] = make(chan *eventBatch, depth)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
