@@ -3,7 +3,7 @@
 # formatting, vets and runs every test with the race detector.
 GO ?= go
 
-.PHONY: test build dist bench services lint ui
+.PHONY: test build dist bench bench-compare services lint ui
 
 test: services lint
 	$(GO) test -race -count=1 ./...
@@ -28,6 +28,8 @@ dist:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).BuildDate=$(DATE)" -o eventum .
 
 bench:
+	$(GO) run ./bench --stages --runs 0 --path bench/configs/access-log-file.yml
+	$(GO) run ./bench --runs 3 --path bench/configs/access-log-file.yml
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./bench --path bench/configs/tracing-file.yml
 
@@ -35,3 +37,7 @@ bench:
 # rebuild it after editing server/ui/src. Needs Node and npm; users need neither.
 ui:
 	cd server/ui && npm ci && npm run build
+# Side by side with the baselines of bench/baselines (Python Jinja2, the Go
+# ceiling, raw pgx, raw kafka-go): interleaved runs, medians, ratios.
+bench-compare:
+	$(GO) run ./bench/compare --runs 3

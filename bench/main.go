@@ -6,6 +6,10 @@
 // With --live the generator is paced to the wall clock and the release lag
 // (p50, p99, max) is reported: --live --path bench/configs/live-timer-2k.yml.
 //
+// With --stages each stage (input, event plugin, formatter, output) is first
+// measured alone (events/s, allocs/event); --runs 0 then skips the whole runs
+// (whose peak RSS would include the stages' buffers).
+//
 // Each run builds the generator afresh; the figures of every run and of the
 // best run are printed, one line each.
 package main
@@ -49,6 +53,8 @@ func main() {
 	live := flag.Bool("live", false, "run in live mode (paced) and report release lag instead of peak speed")
 	delay := flag.Float64("batch-delay", 1.0, "batch.delay in seconds")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of all runs to this file")
+	stages := flag.Bool("stages", false, "measure each stage (input, event, format, output) alone, then the whole")
+	memprofile := flag.String("memprofile", "", "write the heap profile taken when the heap was largest to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -66,6 +72,19 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench: --path is required")
 		os.Exit(2)
 	}
+	if *stages {
+		if err := runStages(*path, *seed, *batch); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		if *runs == 0 {
+			return
+		}
+	}
+	var peak *heapPeak
+	if *memprofile != "" {
+		peak = startHeapPeak(20 * time.Millisecond)
+	}
 	var best result
 	for i := 0; i < *runs; i++ {
 		r, err := run(*path, *seed, *batch, *live, *delay)
@@ -77,6 +96,12 @@ func main() {
 		fmt.Printf("run %d: %s\n", i+1, r)
 		if best.events == 0 || r.rate() > best.rate() {
 			best = r
+		}
+	}
+	if *memprofile != "" {
+		if err := peak.write(*memprofile); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
 		}
 	}
 	var ru syscall.Rusage

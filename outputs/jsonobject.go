@@ -62,6 +62,23 @@ var errNotObject = errors.New("not a JSON object")
 // last one wins). Members not present leave their slot untouched, so callers
 // reset vals first. Any syntax error fails the whole document.
 func scanJSONObject(s string, slots map[string]int, vals []jsonValue) error {
+	return scanJSONObjectHinted(s, slots, nil, vals)
+}
+
+// jsonKeyHint remembers, for each member position, the key last seen there
+// and its slot (-1: not wanted), so that objects whose keys come in the same
+// order every time (as generated events do) are matched with one string
+// comparison per member instead of a map lookup.
+type jsonKeyHint []jsonKeySeen
+
+type jsonKeySeen struct {
+	key  string
+	slot int
+}
+
+// scanJSONObjectHinted is scanJSONObject with a hint of the key order, which
+// it updates; hint may be nil. A hint is used by one goroutine at a time.
+func scanJSONObjectHinted(s string, slots map[string]int, hint *jsonKeyHint, vals []jsonValue) error {
 	sc := jsonScanner{s: s}
 	sc.space()
 	if sc.i >= len(s) {
@@ -79,6 +96,7 @@ func scanJSONObject(s string, slots map[string]int, vals []jsonValue) error {
 		sc.i++
 		return sc.end()
 	}
+	member := 0
 	for {
 		sc.space()
 		if sc.i >= len(s) || s[sc.i] != '"' {
@@ -102,9 +120,29 @@ func scanJSONObject(s string, slots map[string]int, vals []jsonValue) error {
 		if kesc {
 			key, _ = jsonUnescape(kraw)
 		}
-		if slot, ok := slots[key]; ok {
+		if hint != nil {
+			h := *hint
+			if member < len(h) && h[member].key == key {
+				if h[member].slot >= 0 {
+					vals[h[member].slot] = v
+				}
+			} else {
+				slot, ok := slots[key]
+				if !ok {
+					slot = -1
+				} else {
+					vals[slot] = v
+				}
+				if member < len(h) {
+					h[member] = jsonKeySeen{strings.Clone(key), slot}
+				} else if member < maxHintedMembers {
+					*hint = append(h, jsonKeySeen{strings.Clone(key), slot})
+				}
+			}
+		} else if slot, ok := slots[key]; ok {
 			vals[slot] = v
 		}
+		member++
 		sc.space()
 		if sc.i >= len(s) {
 			return sc.errorf("unterminated object")
@@ -122,6 +160,9 @@ func scanJSONObject(s string, slots map[string]int, vals []jsonValue) error {
 }
 
 const maxJSONDepth = 1000
+
+// maxHintedMembers bounds a jsonKeyHint: members after it are looked up.
+const maxHintedMembers = 64
 
 type jsonScanner struct {
 	s string
@@ -251,6 +292,13 @@ func (sc *jsonScanner) str() (raw string, esc bool, err error) {
 	start := sc.i
 	s := sc.s
 	for sc.i < len(s) {
+		// The plain run up to the next quote, backslash or control character.
+		for sc.i < len(s) && !jsonStrSpecial[s[sc.i]] {
+			sc.i++
+		}
+		if sc.i >= len(s) {
+			break
+		}
 		c := s[sc.i]
 		switch {
 		case c == '"':
@@ -281,6 +329,15 @@ func (sc *jsonScanner) str() (raw string, esc bool, err error) {
 	}
 	return "", false, sc.errorf("unterminated string")
 }
+
+// jsonStrSpecial marks the bytes that end a plain run inside a string.
+var jsonStrSpecial = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
 
 func isHex4(s string) bool {
 	for i := 0; i < 4; i++ {

@@ -57,12 +57,17 @@ func FuzzScanJSONObject(f *testing.F) {
 		f.Add(s)
 	}
 	slots := map[string]int{"a": 0}
+	var hint jsonKeyHint // learned across inputs, as a pooled writer state does
 	f.Fuzz(func(t *testing.T, s string) {
 		if !utf8.ValidString(s) {
 			return // encoding/json rewrites invalid UTF-8; the outputs reject it first
 		}
 		vals := make([]jsonValue, 1)
 		err := scanJSONObject(s, slots, vals)
+		hvals := make([]jsonValue, 1)
+		if herr := scanJSONObjectHinted(s, slots, &hint, hvals); (herr == nil) != (err == nil) || hvals[0] != vals[0] {
+			t.Fatalf("%q: with a key hint %v %+v, without %v %+v", s, herr, hvals[0], err, vals[0])
+		}
 		var obj map[string]json.RawMessage
 		stdErr := json.Unmarshal([]byte(s), &obj)
 		if (err == nil) != (stdErr == nil && obj != nil) {

@@ -36,6 +36,14 @@ type Output interface {
 // writes serialized.
 type Concurrent interface{ ConcurrentWrites() bool }
 
+// WriteLimiter is implemented by concurrent outputs that can only make
+// progress on a few writes at once (a connection pool, a client's in-flight
+// limit). The pipeline starts at most MaxConcurrentWrites writes of the
+// output at a time, within max_concurrency: more would only wait inside the
+// output, each holding its batch, so memory would grow with max_concurrency
+// without any gain in speed.
+type WriteLimiter interface{ MaxConcurrentWrites() int }
+
 // Common holds the settings every output accepts; output configs embed it.
 type Common struct {
 	// Formatter formats events before they are written; each output documents its default.

@@ -75,8 +75,12 @@ type PostgresConfig struct {
 	DeliveryTable string `yaml:"delivery_table" doc:"a table name ('eventum_deliveries', 'audit.deliveries'), created when missing: every transaction also inserts a row naming it there, which makes delivery **exactly once** even when the answer to a 'COMMIT' is lost. See [Exactly once](#exactly-once-delivery_table)."`
 }
 
-// DefaultFormat makes events JSON unless a formatter is configured.
-func (c *PostgresConfig) DefaultFormat() string { return "json" }
+// DefaultFormat passes events unchanged unless a formatter is configured:
+// the output scans every payload as a JSON object itself (strictly: a
+// payload that is not one is rejected and counted as format_failed, as the
+// json formatter would count it), so the json formatter's check would parse
+// every event a second time.
+func (c *PostgresConfig) DefaultFormat() string { return "plain" }
 
 // PostgresColumn is one column and the event key its value comes from.
 type PostgresColumn struct{ Column, Key string }
@@ -275,6 +279,7 @@ type Postgres struct {
 // pgState is what one Write needs for itself: it is never shared.
 type pgState struct {
 	vals    []jsonValue
+	hint    jsonKeyHint // the key order of the events seen last
 	typeMap *pgtype.Map
 	buf     []byte
 }
@@ -298,6 +303,10 @@ func newPostgres(cfg *PostgresConfig, env *plugin.Env) (Output, error) {
 
 // ConcurrentWrites is true: every Write takes its own pooled connection.
 func (p *Postgres) ConcurrentWrites() bool { return true }
+
+// MaxConcurrentWrites is max_connections: a write more would only wait for a
+// connection, holding its batch.
+func (p *Postgres) MaxConcurrentWrites() int { return p.cfg.MaxConnections }
 
 // Open connects, creates the table when create_table is set, and reads the
 // column types.
@@ -661,7 +670,7 @@ func (p *Postgres) encodeRow(st *pgState, payload string, buf []byte) ([]byte, e
 		return buf, errors.New("not valid UTF-8")
 	}
 	clear(st.vals)
-	if err := scanJSONObject(payload, p.slots, st.vals); err != nil {
+	if err := scanJSONObjectHinted(payload, p.slots, &st.hint, st.vals); err != nil {
 		return buf, err
 	}
 	start := len(buf)

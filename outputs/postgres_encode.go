@@ -308,13 +308,14 @@ func (c *pgColumn) encodeGeneric(m *pgtype.Map, buf []byte, v jsonValue) ([]byte
 
 // infinity tells whether v is the string infinity (1) or -infinity (-1).
 func infinity(v jsonValue) int {
-	if v.kind == jsonString {
-		switch strings.ToLower(v.raw) {
-		case "infinity", "+infinity":
-			return 1
-		case "-infinity":
-			return -1
-		}
+	if v.kind != jsonString || len(v.raw) < 8 || len(v.raw) > 9 {
+		return 0
+	}
+	switch {
+	case strings.EqualFold(v.raw, "infinity"), strings.EqualFold(v.raw, "+infinity"):
+		return 1
+	case strings.EqualFold(v.raw, "-infinity"):
+		return -1
 	}
 	return 0
 }

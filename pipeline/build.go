@@ -58,6 +58,7 @@ type outputSlot struct {
 	format     formatters.Formatter
 	counters   *OutputCounters
 	concurrent bool
+	maxWrites  int            // concurrent writes of this output at most (0: max_concurrency)
 	selfTimed  bool           // Write is not bounded by write_timeout
 	policy     outputs.Policy // retries of a failed batch
 	dropFull   bool           // on_full: drop
@@ -158,6 +159,9 @@ func Build(g *config.Generator, o Options) (*Generator, error) {
 		st, _ := out.(outputs.SelfTimed)
 		slot := &outputSlot{name: name, out: out, format: fm, counters: &OutputCounters{},
 			concurrent: c != nil && c.ConcurrentWrites(), selfTimed: st != nil && st.SelfTimed()}
+		if l, ok := out.(outputs.WriteLimiter); ok {
+			slot.maxWrites = l.MaxConcurrentWrites()
+		}
 		if d, ok := cfg.(outputs.HasDelivery); ok {
 			ds := d.Delivery()
 			slot.policy = ds.Retry.Policy(s.Live)

@@ -312,7 +312,15 @@ func (g *Generator) outputStage(ctx context.Context, in <-chan *eventBatch) {
 	queues := make([]chan *eventBatch, len(g.outs))
 	var wg sync.WaitGroup
 	for i, o := range g.outs {
-		queues[i] = make(chan *eventBatch, g.settings.MaxEventBatches)
+		depth := g.settings.MaxEventBatches
+		if len(g.outs) == 1 && !o.dropFull {
+			// A lone blocking output has no other output to run ahead of:
+			// the event queue in front of this stage already holds
+			// MaxEventBatches batches, and a second full queue here would
+			// only double the events held in memory while the sink is slow.
+			depth = 1
+		}
+		queues[i] = make(chan *eventBatch, depth)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -354,6 +362,10 @@ func (g *Generator) outputStage(ctx context.Context, in <-chan *eventBatch) {
 // without being formatted.
 func (g *Generator) outputWorker(ctx context.Context, o *outputSlot, in <-chan *eventBatch, sem chan struct{}) {
 	var inflight sync.WaitGroup
+	var own chan struct{} // the output's own bound on concurrent writes
+	if o.maxWrites > 0 {
+		own = make(chan struct{}, o.maxWrites)
+	}
 	fpool := sync.Pool{New: func() any { return &formatters.Formatted{} }}
 	lg := &outputLog{g: g, name: o.name}
 	for eb := range in {
@@ -363,6 +375,9 @@ func (g *Generator) outputWorker(ctx context.Context, o *outputSlot, in <-chan *
 			o.counters.Undelivered.Add(n)
 			eb.release()
 			continue
+		}
+		if own != nil {
+			own <- struct{}{} // before formatting: a waiting batch holds no payloads
 		}
 		f := fpool.Get().(*formatters.Formatted)
 		f.Reset()
@@ -376,6 +391,9 @@ func (g *Generator) outputWorker(ctx context.Context, o *outputSlot, in <-chan *
 		o.seq++
 		seq := o.seq
 		write := func() {
+			if own != nil {
+				defer func() { <-own }()
+			}
 			defer func() { <-sem }()
 			defer fpool.Put(f)
 			defer eb.release()
