@@ -81,14 +81,6 @@ func (c *ClickHouseConfig) Validate() error {
 	if c.Host == "" && c.DSN == "" {
 		return errors.New("host: required (or give a dsn naming it)")
 	}
-	switch c.TLSMode {
-	case "", "proxy", "strict", "mutual":
-	default:
-		return fmt.Errorf("tls_mode: expected proxy, strict or mutual, got %q", c.TLSMode)
-	}
-	if c.PoolMaxsize < 1 {
-		return fmt.Errorf("pool_maxsize: must be at least 1, got %d", c.PoolMaxsize)
-	}
 	c, _, err := c.withDSN()
 	if err != nil {
 		return err

@@ -157,9 +157,6 @@ func (c *KafkaConfig) validateOriginalKeys() error {
 	if c.TransactionalID != "" {
 		return errors.New("transactional_id: not supported: the Kafka client (kafka-go) has no transactional producer; remove the key")
 	}
-	if c.TransactionTimeoutMS < 1 {
-		return fmt.Errorf("transaction_timeout_ms: must be at least 1, got %d", c.TransactionTimeoutMS)
-	}
 	if c.SASLKerberosServiceName == "" {
 		return errors.New("sasl_kerberos_service_name: must not be empty")
 	}

@@ -18,7 +18,7 @@ func TestClickHouseOriginalKeys(t *testing.T) {
 		{"dsn scheme native", "{dsn: 'clickhouse+native://h:9000/db', table: t}", "native protocol"},
 		{"dsn scheme unknown", "{dsn: 'ftp://h/db', table: t}", `unknown scheme "ftp"`},
 		{"dsn not a URL", "{dsn: 'just words', table: t}", "dsn: expected a URL"},
-		{"tls_mode", "{host: h, table: t, tls_mode: loose}", "tls_mode: expected proxy, strict or mutual"},
+		{"tls_mode", "{host: h, table: t, tls_mode: loose}", "tls_mode: must be one of mutual, proxy, strict"},
 		{"pool_maxsize", "{host: h, table: t, pool_maxsize: 0}", "pool_maxsize: must be at least 1"},
 		{"no host", "{table: t}", "host: required"},
 		{"password not shown", "{dsn: 'clickhouse://u:hunter22@h:port/db', table: t}", `"clickhouse://u:xxxxx@h:port/db"`},
