@@ -3,7 +3,7 @@
 # formatting, vets and runs every test with the race detector.
 GO ?= go
 
-.PHONY: test build bench services lint
+.PHONY: test build bench services lint dist image
 
 test: services lint
 	$(GO) test -race -count=1 ./...
@@ -22,3 +22,30 @@ build:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./bench --path bench/configs/tracing-file.yml
+
+# Release builds: static binaries (CGO_ENABLED=0) for linux and darwin on
+# amd64 and arm64 under dist/, stamped with version, commit and date, with
+# SHA-256 checksums in dist/SHA256SUMS. VERSION defaults to `git describe`.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
+LDFLAGS = -s -w -X github.com/eventum-go/eventum/cli.Version=$(VERSION) \
+	-X github.com/eventum-go/eventum/cli.Commit=$(COMMIT) \
+	-X github.com/eventum-go/eventum/cli.Date=$(DATE)
+
+dist:
+	@mkdir -p dist
+	@set -e; for p in $(PLATFORMS); do \
+	  os=$${p%/*}; arch=$${p#*/}; \
+	  echo "dist: eventum-$$os-$$arch"; \
+	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o dist/eventum-$$os-$$arch . ; \
+	done
+	@cd dist && sha256sum $(foreach p,$(PLATFORMS),eventum-$(subst /,-,$(p))) > SHA256SUMS && cat SHA256SUMS
+
+# The container image (deploy/Containerfile) from the linux binary of the
+# host's architecture; offline, with podman (or docker). IMAGE names the tag.
+IMAGE ?= eventum:$(VERSION)
+image:
+	$(MAKE) dist PLATFORMS=linux/$$($(GO) env GOARCH)
+	bash deploy/image.sh $(IMAGE)

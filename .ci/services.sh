@@ -5,6 +5,9 @@
 # output tests. Idempotent: does nothing when the servers already answer.
 set -euo pipefail
 
+# Tools the tests drive: podman builds the container image (deploy tests).
+bash "$(dirname "$0")/podman.sh"
+
 pg_ready() { pg_isready -q -h 127.0.0.1 -p 5432; }
 
 if ! pg_ready; then
