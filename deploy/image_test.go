@@ -183,3 +183,29 @@ func readImage(t *testing.T, path string) (imageConfig, map[string]*imageFile) {
 	}
 	return cfg.Config, files
 }
+
+// `go install` from the module root installs a binary named eventum (the
+// module path ends in /eventum), offline: the build needs only the module
+// cache.
+func TestGoInstallNamesTheBinaryEventum(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	gobin := t.TempDir()
+	cmd := exec.Command("go", "install", "..")
+	cmd.Env = append(os.Environ(), "GOBIN="+gobin, "GOFLAGS=-mod=mod", "GOPROXY=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go install: %v\n%s", err, out)
+	}
+	entries, err := os.ReadDir(gobin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name() != "eventum" {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Fatalf("go install produced %v, want [eventum]", names)
+	}
+}
