@@ -5,7 +5,10 @@
 # output tests. Idempotent: does nothing when the servers already answer.
 set -euo pipefail
 
+# Tools the tests drive: chromium (the Studio's browser tests) and podman
+# (the container image test), installed when missing.
 bash "$(dirname "$0")/chromium.sh"
+bash "$(dirname "$0")/podman.sh"
 
 pg_ready() { pg_isready -q -h 127.0.0.1 -p 5432; }
 
