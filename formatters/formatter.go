@@ -29,16 +29,26 @@ type Formatted struct {
 	Failed int
 	// Errors keeps the first MaxErrors format errors.
 	Errors []error
+	// FailedAt[k] is len(Payloads) when the k-th failed event was skipped;
+	// with the events' own order it tells which event each payload came
+	// from (the pipeline uses it to give every payload its timestamp).
+	FailedAt []int
+	// Stamps[i] is the timestamp (Unix ns) of Payloads[i], for a payload
+	// packing many events its first event's. The pipeline fills it after
+	// Format (see SetStamps); formatters leave it alone.
+	Stamps []int64
 }
 
 // Reset empties f, keeping its capacity.
 func (f *Formatted) Reset() {
 	f.Payloads, f.Counts, f.Failed, f.Errors = f.Payloads[:0], nil, 0, f.Errors[:0]
+	f.FailedAt, f.Stamps = f.FailedAt[:0], f.Stamps[:0]
 }
 
 // Fail records one failed event and keeps err if there is room.
 func (f *Formatted) Fail(err error) {
 	f.Failed++
+	f.FailedAt = append(f.FailedAt, len(f.Payloads))
 	if len(f.Errors) < MaxErrors {
 		f.Errors = append(f.Errors, err)
 	}
@@ -54,6 +64,39 @@ func (f *Formatted) Events(n int) int {
 		total += c
 	}
 	return total
+}
+
+// SetStamps fills f.Stamps from the timestamps of the events f was
+// formatted from (stamps[i] is events[i]'s). A per-event payload gets its
+// event's timestamp; a payload packing many events gets the timestamp of
+// the first event of its range. stamps shorter than the events (a caller
+// without timestamps) leaves f.Stamps empty.
+func (f *Formatted) SetStamps(stamps []int64) {
+	f.Stamps = f.Stamps[:0]
+	if len(stamps) == 0 {
+		return
+	}
+	if f.Counts != nil {
+		first := 0
+		for _, c := range f.Counts {
+			f.Stamps = append(f.Stamps, stamps[min(first, len(stamps)-1)])
+			first += c
+		}
+		return
+	}
+	ev, k := 0, 0 // ev: the event of payload p; k: failures skipped so far
+	for p := range f.Payloads {
+		for k < len(f.FailedAt) && f.FailedAt[k] <= p {
+			k++
+			ev++
+		}
+		if ev >= len(stamps) {
+			f.Stamps = f.Stamps[:0]
+			return
+		}
+		f.Stamps = append(f.Stamps, stamps[ev])
+		ev++
+	}
 }
 
 // Registry holds the formatters by their `format` name.

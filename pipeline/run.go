@@ -21,6 +21,7 @@ const maxLoggedErrors = 5
 // to the pool when the last output is done with it.
 type eventBatch struct {
 	events []string
+	stamps []int64 // stamps[i] is events[i]'s timestamp (Unix ns)
 	refs   atomic.Int32
 	done   chan struct{} // closed when the last output is done
 	pool   *sync.Pool
@@ -31,6 +32,7 @@ func (eb *eventBatch) release() {
 	if eb.refs.Add(-1) == 0 {
 		close(eb.done)
 		clear(eb.events)
+		eb.events, eb.stamps = eb.events[:0], eb.stamps[:0]
 		eb.pool.Put(eb)
 	}
 }
@@ -382,6 +384,7 @@ func (g *Generator) outputWorker(ctx context.Context, o *outputSlot, in <-chan *
 		f := fpool.Get().(*formatters.Formatted)
 		f.Reset()
 		o.format.Format(eb.events, f)
+		f.SetStamps(eb.stamps)
 		if f.Failed > 0 {
 			o.counters.FormatFailed.Add(int64(f.Failed))
 			for _, err := range f.Errors {
@@ -423,7 +426,11 @@ func (g *Generator) deliver(ctx context.Context, o *outputSlot, f *formatters.Fo
 	start := time.Now()
 	var timer *time.Timer
 	for attempt := 1; ; attempt++ {
-		actx := outputs.WithAttempt(ctx, outputs.Attempt{Batch: seq, Offset: done, N: attempt})
+		a := outputs.Attempt{Batch: seq, Offset: done, N: attempt}
+		if len(f.Stamps) == len(payloads) {
+			a.Timestamps = f.Stamps[done:]
+		}
+		actx := outputs.WithAttempt(ctx, a)
 		cancel := context.CancelFunc(func() {})
 		if !o.selfTimed {
 			actx, cancel = context.WithTimeout(actx, g.settings.WriteTimeout)

@@ -49,6 +49,7 @@ func (b *tsBatch) reset() { b.Batch.Reset(); b.Idx = b.Idx[:0] }
 // worker is one producer instance of the event stage.
 type worker struct {
 	prod    scripts.Producer
+	timed   scripts.TimedProducer // prod, when its events carry their own timestamps
 	stream  *Stream
 	indexed scripts.Indexed // prod, when its picking follows the global index
 }
@@ -96,6 +97,7 @@ func newWorker(gc *config.Generator, env *plugin.Env, seed uint64) (*worker, err
 	}
 	w := &worker{prod: prod, stream: st}
 	w.indexed, _ = prod.(scripts.Indexed)
+	w.timed, _ = prod.(scripts.TimedProducer)
 	return w, nil
 }
 
@@ -144,7 +146,7 @@ func (g *Generator) produceBatch(ctx context.Context, w *worker, b *tsBatch, poo
 		return r
 	}
 	eb := pool.Get().(*eventBatch)
-	events := eb.events[:0]
+	events, stamps := eb.events[:0], eb.stamps[:0]
 	for i, t := range b.Times {
 		idx := b.Idx[i]
 		w.stream.At(idx)
@@ -153,13 +155,20 @@ func (g *Generator) produceBatch(ctx context.Context, w *worker, b *tsBatch, poo
 		}
 		n := len(events)
 		var err error
-		events, err = w.prod.Produce(t, int(b.Src[i]), events)
+		if w.timed != nil {
+			events, stamps, err = w.timed.ProduceTimed(t, int(b.Src[i]), events, stamps)
+		} else {
+			events, err = w.prod.Produce(t, int(b.Src[i]), events)
+		}
+		for len(stamps) < len(events) {
+			stamps = append(stamps, t)
+		}
 		if err != nil {
 			if errors.Is(err, scripts.ErrExhausted) {
 				r.exhausted = true
 				break
 			}
-			events = events[:n]
+			events, stamps = events[:n], stamps[:n]
 			if ctx.Err() != nil { // cancelled by an abort: not the plugin's fault
 				r.unproduced += int64(len(b.Times) - i)
 				break
@@ -170,7 +179,7 @@ func (g *Generator) produceBatch(ctx context.Context, w *worker, b *tsBatch, poo
 			}
 		}
 	}
-	eb.events = events
+	eb.events, eb.stamps = events, stamps[:len(events)]
 	if len(events) == 0 {
 		pool.Put(eb)
 	} else {
@@ -206,7 +215,7 @@ func (g *Generator) settle(r produced, out chan<- *eventBatch, logged *int) {
 func discard(r produced) {
 	if r.eb != nil {
 		clear(r.eb.events)
-		r.eb.events = r.eb.events[:0]
+		r.eb.events, r.eb.stamps = r.eb.events[:0], r.eb.stamps[:0]
 		r.eb.pool.Put(r.eb)
 	}
 }

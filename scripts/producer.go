@@ -54,3 +54,13 @@ type Stateful interface{ StateReason() string }
 // The pipeline calls SetIndex before every Produce; without it the
 // producer counts its own calls.
 type Indexed interface{ SetIndex(idx uint64) }
+
+// TimedProducer is implemented by producers whose events may carry their
+// own timestamps rather than the one they were produced for (a template's
+// burst or sequence spreads its members after the trigger). ProduceTimed
+// appends the events to out, as Produce does, and one timestamp (Unix ns)
+// per appended event to stamps. The pipeline calls it instead of Produce
+// when a producer implements it; other producers' events carry ts.
+type TimedProducer interface {
+	ProduceTimed(ts int64, src int, out []string, stamps []int64) ([]string, []int64, error)
+}
