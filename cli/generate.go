@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -83,6 +84,8 @@ func generateCommand() *cli.Command {
 		&cli.Float64Flag{Name: "write-timeout", Value: d.WriteTimeout.Seconds(), Usage: "seconds one output write attempt may take before it is cancelled and retried"},
 		&cli.Float64Flag{Name: "stop-timeout", Value: d.StopTimeout.Seconds(), Usage: "seconds a graceful stop (Ctrl-C, SIGTERM) may spend delivering accepted events"},
 		&cli.BoolFlag{Name: "keep-order", Usage: "every output finishes a batch before the next starts"},
+		&cli.Int64Flag{Name: "max-events", Usage: "stop gracefully after this many events are produced (the first N in order; per process when sharded)"},
+		&cli.StringFlag{Name: "max-duration", Usage: "stop gracefully after this much wall-clock time (seconds, or a duration such as 90s or 5m)"},
 		progressCLIFlag(),
 		&cli.StringFlag{Name: "summary-format", Value: "text", Usage: "the final summary on stderr: text (one line) or json (one document)"},
 		&cli.BoolFlag{Name: "allow-subprocess", Value: true, Usage: "let templates run shell commands with subprocess.run (--allow-subprocess=false refuses templates that use it)"},
@@ -168,7 +171,13 @@ func settingsFromFlags(c *cli.Context) (pipeline.Settings, error) {
 	s.StopTimeout = seconds(c.Float64("stop-timeout"))
 	s.KeepOrder = c.Bool("keep-order")
 	s.Workers = c.Int("workers")
+	s.MaxEvents = c.Int64("max-events")
 	var err error
+	if v := c.String("max-duration"); v != "" {
+		if s.MaxDuration, err = parseDuration(v); err != nil {
+			return s, fmt.Errorf("--max-duration %q: %w", v, err)
+		}
+	}
 	if s.Shard, s.Shards, err = shardFromFlags(c, shardEnv); err != nil {
 		return s, err
 	}
@@ -178,6 +187,24 @@ func settingsFromFlags(c *cli.Context) (pipeline.Settings, error) {
 
 // abortGrace is how long a second Ctrl-C waits for the generator to stop.
 const abortGrace = 3 * time.Second
+
+// parseDuration reads seconds ("90", "0.5") or a Go duration ("5m").
+func parseDuration(v string) (time.Duration, error) {
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		if f <= 0 {
+			return 0, errors.New("must be positive")
+		}
+		return seconds(f), nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, errors.New("expected seconds or a duration such as 90s or 5m")
+	}
+	if d <= 0 {
+		return 0, errors.New("must be positive")
+	}
+	return d, nil
+}
 
 func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
 

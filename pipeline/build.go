@@ -50,6 +50,8 @@ type Generator struct {
 	log     *slog.Logger
 	// stopExpired is set when a graceful stop outlasted StopTimeout.
 	stopExpired atomic.Bool
+	// limitLogged: the MaxEvents message was logged (event stage only).
+	limitLogged bool
 }
 
 type outputSlot struct {

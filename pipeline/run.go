@@ -98,6 +98,14 @@ func (g *Generator) Run(ctx context.Context, abort <-chan struct{}) error {
 		}
 	}()
 
+	if d := g.settings.MaxDuration; d > 0 {
+		t := time.AfterFunc(d, func() {
+			g.log.Info("max duration reached: stopping", "max_duration", d)
+			stopInput()
+		})
+		defer t.Stop()
+	}
+
 	tsQueue := make(chan *tsBatch, g.settings.MaxTimestampBatches)
 	evQueue := make(chan *eventBatch, g.settings.MaxEventBatches)
 	tsPool := &sync.Pool{New: func() any { return &tsBatch{} }}

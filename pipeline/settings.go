@@ -48,6 +48,14 @@ type Settings struct {
 	// undelivered then is counted (write_failed, of which undelivered) and
 	// the run ends. It also bounds closing the outputs at the natural end.
 	StopTimeout time.Duration
+	// MaxEvents, when positive, stops the run gracefully once that many
+	// events are produced: the first MaxEvents in sequence order (a
+	// timestamp's events are cut at the limit), which every output gets.
+	// Sharded, it counts this process's events.
+	MaxEvents int64
+	// MaxDuration, when positive, stops the run gracefully after that much
+	// wall-clock time: the inputs stop, what was accepted is delivered.
+	MaxDuration time.Duration
 }
 
 // workerCount resolves Workers (0: the number of CPUs the process may
@@ -100,6 +108,10 @@ func (s Settings) Validate() error {
 		return fmt.Errorf("workers must not be negative, got %d", s.Workers)
 	case s.Shards < 0 || (s.Shards > 0 && (s.Shard < 0 || s.Shard >= s.Shards)):
 		return fmt.Errorf("shard %d/%d: the index must be in [0, %d)", s.Shard, s.Shards, max(s.Shards, 1))
+	case s.MaxEvents < 0:
+		return fmt.Errorf("max_events must not be negative, got %d", s.MaxEvents)
+	case s.MaxDuration < 0:
+		return fmt.Errorf("max_duration must not be negative, got %v", s.MaxDuration)
 	case s.Location == nil:
 		return fmt.Errorf("timezone is not set")
 	}

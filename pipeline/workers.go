@@ -188,8 +188,11 @@ func (g *Generator) produceBatch(ctx context.Context, w *worker, b *tsBatch, poo
 	return r
 }
 
-// settle counts, logs and sends one batch's result, in sequence.
-func (g *Generator) settle(r produced, out chan<- *eventBatch, logged *int) {
+// settle counts, logs and sends one batch's result, in sequence. It
+// reports whether the event stage is done: the producer is exhausted or
+// the run's MaxEvents are produced (the batch is then cut at the limit, in
+// the middle of a timestamp's events if need be).
+func (g *Generator) settle(r produced, out chan<- *eventBatch, logged *int) (stop bool) {
 	g.stats.Unproduced.Add(r.unproduced)
 	g.stats.ProduceFailed.Add(r.failed)
 	for _, e := range r.errs {
@@ -202,13 +205,31 @@ func (g *Generator) settle(r produced, out chan<- *eventBatch, logged *int) {
 			g.log.Error("further event plugin errors are counted, not logged")
 		}
 	}
+	stop = r.exhausted
 	if r.eb == nil {
-		return
+		return stop
+	}
+	if limit := g.settings.MaxEvents; limit > 0 {
+		left := limit - g.stats.Produced.Load()
+		if int64(len(r.eb.events)) >= left {
+			clear(r.eb.events[left:])
+			r.eb.events, r.eb.stamps = r.eb.events[:left], r.eb.stamps[:left]
+			stop = true
+			if !g.limitLogged {
+				g.limitLogged = true
+				g.log.Info("max events produced: stopping", "max_events", limit)
+			}
+			if left == 0 {
+				discard(r)
+				return stop
+			}
+		}
 	}
 	g.stats.Produced.Add(int64(len(r.eb.events)))
 	r.eb.refs.Store(int32(len(g.outs)))
 	r.eb.done = make(chan struct{})
 	out <- r.eb
+	return stop
 }
 
 // discard returns an unsent result's events to the pool.
@@ -234,8 +255,7 @@ func (g *Generator) eventStage(ctx context.Context, in <-chan *tsBatch, out chan
 				continue // drain so the input stage can finish
 			}
 			r := g.produceBatch(ctx, g.workers[0], b, pool, tsPool)
-			g.settle(r, out, &logged)
-			if r.exhausted {
+			if g.settle(r, out, &logged) {
 				exhausted = true
 				stopInput()
 			}
@@ -302,8 +322,7 @@ func (g *Generator) eventStage(ctx context.Context, in <-chan *tsBatch, out chan
 			if exhausted {
 				discard(*p)
 			} else {
-				g.settle(*p, out, &logged)
-				if p.exhausted {
+				if g.settle(*p, out, &logged) {
 					exhausted = true
 					stopped.Store(true)
 					stopInput()
