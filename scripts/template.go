@@ -47,7 +47,7 @@ type TemplateConfig struct {
 // TemplateEntry is one template of the plugin.
 type TemplateEntry struct {
 	// Template is the path of the .jinja file, relative to the generator file.
-	Template string `yaml:"template" required:"true" type:"path" doc:"the '.jinja' file, relative to the generator file"`
+	Template string `yaml:"template" type:"path" absent:"required unless 'sequence' is given" doc:"the '.jinja' file, relative to the generator file"`
 	// Vars are constants this template sees as `vars`.
 	Vars map[string]any `yaml:"vars" doc:"constants this template alone sees as 'vars'"`
 	// Chance is the relative weight of the template in chance mode (> 0).
@@ -56,6 +56,12 @@ type TemplateEntry struct {
 	Initial bool `yaml:"initial" default:"false" doc:"'fsm' mode only: this template is the initial state (exactly one must be)"`
 	// Transitions are the fsm mode's moves out of this state, checked in order.
 	Transitions []TemplateTransition `yaml:"transitions" type:"list of '{to, when}'" doc:"'fsm' mode only: moves out of this state, checked in order ([fsm mode](#fsm-mode))"`
+	// Burst makes one pick emit a group of events ([bursts](#bursts)).
+	Burst *BurstConfig `yaml:"burst" type:"{count, context, spread}" doc:"one pick emits a burst of events sharing a context, spread after the trigger ([bursts](#bursts))"`
+	// Sequence makes one pick emit its steps in order ([sequences](#sequences)).
+	Sequence []SequenceStep `yaml:"sequence" type:"list of '{template, delay, vars}'" doc:"instead of 'template': steps emitted in order for one pick, each at the trigger plus the earlier steps' delays ([sequences](#sequences))"`
+	// Context is a sequence's shared context, seen as burst.<name>.
+	Context map[string]string `yaml:"context" type:"mapping 'name: \"{{ expr }}\"'" doc:"with 'sequence': values rendered once per sequence that every step sees as 'burst.<name>'"`
 }
 
 // TemplateTransition is one fsm transition: move to To when When holds.
@@ -83,10 +89,11 @@ func (c *TemplateConfig) Validate() error {
 				errs = append(errs, fmt.Errorf("%s: alias %q is used twice", key, alias))
 			}
 			aliases[alias] = true
-			if e == nil || e.Template == "" {
-				errs = append(errs, fmt.Errorf("%s.template: give the path of the template file", key))
+			if e == nil || (e.Template == "" && len(e.Sequence) == 0) {
+				errs = append(errs, fmt.Errorf("%s.template: give the path of the template file (or a sequence of steps)", key))
 				continue
 			}
+			errs = append(errs, e.validateGroup(key)...)
 			if e.Initial {
 				initial++
 			}
@@ -218,6 +225,10 @@ type Template struct {
 	maxRepicks int
 	dropped    atomic.Int64
 	warnings   []string
+
+	burst   *burstValue // the `burst` global
+	offs    []int64     // a group's member offsets (reused)
+	scratch []int64     // Produce's timestamps (reused, discarded)
 }
 
 type templateItem struct {
@@ -227,7 +238,8 @@ type templateItem struct {
 	locals      *starlib.Store
 	transitions []fsmTransition
 
-	tsEscapes bool // the template may keep its timestamp beyond a render
+	tsEscapes bool       // the template may keep its timestamp beyond a render
+	group     *burstSpec // a burst or sequence entry
 }
 
 type fsmTransition struct {
@@ -237,7 +249,7 @@ type fsmTransition struct {
 
 // templateGlobals are the names bound once per template; the first
 // attrGlobals have real attributes (compiled as plain Starlark attribute access).
-var templateGlobals = []string{"module", "samples", "subprocess", "dispatch", "shard", "params", "vars", "locals", "shared", "globals"}
+var templateGlobals = []string{"module", "samples", "subprocess", "dispatch", "shard", "params", "vars", "locals", "shared", "globals", "burst"}
 
 // attrGlobals is how many templateGlobals have real attributes.
 const attrGlobals = 5
@@ -264,7 +276,7 @@ func NewTemplate(cfg *TemplateConfig, env *plugin.Env) (*Template, error) {
 	t := &Template{
 		r: r, loc: loc, env: env, steps: limits.MaxSteps, limits: limits, maxRepicks: 64,
 		tags: inputTags(env), shared: starlib.NewNamedStore("shared"), globals: g.View(),
-		one: make([]int, 1),
+		one: make([]int, 1), burst: newBurstValue(),
 	}
 	t.mode = pickMode(slices.Index(TemplateModes, cfg.Mode))
 	if t.mode < 0 {
@@ -298,6 +310,7 @@ func NewTemplate(cfg *TemplateConfig, env *plugin.Env) (*Template, error) {
 		"params":     params,
 		"shared":     t.shared,
 		"globals":    t.globals,
+		"burst":      t.burst,
 	}
 	check := starlib.NewModule(rand.New(rand.NewPCG(0, 0)), loc) // resolves module.* chains without drawing from r
 
@@ -354,7 +367,9 @@ func NewTemplate(cfg *TemplateConfig, env *plugin.Env) (*Template, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	if !slices.ContainsFunc(t.items, func(it *templateItem) bool { return it.tsEscapes }) {
+	if !slices.ContainsFunc(t.items, func(it *templateItem) bool {
+		return slices.ContainsFunc(it.groupItems(), func(x *templateItem) bool { return x.tsEscapes })
+	}) {
 		t.reusedTS = starlib.NewReusedTimestamp()
 	}
 	t.releaseGlobals()
@@ -373,13 +388,34 @@ func frozenDict(m map[string]any) (*starlark.Dict, error) {
 	return v.(*starlark.Dict), nil
 }
 
-// compile reads, compiles and instantiates one template.
+// compile reads, compiles and instantiates the template of one entry,
+// with its burst or sequence.
 func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.StringDict, check *starlib.Module) (*templateItem, error) {
-	src, err := t.env.ReadFile("template", e.Template)
-	if err != nil {
-		return nil, fmt.Errorf("%s.template: %w", key, err)
+	var it *templateItem
+	if e.Template != "" {
+		src, err := t.env.ReadFile("template", e.Template)
+		if err != nil {
+			return nil, fmt.Errorf("%s.template: %w", key, err)
+		}
+		if it, err = t.compileSource(key, alias, e.Template, string(src), e.Vars, nil, shared, check); err != nil {
+			return nil, err
+		}
+	} else {
+		it = &templateItem{alias: alias, path: key + ".sequence", locals: starlib.NewNamedStore("locals")}
 	}
-	sources := map[string]string{e.Template: string(src)}
+	if e.Burst != nil || len(e.Sequence) > 0 {
+		if err := t.compileGroup(key, it, e, shared, check); err != nil {
+			return nil, err
+		}
+	}
+	return it, nil
+}
+
+// compileSource compiles and instantiates one template from its source;
+// name is its file (or, for a context value, its key). locals, when not
+// nil, is the store it shares with the other templates of its entry.
+func (t *Template) compileSource(key, alias, name, src string, varsMap map[string]any, locals *starlib.Store, shared starlark.StringDict, check *starlib.Module) (*templateItem, error) {
+	sources := map[string]string{name: src}
 	opts := jinja.Options{
 		Loader: func(name string) (string, error) {
 			b, err := t.env.ReadFile("include", name)
@@ -394,7 +430,7 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 	}
 	opts.Invariant = invariantGlobals
 	opts.StableAttrs = []string{"locals", "shared", "globals"}
-	tm, err := jinja.Compile(e.Template, string(src), opts)
+	tm, err := jinja.Compile(name, src, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", key, err)
 	}
@@ -403,25 +439,28 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 		errs = append(errs, checkModuleRefs(name, sources[name], check)...)
 	}
 	if t.env.NoSubprocess && slices.Contains(tm.Globals(), "subprocess") {
-		errs = append(errs, fmt.Errorf("%s uses subprocess, which is disabled here (%s)", e.Template, subprocessDisabledHow))
+		errs = append(errs, fmt.Errorf("%s uses subprocess, which is disabled here (%s)", name, subprocessDisabledHow))
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%s: %w", key, errors.Join(errs...))
 	}
 	if u := tm.Undefined(); len(u) > 0 {
-		w := fmt.Sprintf("%s: undefined names (they render empty): %s", e.Template, strings.Join(u, ", "))
+		w := fmt.Sprintf("%s: undefined names (they render empty): %s", name, strings.Join(u, ", "))
 		t.warnings = append(t.warnings, w)
 		// Once per generator, not once per worker instance.
-		_, _ = t.env.Memo.Get("template.warned."+e.Template, func() (any, error) {
-			t.env.Log().Warn("template uses undefined names; they render empty", "template", e.Template, "names", strings.Join(u, ", "))
+		_, _ = t.env.Memo.Get("template.warned."+name, func() (any, error) {
+			t.env.Log().Warn("template uses undefined names; they render empty", "template", name, "names", strings.Join(u, ", "))
 			return true, nil
 		})
 	}
-	vars, err := frozenDict(e.Vars)
+	vars, err := frozenDict(varsMap)
 	if err != nil {
 		return nil, fmt.Errorf("%s.vars: %w", key, err)
 	}
-	it := &templateItem{alias: alias, path: e.Template, locals: starlib.NewNamedStore("locals"), uses: tm.Globals()}
+	if locals == nil {
+		locals = starlib.NewNamedStore("locals")
+	}
+	it := &templateItem{alias: alias, path: name, locals: locals, uses: tm.Globals()}
 	globals := make(starlark.StringDict, len(shared)+2)
 	for k, v := range shared {
 		globals[k] = v
@@ -458,12 +497,14 @@ func (t *Template) StateReason() string {
 		return "fsm mode moves between states from one timestamp to the next"
 	}
 	for _, it := range t.items {
-		for _, name := range it.uses {
-			switch name {
-			case "locals", "shared", "globals":
-				return fmt.Sprintf("template %s uses %s, which carries state across timestamps", it.path, name)
-			case "subprocess":
-				return fmt.Sprintf("template %s runs subprocess commands, whose side effects keep their order", it.path)
+		for _, it := range it.groupItems() {
+			for _, name := range it.uses {
+				switch name {
+				case "locals", "shared", "globals":
+					return fmt.Sprintf("template %s uses %s, which carries state across timestamps", it.path, name)
+				case "subprocess":
+					return fmt.Sprintf("template %s runs subprocess commands, whose side effects keep their order", it.path)
+				}
 			}
 		}
 	}
@@ -536,65 +577,87 @@ func (t *Template) pick(ts *starlib.Timestamp, tags starlark.Value) []int {
 }
 
 // Produce renders the picked templates for the timestamp ts and appends
-// one event per rendered template to out.
+// one event per rendered template (several for a burst or a sequence) to
+// out.
 func (t *Template) Produce(ts int64, src int, out []string) ([]string, error) {
+	var err error
+	out, t.scratch, err = t.ProduceTimed(ts, src, out, t.scratch[:0])
+	return out, err
+}
+
+// ProduceTimed implements TimedProducer: Produce, with each event's own
+// timestamp appended to stamps (a burst's or sequence's members are after
+// the trigger ts; other events are at ts).
+func (t *Template) ProduceTimed(ts int64, src int, out []string, stamps []int64) ([]string, []int64, error) {
 	t.call.Enter()
 	defer t.call.Leave()
 	t.idx = t.nextIdx
 	t.nextIdx++
-	var tsv starlark.Value
-	if t.reusedTS != nil {
-		t.reusedTS.Reset(time.Unix(0, ts).In(t.loc))
-		tsv = t.reusedTS
-	} else {
-		tsv = starlib.NewTimestamp(time.Unix(0, ts).In(t.loc))
-	}
 	tags := t.tagValue(src)
-	start := len(out)
+	start, sstart := len(out), len(stamps)
 	repicks := 0
 	for {
-		picked := t.pick(tsv.(*starlib.Timestamp), tags)
+		tsv := t.tsValue(ts)
+		picked := t.pick(tsv, tags)
 		var err error
 		var it *templateItem
 		t.sig = sigNone
 		size := 0 // bytes of this call's events so far
 		for _, i := range picked {
 			it = t.items[i]
-			startCall(t.thread, t.steps, &t.stop)
+			if it.group != nil {
+				out, stamps, it, err = t.emitGroup(it, ts, tags, out, stamps, &size)
+				if err != nil || t.sig != sigNone {
+					break
+				}
+				continue
+			}
 			var b []byte
-			it.inst.MaxOutput = max(t.limits.MaxBytes-size, 1)
-			b, err = it.inst.Render(t.thread, t.arena.next(), tsv, tags)
+			b, err = t.render(it, tsv, tags, &size)
 			if err != nil || t.sig != sigNone {
 				break
 			}
-			if size += len(b); size > t.limits.MaxBytes {
-				err = jinja.ErrOutputLimit
-				break
-			}
 			out = append(out, t.arena.keep(b))
+			stamps = append(stamps, ts)
 		}
 		t.releaseGlobals()
 		switch t.sig {
 		case sigDrop:
 			t.dropped.Add(1)
-			return out[:start], nil
+			return out[:start], stamps[:sstart], nil
 		case sigExhaust:
-			return out[:start], ErrExhausted
+			return out[:start], stamps[:sstart], ErrExhausted
 		case sigNext:
-			out = out[:start]
+			out, stamps = out[:start], stamps[:sstart]
 			if repicks++; repicks > t.maxRepicks {
-				return out, fmt.Errorf("template %s: dispatch.next(): more than %d re-picks for one timestamp", it.alias, t.maxRepicks)
+				return out, stamps, fmt.Errorf("template %s: dispatch.next(): more than %d re-picks for one timestamp", it.alias, t.maxRepicks)
 			}
 			continue
 		}
 		if err != nil {
 			if errors.Is(err, jinja.ErrOutputLimit) {
-				return out[:start], tooManyBytes("template", it.alias, t.limits.MaxBytes)
+				return out[:start], stamps[:sstart], tooManyBytes("template", it.alias, t.limits.MaxBytes)
 			}
-			return out[:start], fmt.Errorf("template %s: %w", it.alias, err)
+			return out[:start], stamps[:sstart], fmt.Errorf("template %s: %w", it.alias, err)
 		}
-		return out, nil
+		return out, stamps, nil
 	}
+}
+
+// render renders one template into the arena's free tail; size counts
+// the bytes of the Produce call so far (jinja.ErrOutputLimit past the
+// limit).
+func (t *Template) render(it *templateItem, tsv *starlib.Timestamp, tags starlark.Value, size *int) ([]byte, error) {
+	startCall(t.thread, t.steps, &t.stop)
+	it.inst.MaxOutput = max(t.limits.MaxBytes-*size, 1)
+	b, err := it.inst.Render(t.thread, t.arena.next(), tsv, tags)
+	if err != nil {
+		return nil, err
+	}
+	if *size += len(b); *size > t.limits.MaxBytes {
+		return nil, jinja.ErrOutputLimit
+	}
+	return b, nil
 }
 
 // tagValue returns the tags tuple of input src, boxed once per input so
