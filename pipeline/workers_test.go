@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,7 +34,14 @@ output: [{stdout: {}}]
 // inputs are replaced by fixedInput's.
 func loadExample(t testing.TB, name string, keepInput bool) *config.Generator {
 	t.Helper()
-	gc, err := config.LoadGenerator(filepath.Join("..", "examples", name, "generator.yml"), config.Vars{Params: map[string]any{}})
+	// examples/otlp-collector sends to otlp_endpoint: a receiver that takes it all.
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	t.Cleanup(rcv.Close)
+	gc, err := config.LoadGenerator(filepath.Join("..", "examples", name, "generator.yml"), config.Vars{Params: map[string]any{"otlp_endpoint": rcv.URL}})
 	if err != nil {
 		t.Fatal(err)
 	}
