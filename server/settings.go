@@ -114,6 +114,10 @@ type Generation struct {
 	// Workers is the number of event-stage workers per generator
 	// (0 or absent: the number of CPUs; docs/configuration.md).
 	Workers int `yaml:"workers" json:"workers"`
+	// MaxEvents and MaxDuration bound a run (0: unbounded), as generate's
+	// --max-events and --max-duration do.
+	MaxEvents   int64   `yaml:"max_events" json:"max_events"`
+	MaxDuration Seconds `yaml:"max_duration" json:"max_duration"`
 }
 
 // allowEnvWhere names the setting listing the readable variables.
@@ -417,5 +421,7 @@ func (g Generation) pipelineSettings() (pipeline.Settings, error) {
 	p.WriteTimeout = g.WriteTimeout.D()
 	p.StopTimeout = g.StopTimeout.D()
 	p.Workers = g.Workers
+	p.MaxEvents = g.MaxEvents
+	p.MaxDuration = g.MaxDuration.D()
 	return p, p.Validate()
 }

@@ -41,7 +41,8 @@ func TestLoadSettingsFlat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.BatchSize != 5000 || p.MaxConcurrency != 50 || !p.KeepOrder || p.Location.String() != "Europe/Berlin" {
+	if p.BatchSize != 5000 || p.MaxConcurrency != 50 || !p.KeepOrder || p.Location.String() != "Europe/Berlin" ||
+		p.MaxEvents != 1000 || p.MaxDuration != 90*time.Second {
 		t.Errorf("pipeline settings: %+v", p)
 	}
 }
