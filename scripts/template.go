@@ -610,6 +610,7 @@ func (t *Template) ProduceTimed(ts int64, src int, out []string, stamps []int64)
 				if err != nil || t.sig != sigNone {
 					break
 				}
+				tsv = t.tsValue(ts) // the members moved the reused timestamp
 				continue
 			}
 			var b []byte

@@ -116,6 +116,9 @@ func TestBurstGroups(t *testing.T) {
 						if mb.Size != 1 || mb.Index != 0 || stamps[i] != ts {
 							t.Fatalf("a plain entry sees burst %+v at %d", mb, stamps[i])
 						}
+						if want := time.Unix(0, ts).UTC().Format("2006-01-02T15:04:05+00:00"); mb.TS != want {
+							t.Fatalf("a plain entry after a burst renders timestamp %s, want the trigger %s", mb.TS, want)
+						}
 						continue
 					}
 					group = append(group, i)
