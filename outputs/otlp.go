@@ -38,7 +38,7 @@ type OTLPConfig struct {
 	Protocol           string            `yaml:"protocol" default:"http/protobuf" enum:"http/protobuf,http/json,grpc" doc:"the OTLP transport"`
 	Headers            map[string]string `yaml:"headers" doc:"HTTP headers or gRPC metadata sent with every export ('${secrets.x}' for tokens)"`
 	Compression        string            `yaml:"compression" default:"gzip" enum:"gzip,none" doc:"request compression"`
-	ResourceAttributes map[string]any    `yaml:"resource_attributes" doc:"attributes of every record's resource (values keep their YAML types)"`
+	ResourceAttributes map[string]any    `yaml:"resource_attributes" doc:"attributes of every record's resource (values keep their YAML types; nested mappings become dotted names, so 'service.name: web' and 'service: {name: web}' both give 'service.name')"`
 	// ResourceAttributesFrom names top-level event fields that become
 	// resource attributes (and not record attributes); records are grouped
 	// by resource.
@@ -107,6 +107,31 @@ type OTLP struct {
 	md       metadata.MD
 	now      func() time.Time
 	bufs     sync.Pool // *bytes.Buffer for request bodies
+	// resource is resource_attributes with nested mappings flattened to
+	// dotted names (see flattenAttrs).
+	resource map[string]any
+}
+
+// flattenAttrs turns nested mappings into dotted attribute names:
+// {service: {name: web}} becomes {service.name: web}. Resource attributes
+// are standard OpenTelemetry attributes, whose values are primitives or
+// arrays, never maps; and eventum's config loader nests a plain dotted key
+// (`service.name: web` is read as `service: {name: web}`), so this gives
+// back the name the user wrote.
+func flattenAttrs(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		for k, v := range m {
+			if sub, ok := v.(map[string]any); ok && len(sub) > 0 {
+				walk(prefix+k+".", sub)
+				continue
+			}
+			out[prefix+k] = v
+		}
+	}
+	walk("", m)
+	return out
 }
 
 func newOTLP(c *OTLPConfig, env *plugin.Env) (Output, error) {
@@ -114,7 +139,7 @@ func newOTLP(c *OTLPConfig, env *plugin.Env) (Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := &OTLP{cfg: c, endpoint: redactURL(c.Endpoint), now: time.Now}
+	o := &OTLP{cfg: c, endpoint: redactURL(c.Endpoint), now: time.Now, resource: flattenAttrs(c.ResourceAttributes)}
 	o.bufs.New = func() any { return new(bytes.Buffer) }
 	if c.Protocol == "grpc" {
 		target, secure, _ := grpcTarget(c.Endpoint)

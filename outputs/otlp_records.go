@@ -82,8 +82,8 @@ func (o *OTLP) records(payloads []string, stamps []int64) plog.Logs {
 		if !ok {
 			rl := logs.ResourceLogs().AppendEmpty()
 			res := rl.Resource().Attributes()
-			for _, k := range sortedKeys(c.ResourceAttributes) {
-				_ = putAttr(res, k, c.ResourceAttributes[k])
+			for _, k := range sortedKeys(o.resource) {
+				_ = putAttr(res, k, o.resource[k])
 			}
 			for _, f := range resFields {
 				_ = putAttr(res, f.key, f.val)

@@ -406,3 +406,23 @@ func TestOTLPConfig(t *testing.T) {
 		t.Errorf("error %v: must fail and hide the password", err)
 	}
 }
+
+func TestFlattenResourceAttributes(t *testing.T) {
+	tests := []struct {
+		in   map[string]any
+		want map[string]any
+	}{
+		{map[string]any{"service": map[string]any{"name": "web", "version": "1"}, "replicas": 3},
+			map[string]any{"service.name": "web", "service.version": "1", "replicas": 3}},
+		{map[string]any{"service.name": "web", "k8s": map[string]any{"pod": map[string]any{"name": "p"}}},
+			map[string]any{"service.name": "web", "k8s.pod.name": "p"}},
+		{map[string]any{"tags": []any{"a", 1}, "empty": map[string]any{}},
+			map[string]any{"tags": []any{"a", 1}, "empty": map[string]any{}}},
+		{nil, map[string]any{}},
+	}
+	for _, tc := range tests {
+		if got := flattenAttrs(tc.in); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("flattenAttrs(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}

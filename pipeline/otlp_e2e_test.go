@@ -86,7 +86,7 @@ output:
       endpoint: %s
       protocol: http/json
       compression: none
-      resource_attributes: {"service.name": shop, replicas: 3} # quoted: a plain dotted key nests
+      resource_attributes: {service.name: shop, deployment: {environment: test}, replicas: 3}
       retry: {initial: 0.01, max: 0.05}
 `, n, start, srv.URL), s)
 	if err := g.Run(context.Background(), nil); err != nil {
@@ -133,7 +133,8 @@ output:
 		res := rcv.resources[i]
 		svc, ok1 := res.Get("service.name")
 		rep, ok2 := res.Get("replicas")
-		if !ok1 || svc.Str() != "shop" || !ok2 || rep.Type() != pcommon.ValueTypeInt || rep.Int() != 3 {
+		env, ok3 := res.Get("deployment.environment")
+		if !ok1 || svc.Str() != "shop" || !ok2 || rep.Type() != pcommon.ValueTypeInt || rep.Int() != 3 || !ok3 || env.Str() != "test" || res.Len() != 3 {
 			t.Fatalf("event %d: resource %v", num, res.AsRaw())
 		}
 	}
