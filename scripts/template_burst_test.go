@@ -85,12 +85,18 @@ func decodeMembers(t *testing.T, events []string) []member {
 // [trigger, trigger+spread] sorted, carried by ProduceTimed; in every
 // picking mode, and the same for the same per-timestamp random stream.
 func TestBurstGroups(t *testing.T) {
-	modes := []struct{ mode, extra string }{
-		{"all", ""}, {"any", ""}, {"chance", ", chance: 1"}, {"spin", ""},
+	modes := []struct{ mode, extra, tail string }{
+		{"all", "", ""}, {"any", "", ""}, {"chance", ", chance: 1", ""}, {"spin", "", ""},
+		{"chain", "", "chain: [other, page, other]\n"},
+		{"fsm", ", transitions: [{to: page, when: {always: }}]", ""},
 	}
 	for _, m := range modes {
 		t.Run(m.mode, func(t *testing.T) {
 			src := strings.Replace(strings.Replace(burstYAML, "%s", m.mode, 1), "%s", m.extra, 1)
+			src += m.tail
+			if m.mode == "fsm" {
+				src = strings.Replace(src, "      burst:", "      initial: true\n      transitions: [{to: other, when: {always: }}]\n      burst:", 1)
+			}
 			if m.mode == "chance" {
 				src = strings.Replace(src, "      burst:", "      chance: 3\n      burst:", 1)
 			}
@@ -150,7 +156,7 @@ func TestBurstGroups(t *testing.T) {
 				// Same stream, same burst.
 				pcg.Seed(uint64(tick), 7)
 				again, stamps2, _ := tm.ProduceTimed(ts, 0, nil, nil)
-				if m.mode != "spin" && (!slices.Equal(again, events) || !slices.Equal(stamps2, stamps)) {
+				if m.mode != "spin" && m.mode != "chain" && m.mode != "fsm" && (!slices.Equal(again, events) || !slices.Equal(stamps2, stamps)) {
 					t.Fatal("the same random stream gave another burst")
 				}
 			}
