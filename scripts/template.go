@@ -416,6 +416,10 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 // nil, is the store it shares with the other templates of its entry.
 func (t *Template) compileSource(key, alias, name, src string, varsMap map[string]any, locals *starlib.Store, shared starlark.StringDict, check *starlib.Module) (*templateItem, error) {
 	sources := map[string]string{name: src}
+	prefix := key + ": " // a context value's name is its key already
+	if key == name {
+		prefix = ""
+	}
 	opts := jinja.Options{
 		Loader: func(name string) (string, error) {
 			b, err := t.env.ReadFile("include", name)
@@ -432,7 +436,7 @@ func (t *Template) compileSource(key, alias, name, src string, varsMap map[strin
 	opts.StableAttrs = []string{"locals", "shared", "globals"}
 	tm, err := jinja.Compile(name, src, opts)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", key, err)
+		return nil, fmt.Errorf("%s%w", prefix, err)
 	}
 	var errs []error
 	for _, name := range sortedKeys(keysOf(sources)) {
@@ -442,7 +446,7 @@ func (t *Template) compileSource(key, alias, name, src string, varsMap map[strin
 		errs = append(errs, fmt.Errorf("%s uses subprocess, which is disabled here (%s)", name, subprocessDisabledHow))
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("%s: %w", key, errors.Join(errs...))
+		return nil, fmt.Errorf("%s%w", prefix, errors.Join(errs...))
 	}
 	if u := tm.Undefined(); len(u) > 0 {
 		w := fmt.Sprintf("%s: undefined names (they render empty): %s", name, strings.Join(u, ", "))
@@ -472,7 +476,7 @@ func (t *Template) compileSource(key, alias, name, src string, varsMap map[strin
 	it.inst, err = tm.NewInstance(t.thread, globals)
 	t.call.Leave()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", key, err)
+		return nil, fmt.Errorf("%s%w", prefix, err)
 	}
 	it.tsEscapes = tm.ArgEscapes("timestamp")
 	return it, nil
