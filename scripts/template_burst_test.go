@@ -229,3 +229,9 @@ func TestBurstConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkTemplateBurst renders the page-load example: bursts of 10–30
+// requests sharing a rendered context, and health checks between them.
+func BenchmarkTemplateBurst(b *testing.B) {
+	benchProduce(b, "template-burst")
+}
