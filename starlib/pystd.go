@@ -288,22 +288,7 @@ func (p *pyRandom) triangular(_ *starlark.Thread, b *starlark.Builtin, args star
 		return nil, err
 	}
 	low, high := float64(lowA), float64(highA)
-	if high == low {
-		return starlark.Float(low), nil
-	}
-	c := 0.5
-	if modeV != starlark.None {
-		mode, err := floatParam(b.Name(), "mode", modeV)
-		if err != nil {
-			return nil, err
-		}
-		c = (mode - low) / (high - low)
-	}
-	u := p.r.Float64()
-	if u > c {
-		u, c, low, high = 1-u, 1-c, high, low
-	}
-	return starlark.Float(low + (high-low)*math.Sqrt(u*c)), nil
+	return triangular(p.r, b.Name(), low, high, modeV)
 }
 
 func (p *pyRandom) paretovariate(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
