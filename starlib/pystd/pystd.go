@@ -2,7 +2,7 @@
 // that generators written for the original reach as module.<name> in their
 // templates: random (Python's random API, on the generator's seeded
 // stream; random.Random(seed) gives Python's numbers for that seed), heapq,
-// bisect and operator.
+// bisect, operator and ipaddress.
 package pystd
 
 import (
@@ -18,11 +18,13 @@ func init() {
 	starlib.RegisterNamespace("heapq", func(*rand.Rand) starlark.Value { return heapqModule })
 	starlib.RegisterNamespace("bisect", func(*rand.Rand) starlark.Value { return bisectModule })
 	starlib.RegisterNamespace("operator", func(*rand.Rand) starlark.Value { return operatorModule })
+	starlib.RegisterNamespace("ipaddress", func(*rand.Rand) starlark.Value { return ipaddressModule })
 }
 
 // The stateless namespaces hold only builtins and are shared.
 var (
-	heapqModule    = newHeapqModule()
-	bisectModule   = newBisectModule()
-	operatorModule = newOperatorModule()
+	heapqModule     = newHeapqModule()
+	bisectModule    = newBisectModule()
+	operatorModule  = newOperatorModule()
+	ipaddressModule = newIPAddressModule()
 )

@@ -36,10 +36,11 @@ func TestMatchesCPython(t *testing.T) {
 		t.Run(strings.SplitN(c.Src, "\n", 2)[0], func(t *testing.T) {
 			t.Parallel()
 			predeclared := starlark.StringDict{
-				"random":   newRandomModule(rand.New(rand.NewPCG(1, 2))),
-				"heapq":    heapqModule,
-				"bisect":   bisectModule,
-				"operator": operatorModule,
+				"random":    newRandomModule(rand.New(rand.NewPCG(1, 2))),
+				"heapq":     heapqModule,
+				"bisect":    bisectModule,
+				"operator":  operatorModule,
+				"ipaddress": ipaddressModule,
 			}
 			opts := &syntax.FileOptions{TopLevelControl: true, GlobalReassign: true}
 			globals, err := starlark.ExecFileOptions(opts, &starlark.Thread{Name: "test"}, "case.star", c.Src, predeclared)

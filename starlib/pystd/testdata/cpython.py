@@ -1,7 +1,7 @@
 # Produces cpython.json: expressions and the values CPython gives for them.
 # The Go test evaluates each expression in Starlark with module.random,
 # heapq, bisect and operator and compares. Run: python3 cpython.py > cpython.json
-import bisect, heapq, json, operator, random
+import bisect, heapq, ipaddress, json, operator, random
 
 cases = [
     "random.Random(2614).random()",
@@ -46,6 +46,28 @@ cases = [
     "operator.add(2, 3)",
     "operator.getitem([1, 2, 3], -1)",
     "operator.contains([1, 2], 2)",
+    "str(ipaddress.ip_address('10.0.0.1') + 300)",
+    "str(ipaddress.ip_address('::1') - 1)",
+    "ipaddress.ip_address('10.20.8.12') in ipaddress.ip_network('10.0.0.0/8')",
+    "ipaddress.ip_address('192.168.1.1') not in ipaddress.ip_network('10.0.0.0/8')",
+    "ipaddress.IPv4Address('10.20.30.53').version",
+    "ipaddress.ip_address('2001:db8::1').version",
+    "[ipaddress.ip_address(a).is_private for a in ['10.1.1.1', '100.64.0.1', '8.8.8.8', '192.0.2.5', 'fd00::1', '2606:4700::1']]",
+    "[ipaddress.ip_address(a).is_global for a in ['10.1.1.1', '100.64.0.1', '8.8.8.8', '2606:4700::1']]",
+    "ipaddress.ip_address('10.1.2.3').reverse_pointer",
+    "ipaddress.ip_address('2001:db8::1').exploded",
+    "str(ipaddress.ip_network('192.168.10.0/255.255.255.0'))",
+    "str(ipaddress.ip_network('10.1.2.3/8', strict=False))",
+    "[str(ipaddress.ip_network('10.0.0.0/30').network_address), str(ipaddress.ip_network('10.0.0.0/30').broadcast_address), str(ipaddress.ip_network('10.0.0.0/22').netmask), str(ipaddress.ip_network('10.0.0.0/22').hostmask), ipaddress.ip_network('10.0.0.0/22').num_addresses, ipaddress.ip_network('10.0.0.0/22').prefixlen]",
+    "[str(h) for h in ipaddress.ip_network('10.0.0.0/29').hosts()]",
+    "[str(h) for h in ipaddress.ip_network('10.0.0.0/31').hosts()]",
+    "[str(s) for s in ipaddress.ip_network('10.0.0.0/24').subnets(new_prefix=26)]",
+    "ipaddress.ip_network('10.1.0.0/16').subnet_of(ipaddress.ip_network('10.0.0.0/8'))",
+    "ipaddress.ip_network('10.0.0.0/8').overlaps(ipaddress.ip_network('10.200.0.0/16'))",
+    "ipaddress.ip_network('10.0.0.0/8').with_netmask",
+    "str(ipaddress.ip_interface('10.1.2.3/24').network)",
+    "str(ipaddress.ip_address(167772161))",
+    "ipaddress.ip_address('10.0.0.1') < ipaddress.ip_address('10.0.0.2')",
 ]
 # Statements with mutation: the value of `out` after running them.
 programs = [
@@ -60,7 +82,7 @@ out = []
 for c in cases:
     out.append({"src": "out = " + c, "want": eval(c)})
 for p in programs:
-    g = {"random": random, "heapq": heapq, "bisect": bisect, "operator": operator}
+    g = {"random": random, "heapq": heapq, "bisect": bisect, "operator": operator, "ipaddress": ipaddress}
     exec(p, g)
     out.append({"src": p, "want": g["out"]})
 print(json.dumps(out, indent=1))
