@@ -495,16 +495,37 @@ func (p *parser) parseFor(b *block, ft token) error {
 		return nil
 	}
 	x := p.hoist(iter)
-	if filter != nil {
+	// Jinja tests the filter of an item when the loop reaches it, so it sees
+	// what earlier iterations changed ("for _ in range(400) if not ns.done").
+	// A loop reading loop.* needs its items up front (loop.length,
+	// loop.last), so there the filtered items are listed first.
+	lazy := filter != nil && !lc.used
+	if filter != nil && !lazy {
 		x = p.loopFilter(ft, in, target, iter, filter)
 	}
+	bound := targetNames(target) // before localize renames them
 	// The loop's target and what its body assigns are local to the loop.
-	_, body = p.localize(body, ft.off, target)
+	m, body := p.localize(body, ft.off, target)
+	var guard syntax.Stmt
+	if lazy {
+		// The filter reads the loop's target and, for every other name, the
+		// value outside the loop (not what the body assigns).
+		own := map[string]string{}
+		for _, name := range bound {
+			if r, ok := m[name]; ok {
+				own[name] = r
+			}
+		}
+		p.c.rename(filter, own)
+		guard = &syntax.IfStmt{If: p.pos(ft.off),
+			Cond: &syntax.UnaryExpr{OpPos: p.pos(ft.off), Op: syntax.NOT, X: &syntax.ParenExpr{Lparen: p.pos(ft.off), X: filter, Rparen: p.pos(ft.off)}},
+			True: []syntax.Stmt{&syntax.BranchStmt{Token: syntax.CONTINUE, TokenPos: p.pos(ft.off)}}}
+	}
 	if lc.used {
 		b.add(p, p.assignStmt(p.ident(lc.name, ft.off), p.callHidden(hMkloop, in.off, x), ft.off))
 		x = p.ident(lc.name, ft.off)
 	}
-	for _, s := range p.forStmts(ft, end, n, target, x, body, els) {
+	for _, s := range p.forStmtsGuarded(ft, end, n, target, x, guard, body, els) {
 		b.add(p, s)
 	}
 	return nil
@@ -522,11 +543,20 @@ func (p *parser) loopFilter(ft, in token, target, iter, filter syntax.Expr) synt
 // forStmts is the for statement over x, with the else body run when it
 // made no iteration.
 func (p *parser) forStmts(ft, end token, n string, target, x syntax.Expr, body, els []syntax.Stmt) []syntax.Stmt {
+	return p.forStmtsGuarded(ft, end, n, target, x, nil, body, els)
+}
+
+// forStmtsGuarded is forStmts with guard (if not nil) first in the body:
+// an item it skips is no iteration for the else body.
+func (p *parser) forStmtsGuarded(ft, end token, n string, target, x syntax.Expr, guard syntax.Stmt, body, els []syntax.Stmt) []syntax.Stmt {
 	var out []syntax.Stmt
 	flag := "$it" + n
 	if els != nil {
 		out = append(out, p.assignStmt(p.ident(flag, ft.off), p.ident("False", ft.off), ft.off))
 		body = append([]syntax.Stmt{p.assignStmt(p.ident(flag, ft.off), p.ident("True", ft.off), ft.off)}, body...)
+	}
+	if guard != nil {
+		body = append([]syntax.Stmt{guard}, body...)
 	}
 	out = append(out, &syntax.ForStmt{For: p.pos(ft.off), Vars: target, X: x, Body: orPass(p, body, ft)})
 	if els != nil {
