@@ -222,7 +222,7 @@ var base64Module = sync.OnceValue(func() starlark.Value {
 			return starlark.Bytes(out), nil
 		})
 	}
-	return &starlarkstruct.Module{Name: "base64", Members: starlark.StringDict{
+	m := &starlarkstruct.Module{Name: "base64", Members: starlark.StringDict{
 		"b64encode":          enc("b64encode", std),
 		"b64decode":          dec("b64decode", std),
 		"standard_b64encode": enc("standard_b64encode", std),
@@ -230,6 +230,10 @@ var base64Module = sync.OnceValue(func() starlark.Value {
 		"urlsafe_b64encode":  enc("urlsafe_b64encode", url),
 		"urlsafe_b64decode":  dec("urlsafe_b64decode", url),
 	}}
+	for k, v := range base16and32() {
+		m.Members[k] = v
+	}
+	return m
 })
 
 // bytesLikeError is Python's TypeError for a str where bytes are needed.
