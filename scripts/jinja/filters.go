@@ -978,7 +978,7 @@ func selectFilter(reject, byAttr bool) filterFn {
 				return nil, fmt.Errorf("test name must be a string, not %s", rest[0].Type())
 			}
 			if test = e.tests[canonicalTest(string(tn))]; test == nil {
-				return nil, fmt.Errorf("no test named '%s'", tn)
+				return nil, fmt.Errorf("no test named '%s'", string(tn))
 			}
 			rest = rest[1:]
 		}
