@@ -860,52 +860,71 @@ func (p *parser) parseImport(b *block, it token) error {
 	if err != nil {
 		return err
 	}
-	imp, err := p.c.importTemplate(p, nameTok, name)
-	if err != nil {
-		return err
-	}
+	type imported struct{ name, local token }
+	var alias token
+	var names []imported
 	if it.text == "import" {
 		if !p.acceptName("as") {
 			return p.fail(p.peek(), "expected 'as', got %s", describe(p.peek()))
 		}
-		at, err := p.expectName()
-		if err != nil {
+		if alias, err = p.expectName(); err != nil {
 			return err
 		}
-		p.skipContext()
-		p.c.importAliases[aliasKey{p.top, at.text}] = importAlias{name, imp}
-		p.scope.assign(at.text)
-		b.add(p, p.assignStmt(p.ident(at.text, at.off), p.ident(imp.global, at.off), it.off))
-		return p.expectBlockEnd()
-	}
-	if !p.acceptName("import") {
-		return p.fail(p.peek(), "expected 'import', got %s", describe(p.peek()))
-	}
-	for {
-		if p.isName("with") || p.isName("without") {
-			break
+	} else {
+		if !p.acceptName("import") {
+			return p.fail(p.peek(), "expected 'import', got %s", describe(p.peek()))
 		}
-		nt, err := p.expectName()
-		if err != nil {
-			return err
-		}
-		local := nt
-		if p.acceptName("as") {
-			if local, err = p.expectName(); err != nil {
+		for {
+			if p.isName("with") || p.isName("without") {
+				break
+			}
+			nt, err := p.expectName()
+			if err != nil {
 				return err
 			}
-		}
-		if !imp.exports[nt.text] {
-			return p.fail(nt, "the template %q does not export '%s'", name, nt.text)
-		}
-		p.scope.assign(local.text)
-		p.c.macroNames[local.text] = true
-		dot := &syntax.DotExpr{X: p.ident(imp.global, nt.off), Dot: p.pos(nt.off), NamePos: p.pos(nt.off), Name: p.ident(nt.text, nt.off)}
-		b.add(p, p.assignStmt(p.ident(local.text, local.off), dot, nt.off))
-		if !p.acceptOp(",") {
-			break
+			local := nt
+			if p.acceptName("as") {
+				if local, err = p.expectName(); err != nil {
+					return err
+				}
+			}
+			names = append(names, imported{nt, local})
+			if !p.acceptOp(",") {
+				break
+			}
 		}
 	}
+	// "with context": the imported template runs where the import is, so
+	// its macros see the render's variables (timestamp, tags, locals, vars);
+	// otherwise it runs once, apart, and sees only the globals, as in Jinja.
+	withContext := p.isName("with") && p.peekAt(1).kind == tName && p.peekAt(1).text == "context"
 	p.skipContext()
+	var imp *importInfo
+	if withContext {
+		var stmts []syntax.Stmt
+		if imp, stmts, err = p.c.importWithContext(p, nameTok, name); err != nil {
+			return err
+		}
+		for _, s := range stmts {
+			b.add(p, s)
+		}
+	} else if imp, err = p.c.importTemplate(p, nameTok, name); err != nil {
+		return err
+	}
+	if it.text == "import" {
+		p.c.importAliases[aliasKey{p.top, alias.text}] = importAlias{name, imp}
+		p.scope.assign(alias.text)
+		b.add(p, p.assignStmt(p.ident(alias.text, alias.off), p.ident(imp.global, alias.off), it.off))
+		return p.expectBlockEnd()
+	}
+	for _, n := range names {
+		if !imp.exports[n.name.text] {
+			return p.fail(n.name, "the template %q does not export '%s'", name, n.name.text)
+		}
+		p.scope.assign(n.local.text)
+		p.c.macroNames[n.local.text] = true
+		dot := &syntax.DotExpr{X: p.ident(imp.global, n.name.off), Dot: p.pos(n.name.off), NamePos: p.pos(n.name.off), Name: p.ident(n.name.text, n.name.off)}
+		b.add(p, p.assignStmt(p.ident(n.local.text, n.local.off), dot, n.name.off))
+	}
 	return p.expectBlockEnd()
 }
