@@ -2,7 +2,7 @@
 // that generators written for the original reach as module.<name> in their
 // templates: random (Python's random API, on the generator's seeded
 // stream; random.Random(seed) gives Python's numbers for that seed), heapq,
-// bisect, operator and ipaddress.
+// bisect, operator, ipaddress and builtins.
 package pystd
 
 import (
@@ -19,6 +19,7 @@ func init() {
 	starlib.RegisterNamespace("bisect", func(*rand.Rand) starlark.Value { return bisectModule })
 	starlib.RegisterNamespace("operator", func(*rand.Rand) starlark.Value { return operatorModule })
 	starlib.RegisterNamespace("ipaddress", func(*rand.Rand) starlark.Value { return ipaddressModule })
+	starlib.RegisterNamespace("builtins", func(*rand.Rand) starlark.Value { return builtinsModule })
 }
 
 // The stateless namespaces hold only builtins and are shared.
@@ -27,4 +28,5 @@ var (
 	bisectModule    = newBisectModule()
 	operatorModule  = newOperatorModule()
 	ipaddressModule = newIPAddressModule()
+	builtinsModule  = newBuiltinsModule()
 )

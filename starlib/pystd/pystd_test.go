@@ -41,6 +41,7 @@ func TestMatchesCPython(t *testing.T) {
 				"bisect":    bisectModule,
 				"operator":  operatorModule,
 				"ipaddress": ipaddressModule,
+				"builtins":  builtinsModule,
 			}
 			opts := &syntax.FileOptions{TopLevelControl: true, GlobalReassign: true}
 			globals, err := starlark.ExecFileOptions(opts, &starlark.Thread{Name: "test"}, "case.star", c.Src, predeclared)
@@ -172,12 +173,14 @@ func TestErrors(t *testing.T) {
 		{`heapq.heappop([])`, `heapq.heappop: index out of range`},
 		{`heapq.heappush([[1, {"a": 1}]], [1, {"b": 2}])`, `heapq.heappush: `},
 		{`operator.getitem({}, "anomaly_mode must be a boolean")`, `operator.getitem: key "anomaly_mode must be a boolean" not found`},
+		{`builtins.int("interval hours must be finite")`, `int: invalid literal with base 10: interval hours must be finite`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
 			t.Parallel()
 			_, err := starlark.Eval(&starlark.Thread{}, "x", tt.src, starlark.StringDict{
-				"random": newRandomModule(rand.New(rand.NewPCG(1, 1))), "heapq": heapqModule, "operator": operatorModule})
+				"random": newRandomModule(rand.New(rand.NewPCG(1, 1))), "heapq": heapqModule, "operator": operatorModule,
+				"builtins": builtinsModule})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want %q", err, tt.want)
 			}

@@ -1,7 +1,7 @@
 # Produces cpython.json: expressions and the values CPython gives for them.
 # The Go test evaluates each expression in Starlark with module.random,
 # heapq, bisect and operator and compares. Run: python3 cpython.py > cpython.json
-import bisect, heapq, ipaddress, json, operator, random
+import bisect, builtins, heapq, ipaddress, json, operator, random
 
 cases = [
     "random.Random(2614).random()",
@@ -68,6 +68,7 @@ cases = [
     "str(ipaddress.ip_interface('10.1.2.3/24').network)",
     "str(ipaddress.ip_address(167772161))",
     "ipaddress.ip_address('10.0.0.1') < ipaddress.ip_address('10.0.0.2')",
+    "[builtins.len('abc'), builtins.sorted([3, 1, 2]), builtins.round(2.675, 2), builtins.sum([1, 2, 3]), builtins.max(1, 5), builtins.str(12)]",
 ]
 # Statements with mutation: the value of `out` after running them.
 programs = [
@@ -82,7 +83,7 @@ out = []
 for c in cases:
     out.append({"src": "out = " + c, "want": eval(c)})
 for p in programs:
-    g = {"random": random, "heapq": heapq, "bisect": bisect, "operator": operator, "ipaddress": ipaddress}
+    g = {"random": random, "heapq": heapq, "bisect": bisect, "operator": operator, "ipaddress": ipaddress, "builtins": builtins}
     exec(p, g)
     out.append({"src": p, "want": g["out"]})
 print(json.dumps(out, indent=1))
