@@ -360,6 +360,7 @@ func newUUIDModule(r *rand.Rand) starlark.Value {
 			}
 			return UUID(g.uuid4()), nil
 		}),
+		"UUID": starlark.NewBuiltin("uuid.UUID", uuidCtor),
 	}}
 }
 
