@@ -2,7 +2,7 @@
 // that generators written for the original reach as module.<name> in their
 // templates: random (Python's random API, on the generator's seeded
 // stream; random.Random(seed) gives Python's numbers for that seed), heapq,
-// bisect, operator, ipaddress and builtins.
+// bisect, operator, ipaddress, builtins and secrets (synthetic, seeded).
 package pystd
 
 import (
@@ -20,6 +20,7 @@ func init() {
 	starlib.RegisterNamespace("operator", func(*rand.Rand) starlark.Value { return operatorModule })
 	starlib.RegisterNamespace("ipaddress", func(*rand.Rand) starlark.Value { return ipaddressModule })
 	starlib.RegisterNamespace("builtins", func(*rand.Rand) starlark.Value { return builtinsModule })
+	starlib.RegisterNamespace("secrets", newSecretsModule)
 }
 
 // The stateless namespaces hold only builtins and are shared.

@@ -163,6 +163,41 @@ func TestModuleRandomFollowsGeneratorStream(t *testing.T) {
 	}
 }
 
+func TestSecrets(t *testing.T) {
+	t.Parallel()
+	g, err := starlark.ExecFile(&starlark.Thread{}, "x.star", `
+a = secrets.token_hex(8)
+b = secrets.token_urlsafe(8)
+c = secrets.token_bytes()
+d = secrets.randbelow(10)
+e = secrets.choice(["x", "y"])
+f = secrets.token_urlsafe()
+`, starlark.StringDict{"secrets": newSecretsModule(rand.New(rand.NewPCG(1, 1)))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name string
+		ok   func(starlark.Value) bool
+	}{
+		{"a", func(v starlark.Value) bool { s, ok := v.(starlark.String); return ok && len(s) == 16 }},
+		{"b", func(v starlark.Value) bool { s, ok := v.(starlark.String); return ok && len(s) == 11 }}, // base64 of 8 bytes, unpadded
+		{"c", func(v starlark.Value) bool { s, ok := v.(starlark.Bytes); return ok && len(s) == 32 }},
+		{"d", func(v starlark.Value) bool {
+			i, ok := v.(starlark.Int)
+			n, _ := i.Int64()
+			return ok && n >= 0 && n < 10
+		}},
+		{"e", func(v starlark.Value) bool { return v == starlark.String("x") || v == starlark.String("y") }},
+		{"f", func(v starlark.Value) bool { s, ok := v.(starlark.String); return ok && len(s) == 43 }},
+	}
+	for _, c := range checks {
+		if !c.ok(g[c.name]) {
+			t.Errorf("%s = %v", c.name, g[c.name])
+		}
+	}
+}
+
 func TestErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ src, want string }{
