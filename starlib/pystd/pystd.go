@@ -2,7 +2,8 @@
 // that generators written for the original reach as module.<name> in their
 // templates: random (Python's random API, on the generator's seeded
 // stream; random.Random(seed) gives Python's numbers for that seed), heapq,
-// bisect, operator, ipaddress, builtins and secrets (synthetic, seeded).
+// bisect, operator, ipaddress, builtins, secrets (synthetic, seeded),
+// urllib.parse and string.
 package pystd
 
 import (
@@ -21,6 +22,8 @@ func init() {
 	starlib.RegisterNamespace("ipaddress", func(*rand.Rand) starlark.Value { return ipaddressModule })
 	starlib.RegisterNamespace("builtins", func(*rand.Rand) starlark.Value { return builtinsModule })
 	starlib.RegisterNamespace("secrets", newSecretsModule)
+	starlib.RegisterNamespace("urllib", func(*rand.Rand) starlark.Value { return urllibModule })
+	starlib.RegisterNamespace("string", func(*rand.Rand) starlark.Value { return stringModule })
 }
 
 // The stateless namespaces hold only builtins and are shared.
@@ -30,4 +33,6 @@ var (
 	operatorModule  = newOperatorModule()
 	ipaddressModule = newIPAddressModule()
 	builtinsModule  = newBuiltinsModule()
+	urllibModule    = newURLLibModule()
+	stringModule    = newStringModule()
 )

@@ -42,6 +42,8 @@ func TestMatchesCPython(t *testing.T) {
 				"operator":  operatorModule,
 				"ipaddress": ipaddressModule,
 				"builtins":  builtinsModule,
+				"urllib":    urllibModule,
+				"string":    stringModule,
 			}
 			opts := &syntax.FileOptions{TopLevelControl: true, GlobalReassign: true}
 			globals, err := starlark.ExecFileOptions(opts, &starlark.Thread{Name: "test"}, "case.star", c.Src, predeclared)

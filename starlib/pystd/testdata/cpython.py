@@ -1,7 +1,7 @@
 # Produces cpython.json: expressions and the values CPython gives for them.
 # The Go test evaluates each expression in Starlark with module.random,
 # heapq, bisect and operator and compares. Run: python3 cpython.py > cpython.json
-import bisect, builtins, heapq, ipaddress, json, operator, random
+import bisect, builtins, heapq, ipaddress, json, operator, random, string, urllib.parse
 
 cases = [
     "random.Random(2614).random()",
@@ -68,6 +68,17 @@ cases = [
     "str(ipaddress.ip_interface('10.1.2.3/24').network)",
     "str(ipaddress.ip_address(167772161))",
     "ipaddress.ip_address('10.0.0.1') < ipaddress.ip_address('10.0.0.2')",
+    "urllib.parse.quote('/a b/é?x=1&y=~z')",
+    "urllib.parse.quote('a/b c', safe='')",
+    "urllib.parse.quote_plus('a b&c=d/é')",
+    "urllib.parse.unquote('%2Fa%20b%C3%A9%zz%4')",
+    "urllib.parse.unquote_plus('a+b%2Bc')",
+    "urllib.parse.urlencode({'q': 'a b', 'n': 1, 'x': 'é&'})",
+    "urllib.parse.urlencode([('k', 'v1'), ('k', 'v2')])",
+    "urllib.parse.urlencode({'k': ['a', 'b c']}, doseq=True)",
+    "[urllib.parse.urlparse('https://user:pw@Example.com:8443/p/a;x?q=1#f').scheme, urllib.parse.urlparse('https://user:pw@Example.com:8443/p/a;x?q=1#f').netloc, urllib.parse.urlparse('https://user:pw@Example.com:8443/p/a;x?q=1#f').path, urllib.parse.urlparse('https://user:pw@Example.com:8443/p/a;x?q=1#f').params, urllib.parse.urlparse('https://user:pw@Example.com:8443/p/a;x?q=1#f').query, urllib.parse.urlparse('https://user:pw@Example.com:8443/p/a;x?q=1#f').fragment, urllib.parse.urlparse('https://user:pw@Example.com:8443/p/a;x?q=1#f').hostname, urllib.parse.urlparse('https://user:pw@Example.com:8443/p/a;x?q=1#f').port, urllib.parse.urlparse('https://user:pw@Example.com:8443/p/a;x?q=1#f').username]",
+    "urllib.parse.urlsplit('http://h/x?y=1').path",
+    "[string.ascii_letters, string.digits, string.hexdigits, string.punctuation, string.printable]",
     "[builtins.len('abc'), builtins.sorted([3, 1, 2]), builtins.round(2.675, 2), builtins.sum([1, 2, 3]), builtins.max(1, 5), builtins.str(12)]",
 ]
 # Statements with mutation: the value of `out` after running them.
@@ -83,7 +94,7 @@ out = []
 for c in cases:
     out.append({"src": "out = " + c, "want": eval(c)})
 for p in programs:
-    g = {"random": random, "heapq": heapq, "bisect": bisect, "operator": operator, "ipaddress": ipaddress, "builtins": builtins}
+    g = {"random": random, "heapq": heapq, "bisect": bisect, "operator": operator, "ipaddress": ipaddress, "builtins": builtins, "urllib": urllib, "string": string}
     exec(p, g)
     out.append({"src": p, "want": g["out"]})
 print(json.dumps(out, indent=1))
