@@ -826,6 +826,9 @@ func (p *parser) parseInclude(b *block, it token) error {
 		p.next()
 		ignoreMissing = true
 	}
+	// "without context": the included template sees only the globals (not
+	// timestamp, tags, locals, vars or the includer's variables), as Jinja.
+	withoutContext := p.isName("without") && p.peekAt(1).kind == tName && p.peekAt(1).text == "context"
 	p.skipContext()
 	if err := p.expectBlockEnd(); err != nil {
 		return err
@@ -848,9 +851,14 @@ func (p *parser) parseInclude(b *block, it token) error {
 	p.c.stack = p.c.stack[:len(p.c.stack)-1]
 	p.c.hidden++
 	fn := "$inc" + strconv.Itoa(p.c.hidden)
-	p.scope.assigned[fn] = true
-	b.add(p, &syntax.DefStmt{Def: sub.pos(0), Name: p.ident(fn, it.off), Lparen: sub.pos(0), Rparen: sub.pos(0),
-		Body: orPass(sub, sub.funcBody(sub.scope, body, 0), token{})})
+	def := &syntax.DefStmt{Def: sub.pos(0), Name: p.ident(fn, it.off), Lparen: sub.pos(0), Rparen: sub.pos(0),
+		Body: orPass(sub, sub.funcBody(sub.scope, body, 0), token{})}
+	if withoutContext {
+		p.c.toplevel = append(p.c.toplevel, def) // outside the render: globals only
+	} else {
+		p.scope.assigned[fn] = true
+		b.add(p, def)
+	}
 	b.add(p, &syntax.ExprStmt{X: &syntax.CallExpr{Fn: p.ident(fn, it.off), Lparen: p.pos(it.off), Rparen: p.pos(it.off)}})
 	return nil
 }
