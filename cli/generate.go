@@ -134,9 +134,12 @@ func loadGenerator(c *cli.Context, s pipeline.Settings) (*pipeline.Generator, er
 func paramsFromFlags(c *cli.Context) (map[string]any, error) {
 	params := map[string]any{}
 	if raw := c.String("params"); raw != "" {
-		if err := json.Unmarshal([]byte(raw), &params); err != nil {
+		dec := json.NewDecoder(strings.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(&params); err != nil {
 			return nil, fmt.Errorf("--params: expected a JSON object: %w", err)
 		}
+		params = jsonNumbers(params).(map[string]any)
 	}
 	for _, kv := range c.StringSlice("param") {
 		k, v, err := config.ParseParam(kv)
@@ -146,6 +149,28 @@ func paramsFromFlags(c *cli.Context) (map[string]any, error) {
 		params[k] = v
 	}
 	return params, nil
+}
+
+// jsonNumbers turns the json.Numbers of decoded --params into int64 (a JSON
+// integer, as Python's json.loads gives int) or float64.
+func jsonNumbers(v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			return i
+		}
+		f, _ := v.Float64()
+		return f
+	case map[string]any:
+		for k, x := range v {
+			v[k] = jsonNumbers(x)
+		}
+	case []any:
+		for i, x := range v {
+			v[i] = jsonNumbers(x)
+		}
+	}
+	return v
 }
 
 func settingsFromFlags(c *cli.Context) (pipeline.Settings, error) {

@@ -28,6 +28,13 @@ func TestRender(t *testing.T) {
 		t.Errorf("same seed, different output:\n%s\n%s", out, again)
 	}
 
+	// --params JSON integers are ints (Python's json.loads), floats stay floats.
+	nums := write(t, dir, "nums.jinja", `{{ params.n }} {{ params.f }} {{ range(params.n) | list | length }} {{ params.l[0] }}`)
+	out, errOut, code = run(t, "render", "--template", nums, "--params", `{"n": 3, "f": 2.5, "l": [7]}`)
+	if code != 0 || strings.TrimSpace(out) != "3 2.5 3 7" {
+		t.Fatalf("--params numbers: code %d, %q, stderr %q", code, out, errOut)
+	}
+
 	// A generator's whole event plugin: the fsm example's sequence.
 	out, errOut, code = run(t, "render", "--path", "../examples/template-fsm/generator.yml", "--seed", "1", "--count", "6",
 		"--timestamp", "2026-02-20")

@@ -29,8 +29,7 @@ func TestValidateTemplateStaticChecks(t *testing.T) {
 		{"unloadable extends", `{% extends "templates/_nope.jinja" %}`, `templates/t.jinja:1:12: cannot load template "templates/_nope.jinja"`},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
+		t.Run(tc.name, func(t *testing.T) { // not parallel: urfave/cli flags are package globals
 			dir := t.TempDir()
 			for name, src := range lib {
 				write(t, dir, name, src)

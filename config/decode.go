@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/xrash/smetrics"
 	"gopkg.in/yaml.v3"
 )
 
@@ -328,7 +329,7 @@ func suggest(key string, known []string) string {
 	}
 	best, bestD := "", 1<<30
 	for _, k := range known {
-		if dist := levenshtein(key, k); dist < bestD {
+		if dist := smetrics.WagnerFischer(key, k, 1, 1, 1); dist < bestD {
 			best, bestD = k, dist
 		}
 	}
@@ -338,26 +339,6 @@ func suggest(key string, known []string) string {
 	sorted := append([]string(nil), known...)
 	sort.Strings(sorted)
 	return fmt.Sprintf(" (known keys: %s)", strings.Join(sorted, ", "))
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func describe(n *yaml.Node) string {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xrash/smetrics"
 	"gopkg.in/yaml.v3"
 )
 
@@ -366,7 +367,7 @@ func fmtNum(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 func closest(got string, known []string) string {
 	best, bestD := "", 1<<30
 	for _, k := range known {
-		if dist := levenshtein(strings.ToLower(got), k); dist < bestD {
+		if dist := smetrics.WagnerFischer(strings.ToLower(got), k, 1, 1, 1); dist < bestD {
 			best, bestD = k, dist
 		}
 	}

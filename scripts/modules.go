@@ -5,4 +5,5 @@ package scripts
 import (
 	_ "github.com/eventum-go/eventum/starlib/baseplate"
 	_ "github.com/eventum-go/eventum/starlib/faker"
+	_ "github.com/eventum-go/eventum/starlib/pystd"
 )

@@ -181,3 +181,18 @@ func isSet(v starlark.Value) bool {
 	_, ok := v.(*starlark.Set)
 	return ok
 }
+
+// FloatArg is a float parameter for starlark.UnpackArgs that also accepts an
+// int, as Python's float parameters do (UnpackArgs' *float64 takes floats
+// only).
+type FloatArg float64
+
+// Unpack implements starlark.Unpacker.
+func (f *FloatArg) Unpack(v starlark.Value) error {
+	x, ok := starlark.AsFloat(v)
+	if !ok {
+		return fmt.Errorf("got %s, want float", v.Type())
+	}
+	*f = FloatArg(x)
+	return nil
+}

@@ -259,22 +259,7 @@ func (g *randGen) triangular(_ *starlark.Thread, b *starlark.Builtin, a starlark
 	if err != nil {
 		return nil, err
 	}
-	if high == low {
-		return starlark.Float(low), nil
-	}
-	c := 0.5
-	if modeV != starlark.None {
-		mode, err := floatParam(b.Name(), "mode", modeV)
-		if err != nil {
-			return nil, err
-		}
-		c = (mode - low) / (high - low)
-	}
-	u := g.r.Float64()
-	if u > c {
-		u, c, low, high = 1-u, 1-c, high, low
-	}
-	return starlark.Float(low + (high-low)*math.Sqrt(u*c)), nil
+	return triangular(g.r, b.Name(), low, high, modeV)
 }
 
 func clamp(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
@@ -976,4 +961,25 @@ func (g *randGen) weightedDictChoice(fn string, d *starlark.Dict) (starlark.Valu
 		}
 	}
 	return last, nil
+}
+
+// triangular draws from the triangular distribution on [low, high] with its
+// peak at mode (None: the midpoint), as Python's random.triangular does.
+func triangular(r *rand.Rand, name string, low, high float64, modeV starlark.Value) (starlark.Value, error) {
+	if high == low {
+		return starlark.Float(low), nil
+	}
+	c := 0.5
+	if modeV != starlark.None {
+		mode, err := floatParam(name, "mode", modeV)
+		if err != nil {
+			return nil, err
+		}
+		c = (mode - low) / (high - low)
+	}
+	u := r.Float64()
+	if u > c {
+		u, c, low, high = 1-u, 1-c, high, low
+	}
+	return starlark.Float(low + (high-low)*math.Sqrt(u*c)), nil
 }

@@ -296,7 +296,7 @@ var base64Module = sync.OnceValue(func() starlark.Value {
 			return starlark.Bytes(out), nil
 		})
 	}
-	return &starlarkstruct.Module{Name: "base64", Members: starlark.StringDict{
+	m := &starlarkstruct.Module{Name: "base64", Members: starlark.StringDict{
 		"b64encode":          enc("b64encode", std),
 		"b64decode":          dec("b64decode", std),
 		"standard_b64encode": enc("standard_b64encode", std),
@@ -304,6 +304,10 @@ var base64Module = sync.OnceValue(func() starlark.Value {
 		"urlsafe_b64encode":  enc("urlsafe_b64encode", url),
 		"urlsafe_b64decode":  dec("urlsafe_b64decode", url),
 	}}
+	for k, v := range base16and32() {
+		m.Members[k] = v
+	}
+	return m
 })
 
 // bytesLikeError is Python's TypeError for a str where bytes are needed.
@@ -449,17 +453,6 @@ func newUUIDModule(r *rand.Rand) starlark.Value {
 			return u, nil
 		}
 	}
-	parse := func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		var s string
-		if err := starlark.UnpackArgs(b.Name(), args, kwargs, "hex", &s); err != nil {
-			return nil, err
-		}
-		u, err := parseUUID(s)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", b.Name(), err)
-		}
-		return u, nil
-	}
 	return &starlarkstruct.Module{Name: "uuid", Members: starlark.StringDict{
 		"uuid4": starlark.NewBuiltin("uuid.uuid4", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
@@ -469,7 +462,7 @@ func newUUIDModule(r *rand.Rand) starlark.Value {
 		}),
 		"uuid3":          starlark.NewBuiltin("uuid.uuid3", nameBased(3, md5.New)),
 		"uuid5":          starlark.NewBuiltin("uuid.uuid5", nameBased(5, sha1.New)),
-		"UUID":           starlark.NewBuiltin("uuid.UUID", parse),
+		"UUID":           starlark.NewBuiltin("uuid.UUID", uuidCtor),
 		"NAMESPACE_DNS":  mustUUID("6ba7b810-9dad-11d1-80b4-00c04fd430c8"),
 		"NAMESPACE_URL":  mustUUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8"),
 		"NAMESPACE_OID":  mustUUID("6ba7b812-9dad-11d1-80b4-00c04fd430c8"),

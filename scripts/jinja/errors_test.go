@@ -108,6 +108,7 @@ func TestRuntimeErrors(t *testing.T) {
 		{"{% macro m(a) %}\n{{ a | int + [] }}{% endmacro %}{{ m(1) }}", "sub/t.jinja:2: unknown binary op: int + list"},
 		{"{{ 'x' | truncate(1) }}", "sub/t.jinja:1: filter truncate: expected length >= 3, got 1"},
 		{"{{ [1] | map('nofilter') | list }}", "sub/t.jinja:1: filter map: no filter named \"nofilter\""},
+		{"{{ [{'a': 'x'}] | selectattr('a', 'match', 'x') | list }}", "sub/t.jinja:1: filter selectattr: no test named 'match'"},
 		{"{% extends 'base.jinja' %}", "sub/base.jinja:2: floored division by zero"},
 		{"{% extends 'base.jinja' %}{% block a %}{{ super() }}{% endblock %}", "sub/base.jinja:2: floored division by zero"},
 		{"{% extends 'base.jinja' %}\n{% block a %}\n\n{{ [] + 1 }}{% endblock %}", "sub/t.jinja:4: unknown binary op: list + int"},

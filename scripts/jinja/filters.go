@@ -964,11 +964,14 @@ func selectFilter(reject, byAttr bool) filterFn {
 			if len(rest) == 0 {
 				return nil, fmt.Errorf("missing attribute name")
 			}
-			a, ok := rest[0].(starlark.String)
-			if !ok {
-				return nil, fmt.Errorf("attribute name must be a string, not %s", rest[0].Type())
+			switch a := rest[0].(type) {
+			case starlark.String:
+				get = attrPath(string(a))
+			case starlark.Int: // an item index, as Jinja's attribute getter takes it
+				get = func(v starlark.Value) starlark.Value { return getItem(v, a) }
+			default:
+				return nil, fmt.Errorf("attribute name must be a string or an integer, not %s", rest[0].Type())
 			}
-			get = attrPath(string(a))
 			rest = rest[1:]
 		}
 		var test starlark.Callable
@@ -978,7 +981,7 @@ func selectFilter(reject, byAttr bool) filterFn {
 				return nil, fmt.Errorf("test name must be a string, not %s", rest[0].Type())
 			}
 			if test = e.tests[canonicalTest(string(tn))]; test == nil {
-				return nil, fmt.Errorf("no test named '%s'", tn)
+				return nil, fmt.Errorf("no test named '%s'", string(tn))
 			}
 			rest = rest[1:]
 		}

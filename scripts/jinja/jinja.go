@@ -205,16 +205,48 @@ func (c *compiler) importTemplate(p *parser, at token, written string) (*importI
 	if imp := c.imports[name]; imp != nil {
 		return imp, nil
 	}
-	sub, err := c.open(p, at, name, src)
+	imp, def, err := c.importFunc(p, at, name, src)
 	if err != nil {
 		return nil, err
+	}
+	main := &parser{c: c, f: p.f} // positions of the top-level call: the importer
+	c.toplevel = append(c.toplevel, def,
+		main.assignStmt(main.ident(imp.global, at.off), main.callHidden(def.Name.Name, at.off), at.off))
+	c.imports[name] = imp
+	return imp, nil
+}
+
+// importWithContext is an import "with context": the module function is
+// defined and called where the import statement is (not cached), so the
+// imported macros close over the render's variables. It returns the
+// statements to add there; imp.global then names a local.
+func (c *compiler) importWithContext(p *parser, at token, written string) (*importInfo, []syntax.Stmt, error) {
+	name, src, _, err := c.load(p, at, written, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	imp, def, err := c.importFunc(p, at, name, src)
+	if err != nil {
+		return nil, nil, err
+	}
+	p.scope.assigned[def.Name.Name] = true
+	p.scope.assigned[imp.global] = true
+	return imp, []syntax.Stmt{def, p.assignStmt(p.ident(imp.global, at.off), p.callHidden(def.Name.Name, at.off), at.off)}, nil
+}
+
+// importFunc compiles the template name (source src) as a function that
+// runs its body and returns its module (its macros and top-level names).
+func (c *compiler) importFunc(p *parser, at token, name, src string) (*importInfo, *syntax.DefStmt, error) {
+	sub, err := c.open(p, at, name, src)
+	if err != nil {
+		return nil, nil, err
 	}
 	body, _, err := sub.parseBody(token{})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if body, err = sub.finishBlocks(body); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c.stack = c.stack[:len(c.stack)-1]
 	c.hidden++
@@ -232,13 +264,8 @@ func (c *compiler) importTemplate(p *parser, at token, written string) (*importI
 	stmts = append(stmts, sub.funcBody(sub.scope, body, 0)...)
 	stmts = append(stmts, sub.exprStmt(hPop, 0))
 	stmts = append(stmts, &syntax.ReturnStmt{Return: sub.pos(0), Result: sub.callHidden(hModule, 0, sub.strLit(name, 0), dict)})
-	fn := "$import" + n
-	main := &parser{c: c, f: p.f} // positions of the top-level call: the importer
-	c.toplevel = append(c.toplevel,
-		&syntax.DefStmt{Def: sub.pos(0), Name: sub.ident(fn, 0), Lparen: sub.pos(0), Rparen: sub.pos(0), Body: stmts},
-		main.assignStmt(main.ident(imp.global, at.off), main.callHidden(fn, at.off), at.off))
-	c.imports[name] = imp
-	return imp, nil
+	def := &syntax.DefStmt{Def: sub.pos(0), Name: sub.ident("$import"+n, 0), Lparen: sub.pos(0), Rparen: sub.pos(0), Body: stmts}
+	return imp, def, nil
 }
 
 func (c *compiler) isPredeclared(name string) bool {

@@ -495,16 +495,37 @@ func (p *parser) parseFor(b *block, ft token) error {
 		return nil
 	}
 	x := p.hoist(iter)
-	if filter != nil {
+	// Jinja tests the filter of an item when the loop reaches it, so it sees
+	// what earlier iterations changed ("for _ in range(400) if not ns.done").
+	// A loop reading loop.* needs its items up front (loop.length,
+	// loop.last), so there the filtered items are listed first.
+	lazy := filter != nil && !lc.used
+	if filter != nil && !lazy {
 		x = p.loopFilter(ft, in, target, iter, filter)
 	}
+	bound := targetNames(target) // before localize renames them
 	// The loop's target and what its body assigns are local to the loop.
-	_, body = p.localize(body, ft.off, target)
+	m, body := p.localize(body, ft.off, target)
+	var guard syntax.Stmt
+	if lazy {
+		// The filter reads the loop's target and, for every other name, the
+		// value outside the loop (not what the body assigns).
+		own := map[string]string{}
+		for _, name := range bound {
+			if r, ok := m[name]; ok {
+				own[name] = r
+			}
+		}
+		p.c.rename(filter, own)
+		guard = &syntax.IfStmt{If: p.pos(ft.off),
+			Cond: &syntax.UnaryExpr{OpPos: p.pos(ft.off), Op: syntax.NOT, X: &syntax.ParenExpr{Lparen: p.pos(ft.off), X: filter, Rparen: p.pos(ft.off)}},
+			True: []syntax.Stmt{&syntax.BranchStmt{Token: syntax.CONTINUE, TokenPos: p.pos(ft.off)}}}
+	}
 	if lc.used {
 		b.add(p, p.assignStmt(p.ident(lc.name, ft.off), p.callHidden(hMkloop, in.off, x), ft.off))
 		x = p.ident(lc.name, ft.off)
 	}
-	for _, s := range p.forStmts(ft, end, n, target, x, body, els) {
+	for _, s := range p.forStmtsGuarded(ft, end, n, target, x, guard, body, els) {
 		b.add(p, s)
 	}
 	return nil
@@ -522,11 +543,20 @@ func (p *parser) loopFilter(ft, in token, target, iter, filter syntax.Expr) synt
 // forStmts is the for statement over x, with the else body run when it
 // made no iteration.
 func (p *parser) forStmts(ft, end token, n string, target, x syntax.Expr, body, els []syntax.Stmt) []syntax.Stmt {
+	return p.forStmtsGuarded(ft, end, n, target, x, nil, body, els)
+}
+
+// forStmtsGuarded is forStmts with guard (if not nil) first in the body:
+// an item it skips is no iteration for the else body.
+func (p *parser) forStmtsGuarded(ft, end token, n string, target, x syntax.Expr, guard syntax.Stmt, body, els []syntax.Stmt) []syntax.Stmt {
 	var out []syntax.Stmt
 	flag := "$it" + n
 	if els != nil {
 		out = append(out, p.assignStmt(p.ident(flag, ft.off), p.ident("False", ft.off), ft.off))
 		body = append([]syntax.Stmt{p.assignStmt(p.ident(flag, ft.off), p.ident("True", ft.off), ft.off)}, body...)
+	}
+	if guard != nil {
+		body = append([]syntax.Stmt{guard}, body...)
 	}
 	out = append(out, &syntax.ForStmt{For: p.pos(ft.off), Vars: target, X: x, Body: orPass(p, body, ft)})
 	if els != nil {
@@ -796,6 +826,9 @@ func (p *parser) parseInclude(b *block, it token) error {
 		p.next()
 		ignoreMissing = true
 	}
+	// "without context": the included template sees only the globals (not
+	// timestamp, tags, locals, vars or the includer's variables), as Jinja.
+	withoutContext := p.isName("without") && p.peekAt(1).kind == tName && p.peekAt(1).text == "context"
 	p.skipContext()
 	if err := p.expectBlockEnd(); err != nil {
 		return err
@@ -818,9 +851,14 @@ func (p *parser) parseInclude(b *block, it token) error {
 	p.c.stack = p.c.stack[:len(p.c.stack)-1]
 	p.c.hidden++
 	fn := "$inc" + strconv.Itoa(p.c.hidden)
-	p.scope.assigned[fn] = true
-	b.add(p, &syntax.DefStmt{Def: sub.pos(0), Name: p.ident(fn, it.off), Lparen: sub.pos(0), Rparen: sub.pos(0),
-		Body: orPass(sub, sub.funcBody(sub.scope, body, 0), token{})})
+	def := &syntax.DefStmt{Def: sub.pos(0), Name: p.ident(fn, it.off), Lparen: sub.pos(0), Rparen: sub.pos(0),
+		Body: orPass(sub, sub.funcBody(sub.scope, body, 0), token{})}
+	if withoutContext {
+		p.c.toplevel = append(p.c.toplevel, def) // outside the render: globals only
+	} else {
+		p.scope.assigned[fn] = true
+		b.add(p, def)
+	}
 	b.add(p, &syntax.ExprStmt{X: &syntax.CallExpr{Fn: p.ident(fn, it.off), Lparen: p.pos(it.off), Rparen: p.pos(it.off)}})
 	return nil
 }
@@ -830,52 +868,71 @@ func (p *parser) parseImport(b *block, it token) error {
 	if err != nil {
 		return err
 	}
-	imp, err := p.c.importTemplate(p, nameTok, name)
-	if err != nil {
-		return err
-	}
+	type imported struct{ name, local token }
+	var alias token
+	var names []imported
 	if it.text == "import" {
 		if !p.acceptName("as") {
 			return p.fail(p.peek(), "expected 'as', got %s", describe(p.peek()))
 		}
-		at, err := p.expectName()
-		if err != nil {
+		if alias, err = p.expectName(); err != nil {
 			return err
 		}
-		p.skipContext()
-		p.c.importAliases[aliasKey{p.top, at.text}] = importAlias{name, imp}
-		p.scope.assign(at.text)
-		b.add(p, p.assignStmt(p.ident(at.text, at.off), p.ident(imp.global, at.off), it.off))
-		return p.expectBlockEnd()
-	}
-	if !p.acceptName("import") {
-		return p.fail(p.peek(), "expected 'import', got %s", describe(p.peek()))
-	}
-	for {
-		if p.isName("with") || p.isName("without") {
-			break
+	} else {
+		if !p.acceptName("import") {
+			return p.fail(p.peek(), "expected 'import', got %s", describe(p.peek()))
 		}
-		nt, err := p.expectName()
-		if err != nil {
-			return err
-		}
-		local := nt
-		if p.acceptName("as") {
-			if local, err = p.expectName(); err != nil {
+		for {
+			if p.isName("with") || p.isName("without") {
+				break
+			}
+			nt, err := p.expectName()
+			if err != nil {
 				return err
 			}
-		}
-		if !imp.exports[nt.text] {
-			return p.fail(nt, "the template %q does not export '%s'", name, nt.text)
-		}
-		p.scope.assign(local.text)
-		p.c.macroNames[local.text] = true
-		dot := &syntax.DotExpr{X: p.ident(imp.global, nt.off), Dot: p.pos(nt.off), NamePos: p.pos(nt.off), Name: p.ident(nt.text, nt.off)}
-		b.add(p, p.assignStmt(p.ident(local.text, local.off), dot, nt.off))
-		if !p.acceptOp(",") {
-			break
+			local := nt
+			if p.acceptName("as") {
+				if local, err = p.expectName(); err != nil {
+					return err
+				}
+			}
+			names = append(names, imported{nt, local})
+			if !p.acceptOp(",") {
+				break
+			}
 		}
 	}
+	// "with context": the imported template runs where the import is, so
+	// its macros see the render's variables (timestamp, tags, locals, vars);
+	// otherwise it runs once, apart, and sees only the globals, as in Jinja.
+	withContext := p.isName("with") && p.peekAt(1).kind == tName && p.peekAt(1).text == "context"
 	p.skipContext()
+	var imp *importInfo
+	if withContext {
+		var stmts []syntax.Stmt
+		if imp, stmts, err = p.c.importWithContext(p, nameTok, name); err != nil {
+			return err
+		}
+		for _, s := range stmts {
+			b.add(p, s)
+		}
+	} else if imp, err = p.c.importTemplate(p, nameTok, name); err != nil {
+		return err
+	}
+	if it.text == "import" {
+		p.c.importAliases[aliasKey{p.top, alias.text}] = importAlias{name, imp}
+		p.scope.assign(alias.text)
+		b.add(p, p.assignStmt(p.ident(alias.text, alias.off), p.ident(imp.global, alias.off), it.off))
+		return p.expectBlockEnd()
+	}
+	for _, n := range names {
+		if !imp.exports[n.name.text] {
+			return p.fail(n.name, "the template %q does not export '%s'", name, n.name.text)
+		}
+		p.scope.assign(n.local.text)
+		p.c.macroNames[n.local.text] = true
+		dot := &syntax.DotExpr{X: p.ident(imp.global, n.name.off), Dot: p.pos(n.name.off), NamePos: p.pos(n.name.off), Name: p.ident(n.name.text, n.name.off)}
+		b.add(p, p.assignStmt(p.ident(n.local.text, n.local.off), dot, n.name.off))
+	}
 	return p.expectBlockEnd()
 }

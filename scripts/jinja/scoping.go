@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"go.starlark.net/resolve"
 	"go.starlark.net/syntax"
 )
 
@@ -239,14 +240,25 @@ func funcNames(sc *scope, body []syntax.Stmt) []string {
 }
 
 // writtenNames is the names the template itself references in file (not
-// the outer values a scoped region starts from).
+// the outer values a scoped region starts from). Only references to the
+// template-level name count: a macro parameter, a function's local or a
+// keyword argument of the same name is another variable. file must be
+// resolved (starlark.FileProgram binds its identifiers).
 func (c *compiler) writtenNames(file *syntax.File) map[string]bool {
 	out := map[string]bool{}
 	syntax.Walk(file, func(n syntax.Node) bool {
-		if id, ok := n.(*syntax.Ident); ok && !c.initRefs[id] {
+		if id, ok := n.(*syntax.Ident); ok && !c.initRefs[id] && refersToFree(id) {
 			out[id.Name] = true
 		}
 		return true
 	})
 	return out
+}
+
+// refersToFree reports whether a resolved identifier names a predeclared
+// (template-level free) variable rather than a local, a parameter or a
+// keyword/attribute name (which have no binding).
+func refersToFree(id *syntax.Ident) bool {
+	b, ok := id.Binding.(*resolve.Binding)
+	return ok && b.Scope == resolve.Predeclared
 }

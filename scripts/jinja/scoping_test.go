@@ -16,6 +16,11 @@ func TestScopedRegionUndefined(t *testing.T) {
 		{"loop-local", "{% for i in range(2) %}{% set t = i %}{{ t }}{% endfor %}", nil},
 		{"read after the loop", "{% for i in range(2) %}{% set t = i %}{% endfor %}{{ t }}", []string{"t"}},
 		{"with-local", "{% with a = 1 %}{% set b = a %}{{ b }}{% endwith %}", nil},
+		// A macro's parameter, or a keyword argument, of the same name is
+		// another variable: it does not make the loop-local name a read.
+		{"loop-local beside a macro parameter", "{% macro m(w) %}{{ w }}{% endmacro %}{% for i in range(2) %}{% set w = i %}{{ m(w) }}{% endfor %}", nil},
+		{"loop-local beside a keyword", "{% for i in range(2) %}{% set t = i %}{{ namespace(t=t).t }}{% endfor %}", nil},
+		{"read after the loop, beside a macro parameter", "{% macro m(t) %}{{ t }}{% endmacro %}{% for i in range(2) %}{% set t = i %}{% endfor %}{{ t }}", []string{"t"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/xrash/smetrics"
 	"go.starlark.net/starlark"
 )
 
@@ -112,7 +113,7 @@ func suggest(name string, candidates []string) []string {
 	var out []scored
 	limit := max(2, len(name)/3)
 	for _, c := range candidates {
-		d := editDistance(name, c)
+		d := smetrics.WagnerFischer(name, c, 1, 1, 1)
 		if d <= limit {
 			out = append(out, scored{c, d})
 			continue
@@ -134,27 +135,6 @@ func suggest(name string, candidates []string) []string {
 		names = append(names, out[i].n)
 	}
 	return names
-}
-
-// editDistance is the Levenshtein distance of two ASCII identifiers.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // unknownError formats "what has no method name (did you mean a, b?)".
