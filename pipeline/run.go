@@ -123,7 +123,18 @@ func (g *Generator) Run(ctx context.Context, abort <-chan struct{}) error {
 		defer close(evQueue)
 		evErr = g.eventStage(hard, tsQueue, evQueue, tsPool, stopInput)
 	}()
-	g.outputStage(hard, evQueue)
+	toOutputs := evQueue
+	if g.needsRelease() { // live bursts: members wait for their timestamps
+		relQueue := make(chan *eventBatch, g.settings.MaxEventBatches)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(relQueue)
+			g.releaseStage(ctx, hard, evQueue, relQueue)
+		}()
+		toOutputs = relQueue
+	}
+	g.outputStage(hard, toOutputs)
 	wg.Wait()
 
 	closeErr := g.closeOutputs(hard)

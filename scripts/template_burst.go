@@ -166,6 +166,18 @@ func (t *Template) compileGroup(key string, it *templateItem, e *TemplateEntry, 
 	return nil
 }
 
+// Delays reports whether some events carry timestamps after their
+// trigger (a burst with a spread, a sequence with delays): in live mode
+// the pipeline then holds them until their moments.
+func (t *Template) Delays() bool {
+	for _, it := range t.items {
+		if g := it.group; g != nil && (g.spread > 0 || slices.ContainsFunc(g.offsets, func(o int64) bool { return o > 0 })) {
+			return true
+		}
+	}
+	return false
+}
+
 // groupItems returns the compiled templates of an entry: itself (when it
 // renders its own template), its sequence's steps and its context.
 func (it *templateItem) groupItems() []*templateItem {
