@@ -435,6 +435,7 @@ func (t *Template) compile(key, alias string, e *TemplateEntry, shared starlark.
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", key, err)
 	}
+	it.inst.Stopped = t.stop.reason
 	it.tsEscapes = tm.ArgEscapes("timestamp")
 	return it, nil
 }
