@@ -119,7 +119,7 @@ type Template struct {
 	opts    Options
 	pieces  []piece
 	hoists  []hoist
-	direct  []directOp // the render function as direct ops, or nil
+	direct  []directOp      // the render function as direct ops, or nil
 	escapes map[string]bool // render arguments that may outlive a render
 	plainMu sync.Mutex
 	plainT  *Template // compiled without optimize, made when first needed
