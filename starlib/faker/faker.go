@@ -40,9 +40,13 @@ func newFakerLocale(g *gen, code string) starlark.Value {
 	attrs := make(map[string]starlark.Value, len(fakerMethods)+1)
 	for name, fn := range fakerMethods {
 		// The builtin's name is its full dotted path, which starts its errors.
-		attrs[name] = starlark.NewBuiltin(label+"."+name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		b := starlark.NewBuiltin(label+"."+name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			return fn(g, l, b.Name(), args, kwargs)
 		})
+		attrs[name] = b
+		if app, ok := fakerAppenders[name]; ok {
+			attrs[name] = &fastBuiltin{Builtin: b, appendFn: func(dst []byte) []byte { return app(g, l, dst) }}
+		}
 	}
 	attrs["unique"] = newUniqueProxy(g, l, label+".unique")
 	return newObject("faker.provider", label, attrs, func(name string) error {
