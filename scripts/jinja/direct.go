@@ -2,6 +2,7 @@ package jinja
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -235,7 +236,7 @@ func (in *Instance) renderDirect(thread *starlark.Thread, dst []byte) ([]byte, e
 				}
 			}
 			var err error
-			if v, err = starlark.Call(thread, s.fn, s.args, s.kwargs); err != nil {
+			if v, err = callDirect(thread, s.fn, s.args, s.kwargs); err != nil {
 				return dst[:n], in.directError(s, err)
 			}
 		default:
@@ -276,4 +277,18 @@ func (in *Instance) directError(s *directStep, err error) error {
 		return &Error{File: s.file, Line: s.line, Msg: ee.Msg, Err: err}
 	}
 	return &Error{File: s.file, Line: s.line, Msg: err.Error(), Err: err}
+}
+
+// callDirect calls fn as the interpreter would; a Go builtin is called
+// without a frame of its own, as boundCall does.
+func callDirect(thread *starlark.Thread, fn starlark.Callable, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	switch fn.(type) {
+	case *starlark.Builtin, goCallable:
+		v, err := fn.CallInternal(thread, args, kwargs)
+		if v == nil && err == nil {
+			err = fmt.Errorf("internal error: nil (not None) returned from %s", fn)
+		}
+		return v, err
+	}
+	return starlark.Call(thread, fn, args, kwargs)
 }
