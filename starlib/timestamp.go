@@ -17,7 +17,7 @@ import (
 type Timestamp struct {
 	t      time.Time
 	naive  bool
-	reused bool       // updated in place by Reset: methods bind to a copy
+	reused bool      // updated in place by Reset: methods bind to a copy
 	memo   *strfMemo // of a reused timestamp: its last printed strftime
 }
 
