@@ -3,6 +3,7 @@ package starlib
 import (
 	"fmt"
 	"math"
+	"strconv"
 
 	"go.starlark.net/starlark"
 )
@@ -91,4 +92,46 @@ func drawWeighted(x float64, keys []starlark.Value, ws []float64) starlark.Value
 		}
 	}
 	return last
+}
+
+// boundBuiltin is a builtin taking no arguments, for a call bound to
+// constant arguments.
+func boundBuiltin(name string, call func() starlark.Value) *starlark.Builtin {
+	return starlark.NewBuiltin(name, func(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		if len(a) > 0 || len(kw) > 0 {
+			return nil, fmt.Errorf("%s: got unexpected arguments", b.Name())
+		}
+		return call(), nil
+	})
+}
+
+// bindInteger prepares number.integer(a, b) with constant bounds; printed,
+// the number is appended without a value.
+func (g *randGen) bindInteger(b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Callable, bool) {
+	if len(args) != 2 || len(kwargs) != 0 {
+		return nil, false
+	}
+	lo, err1 := intParam(b.Name(), "a", args[0])
+	hi, err2 := intParam(b.Name(), "b", args[1])
+	if err1 != nil || err2 != nil || lo > hi || uint64(hi-lo) == math.MaxUint64 {
+		return nil, false
+	}
+	n := uint64(hi-lo) + 1
+	return &fastBuiltin{
+		Builtin:  boundBuiltin(b.Name(), func() starlark.Value { return starlark.MakeInt64(lo + int64(g.r.Uint64N(n))) }),
+		appendFn: func(dst []byte) []byte { return strconv.AppendInt(dst, lo+int64(g.r.Uint64N(n)), 10) },
+	}, true
+}
+
+// bindChoice prepares choice(items) with a constant, non-empty sequence.
+func (g *randGen) bindChoice(b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Callable, bool) {
+	if len(args) != 1 || len(kwargs) != 0 {
+		return nil, false
+	}
+	seq, ok := args[0].(starlark.Indexable)
+	if !ok || seq.Len() == 0 {
+		return nil, false
+	}
+	n := seq.Len()
+	return boundBuiltin(b.Name(), func() starlark.Value { return seq.Index(g.r.IntN(n)) }), true
 }

@@ -108,3 +108,61 @@ func TestWeightedChoiceBinding(t *testing.T) {
 		}
 	}
 }
+
+// choice and number.integer bound to constant arguments draw what the
+// calls draw; the bound integer also appends the same digits.
+func TestChoiceAndIntegerBinding(t *testing.T) {
+	t.Parallel()
+	list := starlark.NewList([]starlark.Value{starlark.String("GET"), starlark.String("POST"), starlark.MakeInt(3)})
+	list.Freeze()
+	cases := []struct {
+		path []string
+		args starlark.Tuple
+		bind bool
+	}{
+		{[]string{"choice"}, starlark.Tuple{list}, true},
+		{[]string{"choice"}, starlark.Tuple{starlark.String("abc")}, true},
+		{[]string{"number", "integer"}, starlark.Tuple{starlark.MakeInt(200), starlark.MakeInt(15000)}, true},
+		{[]string{"number", "integer"}, starlark.Tuple{starlark.MakeInt(-5), starlark.MakeInt(-5)}, true},
+		{[]string{"choice"}, starlark.Tuple{starlark.NewList(nil)}, false},
+		{[]string{"number", "integer"}, starlark.Tuple{starlark.MakeInt(2), starlark.MakeInt(1)}, false},
+		{[]string{"number", "integer"}, starlark.Tuple{starlark.String("x"), starlark.MakeInt(1)}, false},
+	}
+	for _, tc := range cases {
+		called := newRandNamespace(rand.New(rand.NewPCG(1, 2)), time.UTC)
+		bound := newRandNamespace(rand.New(rand.NewPCG(1, 2)), time.UTC)
+		appended := newRandNamespace(rand.New(rand.NewPCG(1, 2)), time.UTC)
+		fn, ok := member(t, bound, tc.path...).(*fastBuiltin).BindArgs(tc.args, nil)
+		if ok != tc.bind {
+			t.Fatalf("%v%v: bound %v, want %v", tc.path, tc.args, ok, tc.bind)
+		}
+		if !ok {
+			continue
+		}
+		afn, _ := member(t, appended, tc.path...).(*fastBuiltin).BindArgs(tc.args, nil)
+		app, canAppend := afn.(*fastBuiltin)
+		th := &starlark.Thread{}
+		for i := range 300 {
+			want, err := starlark.Call(th, member(t, called, tc.path...), tc.args, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := starlark.Call(th, fn, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if eq, _ := starlark.Equal(got, want); !eq {
+				t.Fatalf("%v draw %d: bound %v, called %v", tc.path, i, got, want)
+			}
+			if canAppend {
+				out, ok, err := app.AppendCall(th, nil, nil, nil)
+				if !ok || err != nil || string(out) != want.String() {
+					t.Fatalf("%v draw %d: appended %q (%v, %v), called %v", tc.path, i, out, ok, err, want)
+				}
+			}
+		}
+		if _, err := starlark.Call(th, fn, starlark.Tuple{starlark.None}, nil); err == nil {
+			t.Errorf("%v: the bound call given arguments should fail", tc.path)
+		}
+	}
+}

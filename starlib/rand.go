@@ -93,6 +93,8 @@ func newRandNamespace(r *rand.Rand, loc *time.Location) starlark.Value {
 	withAppend(network.Members, "ip_v4_public", g.appendIPv4Public)
 	withAppend(crypto.Members, "uuid4", func(b []byte) []byte { return appendUUID(b, g.uuid4()) })
 	top.Members["weighted_choice"] = &fastBuiltin{Builtin: top.Members["weighted_choice"].(*starlark.Builtin), bind: g.bindWeightedChoice}
+	top.Members["choice"] = &fastBuiltin{Builtin: top.Members["choice"].(*starlark.Builtin), bind: g.bindChoice}
+	number.Members["integer"] = &fastBuiltin{Builtin: number.Members["integer"].(*starlark.Builtin), bind: g.bindInteger}
 	top.Members["number"] = number
 	top.Members["string"] = str
 	top.Members["network"] = network

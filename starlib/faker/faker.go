@@ -197,7 +197,7 @@ var fakerBaseMethods = map[string]fakerFn{
 	"company_email":     noArgs(func(g *gen, _ *localeData) starlark.Value { return g.email(emailCompany) }),
 	"free_email_domain": pickFrom(func(t *tables) table { return t.freeDomain }),
 	"domain_word": noArgs(func(g *gen, _ *localeData) starlark.Value {
-		g.buf = appendLowerAlnum(g.buf[:0], g.pickS(g.t.locales["en"].last))
+		g.buf = appendLowerAlnum(g.buf[:0], g.pickS(g.t.en.last))
 		return g.result()
 	}),
 	"tld": pickFrom(func(t *tables) table { return t.tld }),
