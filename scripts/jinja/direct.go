@@ -50,14 +50,15 @@ const (
 	dCall                     // a call without arguments of a hoisted value
 	dGlobal                   // a predeclared value bound as a global
 	dConst                    // a literal
+	dGet                      // Jinja's lookup of attributes on a render argument
 )
 
 // directOp is one statement of the render function, as compiled.
 type directOp struct {
 	piece int
 	kind  directKind
-	index int            // dArg: argument; dHoist, dCall: hoist
-	name  string         // dGlobal: the predeclared name
+	index int            // dArg, dGet: argument; dHoist, dCall: hoist
+	name  string         // dGlobal, dGet: the predeclared name (of the getter)
 	val   starlark.Value // dConst
 	file  string
 	line  int // of the value (the call for dCall)
@@ -69,6 +70,7 @@ type directStep struct {
 	kind   directKind
 	arg    int
 	v      starlark.Value // dHoist, dGlobal, dConst
+	get    attrGetter     // dGet
 	fn     starlark.Callable
 	app    CallAppender // fn's, when it has one and the piece prints the result
 	args   starlark.Tuple
@@ -140,6 +142,22 @@ func directPlan(file *syntax.File, args []string) []directOp {
 			}
 			op.kind, op.index = dCall, i
 			pos = x.Lparen
+		case *syntax.IndexExpr:
+			// $k:ga:a.b[arg]: Jinja's arg.a.b (see optimizer.getter)
+			g, ok := x.X.(*syntax.Ident)
+			if !ok || !strings.HasPrefix(g.Name, hGlobalOf+hConst+"ga:") {
+				return nil
+			}
+			a, ok := x.Y.(*syntax.Ident)
+			if !ok {
+				return nil
+			}
+			i, ok := argIndex[a.Name]
+			if !ok {
+				return nil
+			}
+			op.kind, op.index, op.name = dGet, i, g.Name[len(hGlobalOf):]
+			pos = x.Lbrack
 		case *syntax.Literal:
 			v, ok := constValue(x, 0)
 			if !ok {
@@ -197,9 +215,16 @@ func (in *Instance) bindDirect(hoisted []starlark.Value, pre starlark.StringDict
 					s.app = app
 				}
 			}
-		case dArg:
+		case dArg, dGet:
 			if op.index < 0 || op.index >= len(t.args) {
 				return
+			}
+			if op.kind == dGet {
+				g, ok := pre[op.name].(attrGetter)
+				if !ok {
+					return
+				}
+				s.get = g
 			}
 		}
 		steps[i] = s
@@ -224,6 +249,11 @@ func (in *Instance) renderDirect(thread *starlark.Thread, dst []byte) ([]byte, e
 		case dText:
 		case dArg:
 			v = in.args[s.arg]
+		case dGet:
+			var err error
+			if v, _, err = s.get.Get(in.args[s.arg]); err != nil {
+				return dst[:n], in.directError(s, err)
+			}
 		case dCall:
 			if s.app != nil {
 				out, ok, err := s.app.AppendCall(thread, b, s.args, s.kwargs)

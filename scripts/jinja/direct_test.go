@@ -111,6 +111,7 @@ func TestDirectKeepsBehaviour(t *testing.T) {
 		{"text only", "just text", true, "keep:just text"},
 		{"argument and its method", "{{ timestamp }} {{ timestamp.lower() }}!", true, "keep:TS ts!"},
 		{"hoisted values and globals", "{{ vars.users }} {{ vars.n }} {{ vars }}", true, ""},
+		{"lookups on the argument", "{{ timestamp.lower }}|{{ timestamp.nope }}|{{ timestamp.nope.deeper }}", true, ""},
 		{"literals", "{{ 1 }} {{ 'x' }} {{ None }} {{ True }}", true, "keep:1 x None True"},
 		{"appender", "[{{ module.num() }}] [{{ module.num('p') }}]", true, ""},
 		{"appender under a filter", "{{ module.num() | upper }}", false, ""},
