@@ -135,3 +135,21 @@ func (g *randGen) bindChoice(b *starlark.Builtin, args starlark.Tuple, kwargs []
 	n := seq.Len()
 	return boundBuiltin(b.Name(), func() starlark.Value { return seq.Index(g.r.IntN(n)) }), true
 }
+
+// bindChars prepares string.<alphabet>(size) with a constant size; printed,
+// the characters are appended without a value.
+func (g *randGen) bindChars(alphabet string) func(b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Callable, bool) {
+	return func(b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Callable, bool) {
+		if len(args) != 1 || len(kwargs) != 0 {
+			return nil, false
+		}
+		n, err := intParam(b.Name(), "size", args[0])
+		if err != nil || n < 0 || n > 1<<24 {
+			return nil, false
+		}
+		return &fastBuiltin{
+			Builtin:  boundBuiltin(b.Name(), func() starlark.Value { return starlark.String(g.chars(alphabet, int(n))) }),
+			appendFn: func(dst []byte) []byte { return g.appendChars(dst, alphabet, int(n)) },
+		}, true
+	}
+}

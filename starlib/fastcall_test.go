@@ -30,7 +30,7 @@ func TestRandFastPathsMatchCalls(t *testing.T) {
 	for _, path := range [][]string{
 		{"network", "ip_v4"}, {"network", "ip_v4_private"}, {"network", "ip_v4_private_a"},
 		{"network", "ip_v4_private_b"}, {"network", "ip_v4_private_c"}, {"network", "ip_v4_public"},
-		{"crypto", "uuid4"},
+		{"crypto", "uuid4"}, {"crypto", "md5"}, {"crypto", "sha1"}, {"crypto", "sha256"}, {"crypto", "sha512"},
 	} {
 		called := newRandNamespace(rand.New(rand.NewPCG(3, 4)), time.UTC)
 		appended := newRandNamespace(rand.New(rand.NewPCG(3, 4)), time.UTC)
@@ -109,8 +109,9 @@ func TestWeightedChoiceBinding(t *testing.T) {
 	}
 }
 
-// choice and number.integer bound to constant arguments draw what the
-// calls draw; the bound integer also appends the same digits.
+// choice, number.integer and string.* bound to constant arguments draw
+// what the calls draw; the bound integer and strings also append the same
+// text.
 func TestChoiceAndIntegerBinding(t *testing.T) {
 	t.Parallel()
 	list := starlark.NewList([]starlark.Value{starlark.String("GET"), starlark.String("POST"), starlark.MakeInt(3)})
@@ -124,6 +125,13 @@ func TestChoiceAndIntegerBinding(t *testing.T) {
 		{[]string{"choice"}, starlark.Tuple{starlark.String("abc")}, true},
 		{[]string{"number", "integer"}, starlark.Tuple{starlark.MakeInt(200), starlark.MakeInt(15000)}, true},
 		{[]string{"number", "integer"}, starlark.Tuple{starlark.MakeInt(-5), starlark.MakeInt(-5)}, true},
+		{[]string{"string", "hex"}, starlark.Tuple{starlark.MakeInt(37)}, true},
+		{[]string{"string", "letters"}, starlark.Tuple{starlark.MakeInt(12)}, true},
+		{[]string{"string", "digits"}, starlark.Tuple{starlark.MakeInt(0)}, true},
+		{[]string{"string", "punctuation"}, starlark.Tuple{starlark.MakeInt(100)}, true},
+		{[]string{"string", "letters_lowercase"}, starlark.Tuple{starlark.MakeInt(5)}, true},
+		{[]string{"string", "letters_uppercase"}, starlark.Tuple{starlark.MakeInt(5)}, true},
+		{[]string{"string", "hex"}, starlark.Tuple{starlark.MakeInt(-1)}, false},
 		{[]string{"choice"}, starlark.Tuple{starlark.NewList(nil)}, false},
 		{[]string{"number", "integer"}, starlark.Tuple{starlark.MakeInt(2), starlark.MakeInt(1)}, false},
 		{[]string{"number", "integer"}, starlark.Tuple{starlark.String("x"), starlark.MakeInt(1)}, false},
@@ -155,8 +163,12 @@ func TestChoiceAndIntegerBinding(t *testing.T) {
 				t.Fatalf("%v draw %d: bound %v, called %v", tc.path, i, got, want)
 			}
 			if canAppend {
+				text := want.String()
+				if s, ok := want.(starlark.String); ok {
+					text = string(s)
+				}
 				out, ok, err := app.AppendCall(th, nil, nil, nil)
-				if !ok || err != nil || string(out) != want.String() {
+				if !ok || err != nil || string(out) != text {
 					t.Fatalf("%v draw %d: appended %q (%v, %v), called %v", tc.path, i, out, ok, err, want)
 				}
 			}

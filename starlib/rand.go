@@ -92,6 +92,13 @@ func newRandNamespace(r *rand.Rand, loc *time.Location) starlark.Value {
 	withAppend(network.Members, "ip_v4_private_c", func(b []byte) []byte { return g.appendIPv4Range(b, 0xC0A80000, 0xC0A8FFFF) })
 	withAppend(network.Members, "ip_v4_public", g.appendIPv4Public)
 	withAppend(crypto.Members, "uuid4", func(b []byte) []byte { return appendUUID(b, g.uuid4()) })
+	for name, n := range map[string]int{"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128} {
+		withAppend(crypto.Members, name, func(b []byte) []byte { return g.appendChars(b, hexAlphabet, n) })
+	}
+	for name, alphabet := range map[string]string{"letters": lettersAlphabet, "letters_lowercase": lowerAlphabet,
+		"letters_uppercase": upperAlphabet, "digits": digitAlphabet, "punctuation": punctAlphabet, "hex": hexAlphabet} {
+		str.Members[name] = &fastBuiltin{Builtin: str.Members[name].(*starlark.Builtin), bind: g.bindChars(alphabet)}
+	}
 	top.Members["weighted_choice"] = &fastBuiltin{Builtin: top.Members["weighted_choice"].(*starlark.Builtin), bind: g.bindWeightedChoice}
 	top.Members["choice"] = &fastBuiltin{Builtin: top.Members["choice"].(*starlark.Builtin), bind: g.bindChoice}
 	number.Members["integer"] = &fastBuiltin{Builtin: number.Members["integer"].(*starlark.Builtin), bind: g.bindInteger}
@@ -340,20 +347,26 @@ func (g *randGen) chars(alphabet string, n int) string {
 	if n > len(stack) {
 		buf = make([]byte, 0, n)
 	}
+	return string(g.appendChars(buf, alphabet, n))
+}
+
+// appendChars appends n characters drawn from alphabet.
+func (g *randGen) appendChars(buf []byte, alphabet string, n int) []byte {
 	if alphabet == hexAlphabet {
-		for len(buf) < n {
+		end := len(buf) + n
+		for len(buf) < end {
 			x := g.r.Uint64()
-			for k := 0; k < 16 && len(buf) < n; k++ {
+			for k := 0; k < 16 && len(buf) < end; k++ {
 				buf = append(buf, hexAlphabet[x&15])
 				x >>= 4
 			}
 		}
-		return string(buf)
+		return buf
 	}
 	for range n {
 		buf = append(buf, alphabet[g.r.IntN(len(alphabet))])
 	}
-	return string(buf)
+	return buf
 }
 
 func (g *randGen) hexString(n int) string { return g.chars(hexAlphabet, n) }
