@@ -46,6 +46,14 @@ func (s *stopReason) cancel(th *starlark.Thread, reason string) {
 	th.Cancel(reason)
 }
 
+// reason returns the reason of the Cancel from outside, if there was one.
+func (s *stopReason) reason() (string, bool) {
+	if r := s.p.Load(); r != nil {
+		return *r, true
+	}
+	return "", false
+}
+
 // startCall gives th a fresh step budget for one call. The step limit
 // cancels the thread when hit; that cancellation belongs to the call that
 // ran out, so it is lifted here, while a Cancel from outside stays.

@@ -478,6 +478,7 @@ func (t *Template) compileSource(key, alias, name, src string, varsMap map[strin
 	if err != nil {
 		return nil, fmt.Errorf("%s%w", prefix, err)
 	}
+	it.inst.Stopped = t.stop.reason
 	it.tsEscapes = tm.ArgEscapes("timestamp")
 	return it, nil
 }

@@ -84,6 +84,24 @@ func newRandNamespace(r *rand.Rand, loc *time.Location) starlark.Value {
 		"weighted_choices": g.weightedChoices,
 		"chance":           g.chance,
 	})
+	// Fast paths for compiled templates (see fastcall.go).
+	withAppend(network.Members, "ip_v4", func(b []byte) []byte { return appendIPv4(b, g.r.Uint32()) })
+	withAppend(network.Members, "ip_v4_private", g.appendIPv4Private)
+	withAppend(network.Members, "ip_v4_private_a", func(b []byte) []byte { return g.appendIPv4Range(b, 0x0A000000, 0x0AFFFFFF) })
+	withAppend(network.Members, "ip_v4_private_b", func(b []byte) []byte { return g.appendIPv4Range(b, 0xAC100000, 0xAC1FFFFF) })
+	withAppend(network.Members, "ip_v4_private_c", func(b []byte) []byte { return g.appendIPv4Range(b, 0xC0A80000, 0xC0A8FFFF) })
+	withAppend(network.Members, "ip_v4_public", g.appendIPv4Public)
+	withAppend(crypto.Members, "uuid4", func(b []byte) []byte { return appendUUID(b, g.uuid4()) })
+	for name, n := range map[string]int{"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128} {
+		withAppend(crypto.Members, name, func(b []byte) []byte { return g.appendChars(b, hexAlphabet, n) })
+	}
+	for name, alphabet := range map[string]string{"letters": lettersAlphabet, "letters_lowercase": lowerAlphabet,
+		"letters_uppercase": upperAlphabet, "digits": digitAlphabet, "punctuation": punctAlphabet, "hex": hexAlphabet} {
+		str.Members[name] = &fastBuiltin{Builtin: str.Members[name].(*starlark.Builtin), bind: g.bindChars(alphabet)}
+	}
+	top.Members["weighted_choice"] = &fastBuiltin{Builtin: top.Members["weighted_choice"].(*starlark.Builtin), bind: g.bindWeightedChoice}
+	top.Members["choice"] = &fastBuiltin{Builtin: top.Members["choice"].(*starlark.Builtin), bind: g.bindChoice}
+	number.Members["integer"] = &fastBuiltin{Builtin: number.Members["integer"].(*starlark.Builtin), bind: g.bindInteger}
 	top.Members["number"] = number
 	top.Members["string"] = str
 	top.Members["network"] = network
@@ -314,20 +332,26 @@ func (g *randGen) chars(alphabet string, n int) string {
 	if n > len(stack) {
 		buf = make([]byte, 0, n)
 	}
+	return string(g.appendChars(buf, alphabet, n))
+}
+
+// appendChars appends n characters drawn from alphabet.
+func (g *randGen) appendChars(buf []byte, alphabet string, n int) []byte {
 	if alphabet == hexAlphabet {
-		for len(buf) < n {
+		end := len(buf) + n
+		for len(buf) < end {
 			x := g.r.Uint64()
-			for k := 0; k < 16 && len(buf) < n; k++ {
+			for k := 0; k < 16 && len(buf) < end; k++ {
 				buf = append(buf, hexAlphabet[x&15])
 				x >>= 4
 			}
 		}
-		return string(buf)
+		return buf
 	}
 	for range n {
 		buf = append(buf, alphabet[g.r.IntN(len(alphabet))])
 	}
-	return string(buf)
+	return buf
 }
 
 func (g *randGen) hexString(n int) string { return g.chars(hexAlphabet, n) }
@@ -433,17 +457,26 @@ func (g *randGen) ipV4() string {
 
 func (g *randGen) ipV4Range(lo, hi uint32) string {
 	var buf [16]byte
-	return string(appendIPv4(buf[:0], lo+uint32(g.r.Uint64N(uint64(hi-lo)+1))))
+	return string(g.appendIPv4Range(buf[:0], lo, hi))
+}
+
+func (g *randGen) appendIPv4Range(b []byte, lo, hi uint32) []byte {
+	return appendIPv4(b, lo+uint32(g.r.Uint64N(uint64(hi-lo)+1)))
 }
 
 func (g *randGen) ipV4Private() string {
+	var buf [16]byte
+	return string(g.appendIPv4Private(buf[:0]))
+}
+
+func (g *randGen) appendIPv4Private(b []byte) []byte {
 	switch g.r.IntN(3) {
 	case 0:
-		return g.ipV4Range(0x0A000000, 0x0AFFFFFF)
+		return g.appendIPv4Range(b, 0x0A000000, 0x0AFFFFFF)
 	case 1:
-		return g.ipV4Range(0xAC100000, 0xAC1FFFFF)
+		return g.appendIPv4Range(b, 0xAC100000, 0xAC1FFFFF)
 	}
-	return g.ipV4Range(0xC0A80000, 0xC0A8FFFF)
+	return g.appendIPv4Range(b, 0xC0A80000, 0xC0A8FFFF)
 }
 
 // publicRanges are the public IPv4 ranges and weights of the original module.
@@ -458,12 +491,22 @@ var publicRanges = []struct {
 	{0xCB007200, 0xDFFFFFFF, 8},
 }
 
-func (g *randGen) ipV4Public() string {
+// publicTotal is the sum of publicRanges' weights.
+var publicTotal = func() float64 {
 	total := 0.0
 	for _, pr := range publicRanges {
 		total += pr.weight
 	}
-	x := g.r.Float64() * total
+	return total
+}()
+
+func (g *randGen) ipV4Public() string {
+	var buf [16]byte
+	return string(g.appendIPv4Public(buf[:0]))
+}
+
+func (g *randGen) appendIPv4Public(b []byte) []byte {
+	x := g.r.Float64() * publicTotal
 	i := 0
 	for ; i < len(publicRanges)-1; i++ {
 		x -= publicRanges[i].weight
@@ -471,7 +514,7 @@ func (g *randGen) ipV4Public() string {
 			break
 		}
 	}
-	return g.ipV4Range(publicRanges[i].lo, publicRanges[i].hi)
+	return g.appendIPv4Range(b, publicRanges[i].lo, publicRanges[i].hi)
 }
 
 // ipV6 returns a random address inside p (any address for a zero prefix).
@@ -621,16 +664,17 @@ func (g *randGen) uuid4() [16]byte {
 
 func formatUUID(u [16]byte) string {
 	var buf [36]byte
-	j := 0
+	return string(appendUUID(buf[:0], u))
+}
+
+func appendUUID(b []byte, u [16]byte) []byte {
 	for i, c := range u {
 		if i == 4 || i == 6 || i == 8 || i == 10 {
-			buf[j] = '-'
-			j++
+			b = append(b, '-')
 		}
-		buf[j], buf[j+1] = hexAlphabet[c>>4], hexAlphabet[c&15]
-		j += 2
+		b = append(b, hexAlphabet[c>>4], hexAlphabet[c&15])
 	}
-	return string(buf[:])
+	return b
 }
 
 func (g *randGen) timestamp(_ *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
@@ -949,18 +993,7 @@ func (g *randGen) weightedDictChoice(fn string, d *starlark.Dict) (starlark.Valu
 	if total <= 0 || math.IsInf(total, 0) {
 		return nil, fmt.Errorf("%s: total of weights must be greater than zero", fn)
 	}
-	x := g.r.Float64() * total
-	var last starlark.Value
-	for i, k := range keys {
-		f := ws[i]
-		if x -= f; x < 0 {
-			return k, nil
-		}
-		if f > 0 {
-			last = k
-		}
-	}
-	return last, nil
+	return drawWeighted(g.r.Float64()*total, keys, ws), nil
 }
 
 // triangular draws from the triangular distribution on [low, high] with its

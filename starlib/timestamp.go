@@ -17,7 +17,42 @@ import (
 type Timestamp struct {
 	t      time.Time
 	naive  bool
-	reused bool // updated in place by Reset: methods bind to a copy
+	reused bool      // updated in place by Reset: methods bind to a copy
+	memo   *strfMemo // of a reused timestamp: its last printed strftime
+}
+
+// strfMemo is the text of the last strftime a reused timestamp printed:
+// events of the same second print the same text unless the format has
+// sub-second fields (%f).
+type strfMemo struct {
+	sec    int64
+	loc    *time.Location
+	naive  bool
+	format string
+	whole  bool // format prints whole seconds only
+	valid  bool
+	out    []byte
+}
+
+// appendStrftime is AppendStrftime through the memo.
+func (m *strfMemo) appendStrftime(dst []byte, t time.Time, format string, naive bool) []byte {
+	sec := t.Unix()
+	if m.valid && m.whole && sec == m.sec && t.Location() == m.loc && naive == m.naive && format == m.format {
+		return append(dst, m.out...)
+	}
+	if !m.valid || format != m.format {
+		m.format, m.whole = format, true
+		for _, op := range parseStrftime(format) {
+			if op.verb == 'f' {
+				m.whole = false
+			}
+		}
+	}
+	n := len(dst)
+	dst = AppendStrftime(dst, t, format, naive)
+	m.sec, m.loc, m.naive, m.valid = sec, t.Location(), naive, true
+	m.out = append(m.out[:0], dst[n:]...)
+	return dst
 }
 
 var (
@@ -54,6 +89,12 @@ func (ts *Timestamp) AppendMethod(dst []byte, name string, args starlark.Tuple) 
 		format, ok := args[0].(starlark.String)
 		if !ok {
 			return dst, false
+		}
+		if ts.reused {
+			if ts.memo == nil {
+				ts.memo = &strfMemo{}
+			}
+			return ts.memo.appendStrftime(dst, ts.t, string(format), ts.naive), true
 		}
 		return AppendStrftime(dst, ts.t, string(format), ts.naive), true
 	case name == "isoformat" && len(args) == 0:

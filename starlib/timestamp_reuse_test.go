@@ -62,3 +62,34 @@ func TestReusedTimestamp(t *testing.T) {
 		t.Errorf("after Reset: %s", got)
 	}
 }
+
+// TestReusedTimestampStrftimeMemo: a reused timestamp remembers its last
+// printed strftime per second; every print still equals AppendStrftime,
+// across seconds, zones, formats and sub-second fields.
+func TestReusedTimestampStrftimeMemo(t *testing.T) {
+	t.Parallel()
+	plus1 := time.FixedZone("P1", 3600)
+	base := time.Date(2026, 3, 29, 0, 59, 59, 0, time.UTC)
+	steps := []struct {
+		t      time.Time
+		format string
+	}{
+		{base, "%d/%b/%Y:%H:%M:%S %z"},
+		{base.Add(300 * time.Millisecond), "%d/%b/%Y:%H:%M:%S %z"}, // same second: from the memo
+		{base.Add(700 * time.Millisecond), "%H:%M:%S.%f"},          // sub-second field: never from the memo
+		{base.Add(900 * time.Millisecond), "%H:%M:%S.%f"},
+		{base.Add(950 * time.Millisecond), "%d/%b/%Y:%H:%M:%S %z"},
+		{base.Add(950 * time.Millisecond).In(plus1), "%d/%b/%Y:%H:%M:%S %z"}, // same second, other zone
+		{base.Add(time.Second), "%d/%b/%Y:%H:%M:%S %z"},                      // next second
+		{base.Add(time.Second), "%s %j"},
+	}
+	ts := NewReusedTimestamp()
+	for i, s := range steps {
+		ts.Reset(s.t)
+		got, ok := ts.AppendMethod([]byte("> "), "strftime", starlark.Tuple{starlark.String(s.format)})
+		want := AppendStrftime([]byte("> "), s.t.Truncate(time.Microsecond), s.format, false)
+		if !ok || string(got) != string(want) {
+			t.Errorf("step %d: %q, want %q", i, got, want)
+		}
+	}
+}

@@ -63,6 +63,7 @@ type program struct {
 
 type measure struct {
 	elapsed time.Duration
+	cpu     time.Duration // user + system time of the process
 	rssKiB  int64
 }
 
@@ -159,30 +160,35 @@ func runGroup(o *options, g group) error {
 				return fmt.Errorf("%s, run %d: %w", p.name, r+1, err)
 			}
 			results[i] = append(results[i], m)
-			fmt.Fprintf(os.Stderr, "  %s run %d: %s, %.0f events/s, peak RSS %.1f MiB\n",
-				p.name, r+1, m.elapsed.Round(time.Millisecond), float64(g.n)/m.elapsed.Seconds(), float64(m.rssKiB)/1024)
+			fmt.Fprintf(os.Stderr, "  %s run %d: %s, %.0f events/s, CPU %s, peak RSS %.1f MiB\n",
+				p.name, r+1, m.elapsed.Round(time.Millisecond), float64(g.n)/m.elapsed.Seconds(), m.cpu.Round(time.Millisecond), float64(m.rssKiB)/1024)
 		}
 	}
 	fmt.Printf("\n%s (%d events)\n", g.name, g.n)
-	fmt.Printf("  %-34s %14s %14s %10s\n", "program", "events/s", "peak RSS MiB", "ratio")
-	var refRate float64
+	fmt.Printf("  %-34s %14s %10s %14s %10s %10s\n", "program", "events/s", "CPU s", "peak RSS MiB", "ratio", "CPU ratio")
+	var refRate, refCPU float64
 	rates := make([]float64, len(g.progs))
+	cpus := make([]float64, len(g.progs))
 	rss := make([]float64, len(g.progs))
 	for i, p := range g.progs {
 		rates[i] = float64(g.n) / median(results[i], func(m measure) float64 { return m.elapsed.Seconds() })
+		cpus[i] = median(results[i], func(m measure) float64 { return m.cpu.Seconds() })
 		rss[i] = median(results[i], func(m measure) float64 { return float64(m.rssKiB) }) / 1024
 		if p.name == g.ref {
-			refRate = rates[i]
+			refRate, refCPU = rates[i], cpus[i]
 		}
 	}
 	for i, p := range g.progs {
-		ratio := "-"
+		ratio, cpuRatio := "-", "-"
 		if refRate > 0 {
 			ratio = fmt.Sprintf("%.2f×", rates[i]/refRate)
 		}
-		fmt.Printf("  %-34s %14.0f %14.1f %10s\n", p.name, rates[i], rss[i], ratio)
+		if refCPU > 0 && cpus[i] > 0 {
+			cpuRatio = fmt.Sprintf("%.2f×", refCPU/cpus[i])
+		}
+		fmt.Printf("  %-34s %14.0f %10.2f %14.1f %10s %10s\n", p.name, rates[i], cpus[i], rss[i], ratio, cpuRatio)
 	}
-	fmt.Printf("  (ratio: events/s against %s)\n", g.ref)
+	fmt.Printf("  (ratio: events/s against %s; CPU ratio: its CPU seconds over each program's)\n", g.ref)
 	return nil
 }
 
@@ -223,6 +229,7 @@ func runOnce(p program) (measure, error) {
 	m := measure{elapsed: elapsed}
 	if ru != nil {
 		m.rssKiB = ru.Maxrss
+		m.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	return m, nil
 }

@@ -119,6 +119,7 @@ type Template struct {
 	opts    Options
 	pieces  []piece
 	hoists  []hoist
+	direct  []directOp      // the render function as direct ops, or nil
 	escapes map[string]bool // render arguments that may outlive a render
 	plainMu sync.Mutex
 	plainT  *Template // compiled without optimize, made when first needed
@@ -345,15 +346,17 @@ func Compile(name, src string, opts Options) (*Template, error) {
 	}
 	var pieces []piece
 	var hoists []hoist
+	var direct []directOp
 	if !opts.plain {
 		pieces, hoists = c.optimize(file)
+		direct = directPlan(file, args)
 	}
 	prog, err := starlark.FileProgram(file, c.isPredeclared)
 	if err != nil {
 		return nil, convertCompileError(name, err)
 	}
 	t := &Template{name: name, prog: prog, args: slices.Clone(args), runs: c.runs, builtins: starlark.StringDict{}, env: c.env,
-		src: src, opts: opts, pieces: pieces, hoists: hoists, escapes: escapes}
+		src: src, opts: opts, pieces: pieces, hoists: hoists, direct: direct, escapes: escapes}
 	for n := range c.used {
 		switch {
 		case strings.HasPrefix(n, hFilter):
@@ -431,7 +434,13 @@ type Instance struct {
 	// a render writing more fails with ErrOutputLimit as soon as it does.
 	MaxOutput int
 
+	// Stopped, when set, reports whether the thread's calls are cancelled
+	// and why; with it, Render may run a straight template from Go (see
+	// direct.go), where no Starlark step would notice a cancellation.
+	Stopped func() (reason string, stopped bool)
+
 	t      *Template
+	direct []directStep // the render function bound to this Instance, or nil
 	render *starlark.Function
 	args   starlark.Tuple
 	buf    []byte
@@ -470,6 +479,7 @@ func (t *Template) NewInstance(thread *starlark.Thread, globals starlark.StringD
 	if len(t.pieces) > 0 {
 		pre[hWrite] = (*writer)(in)
 	}
+	var hoisted []starlark.Value
 	if len(t.hoists) > 0 {
 		vals, ok := t.resolveHoists(pre)
 		if !ok {
@@ -482,6 +492,7 @@ func (t *Template) NewInstance(thread *starlark.Thread, globals starlark.StringD
 		for i, v := range vals {
 			pre[hHoistVal+strconv.Itoa(i)] = v
 		}
+		hoisted = vals
 	}
 	g, err := t.prog.Init(thread, pre)
 	in.buf, in.marks, in.thread = nil, in.marks[:0], nil
@@ -493,6 +504,7 @@ func (t *Template) NewInstance(thread *starlark.Thread, globals starlark.StringD
 		return nil, fmt.Errorf("jinja: %s: internal error: no render function", t.name)
 	}
 	in.render = fn
+	in.bindDirect(hoisted, pre)
 	return in, nil
 }
 
@@ -506,6 +518,13 @@ func (in *Instance) Render(thread *starlark.Thread, dst []byte, args ...starlark
 	}
 	copy(in.args, args)
 	n := len(dst)
+	if in.direct != nil && in.Stopped != nil {
+		in.thread, in.start, in.marks = thread, n, in.marks[:0]
+		out, err := in.renderDirect(thread, dst)
+		in.thread = nil
+		clear(in.args)
+		return out, err
+	}
 	in.buf, in.start, in.marks, in.thread = dst, n, in.marks[:0], thread
 	_, err := starlark.Call(thread, in.render, in.args, nil)
 	out := in.buf

@@ -758,6 +758,12 @@ func (t *Template) resolveHoists(pre starlark.StringDict) ([]starlark.Value, boo
 			if !ok {
 				return nil, false
 			}
+			if b, ok := fn.(ArgBinder); ok {
+				if bound, ok := b.BindArgs(h.args, h.kwargs); ok {
+					vals[i] = &boundCall{fn: bound}
+					continue
+				}
+			}
 			vals[i] = &boundCall{fn: fn, args: h.args, kwargs: h.kwargs}
 			continue
 		}
@@ -836,11 +842,22 @@ func (b *boundCall) CallInternal(thread *starlark.Thread, args starlark.Tuple, k
 	if len(args)+len(kwargs) > 0 {
 		return nil, fmt.Errorf("jinja: internal error: bound call of %s given arguments", b.fn.Name())
 	}
-	if fn, ok := b.fn.(*starlark.Builtin); ok {
+	switch fn := b.fn.(type) {
+	case *starlark.Builtin:
 		// Starlark's Call has pushed this call's frame: a builtin needs no other.
+		return fn.CallInternal(thread, b.args, b.kwargs)
+	case goCallable:
 		return fn.CallInternal(thread, b.args, b.kwargs)
 	}
 	return starlark.Call(thread, b.fn, b.args, b.kwargs)
+}
+
+// goCallable is implemented by callables written in Go other than
+// *starlark.Builtin (ours: CallAppender, ArgBinder results), which need no
+// frame of their own either.
+type goCallable interface {
+	starlark.Callable
+	GoCallable()
 }
 
 // writer is the Instance seen from the compiled code: $w[k] = v appends

@@ -24,6 +24,9 @@ func (wrongType) Hash() (uint32, error) { return 0, nil }
 // builtinPaths walks v's attributes and returns every builtin with its
 // dotted access path (module.<path>).
 func builtinPaths(path string, v starlark.Value, out map[string]*starlark.Builtin, depth int) {
+	if fb, ok := v.(*fastBuiltin); ok {
+		v = fb.Builtin
+	}
 	if b, ok := v.(*starlark.Builtin); ok {
 		if b.Receiver() == nil { // methods of values (str, set, ...) are not module builtins
 			out[path] = b

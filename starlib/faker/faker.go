@@ -40,9 +40,13 @@ func newFakerLocale(g *gen, code string) starlark.Value {
 	attrs := make(map[string]starlark.Value, len(fakerMethods)+1)
 	for name, fn := range fakerMethods {
 		// The builtin's name is its full dotted path, which starts its errors.
-		attrs[name] = starlark.NewBuiltin(label+"."+name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		b := starlark.NewBuiltin(label+"."+name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			return fn(g, l, b.Name(), args, kwargs)
 		})
+		attrs[name] = b
+		if app, ok := fakerAppenders[name]; ok {
+			attrs[name] = &fastBuiltin{Builtin: b, appendFn: func(dst []byte) []byte { return app(g, l, dst) }}
+		}
 	}
 	attrs["unique"] = newUniqueProxy(g, l, label+".unique")
 	return newObject("faker.provider", label, attrs, func(name string) error {
@@ -193,7 +197,7 @@ var fakerBaseMethods = map[string]fakerFn{
 	"company_email":     noArgs(func(g *gen, _ *localeData) starlark.Value { return g.email(emailCompany) }),
 	"free_email_domain": pickFrom(func(t *tables) table { return t.freeDomain }),
 	"domain_word": noArgs(func(g *gen, _ *localeData) starlark.Value {
-		g.buf = appendLowerAlnum(g.buf[:0], g.pickS(g.t.locales["en"].last))
+		g.buf = appendLowerAlnum(g.buf[:0], g.pickS(g.t.en.last))
 		return g.result()
 	}),
 	"tld": pickFrom(func(t *tables) table { return t.tld }),

@@ -46,7 +46,7 @@ var (
 // firstByGender picks a first name: English lists by gender, other locales
 // from their single list.
 func (g *gen) firstByGender(l *localeData, female bool) string {
-	if l != g.t.locales["en"] {
+	if l != g.t.en {
 		return g.pickS(l.first)
 	}
 	if female {

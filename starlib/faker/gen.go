@@ -111,7 +111,7 @@ func (g *gen) fullName(l *localeData) starlark.Value {
 }
 
 func (g *gen) appendUserName(b []byte) []byte {
-	en := g.t.locales["en"]
+	en := g.t.en
 	switch g.r.IntN(4) {
 	case 0:
 		b = appendLowerAlnum(b, g.pickS(en.last))
@@ -139,7 +139,7 @@ func (g *gen) userName() starlark.Value {
 // --- internet ---------------------------------------------------------------
 
 func (g *gen) appendDomain(b []byte) []byte {
-	en := g.t.locales["en"]
+	en := g.t.en
 	b = appendLowerAlnum(b, g.pickS(en.last))
 	if g.r.IntN(3) == 0 {
 		b = append(b, '-')

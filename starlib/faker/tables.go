@@ -58,6 +58,7 @@ type tables struct {
 	answer, level                          table
 	httpStatus                             []starlark.Value
 	locales                                map[string]*localeData
+	en                                     *localeData // locales["en"], read per call by some methods
 }
 
 // loadTables builds the shared tables once per process, on first use.
@@ -153,6 +154,7 @@ var loadTables = sync.OnceValue(func() *tables {
 	}
 	t.mimesisWord = newTable(adj)
 	t.locales = buildLocales(p, a)
+	t.en = t.locales["en"]
 	return t
 })
 
