@@ -13,6 +13,7 @@ import (
 	"github.com/eventum-go/eventum/formatters"
 	"github.com/eventum-go/eventum/inputs"
 	"github.com/eventum-go/eventum/outputs"
+	"github.com/eventum-go/eventum/pipeline"
 	"github.com/eventum-go/eventum/plugin"
 	"github.com/eventum-go/eventum/scripts"
 )
@@ -124,15 +125,7 @@ func runStages(path string, seed uint64, batch int) error {
 		if err != nil {
 			return err
 		}
-		def := "plain"
-		if d, ok := cfg.(outputs.DefaultFormatter); ok {
-			def = d.DefaultFormat()
-		}
-		var raw *config.Raw
-		if f, ok := cfg.(outputs.HasFormatter); ok {
-			raw = f.FormatterSetting()
-		}
-		fm, err := formatters.Build(raw, def, env)
+		fm, err := pipeline.OutputFormatter(cfg, env)
 		if err != nil {
 			return err
 		}

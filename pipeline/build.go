@@ -139,15 +139,7 @@ func Build(g *config.Generator, o Options) (*Generator, error) {
 			errs = append(errs, config.Flatten(err)...)
 			continue
 		}
-		defFormat := "plain"
-		if d, ok := cfg.(outputs.DefaultFormatter); ok {
-			defFormat = d.DefaultFormat()
-		}
-		var raw *config.Raw
-		if f, ok := cfg.(outputs.HasFormatter); ok {
-			raw = f.FormatterSetting()
-		}
-		fm, err := formatters.Build(raw, defFormat, env)
+		fm, err := OutputFormatter(cfg, env)
 		if err != nil {
 			errs = append(errs, config.Flatten(err)...)
 			continue
@@ -255,4 +247,19 @@ func (g *Generator) Close() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// OutputFormatter builds the formatter of an output from its decoded config:
+// its `formatter` setting, or the output's default format (plain unless the
+// output names another).
+func OutputFormatter(cfg any, env *plugin.Env) (formatters.Formatter, error) {
+	defFormat := "plain"
+	if d, ok := cfg.(outputs.DefaultFormatter); ok {
+		defFormat = d.DefaultFormat()
+	}
+	var raw *config.Raw
+	if f, ok := cfg.(outputs.HasFormatter); ok {
+		raw = f.FormatterSetting()
+	}
+	return formatters.Build(raw, defFormat, env)
 }
