@@ -3,6 +3,7 @@ package pystd
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
@@ -45,7 +46,66 @@ func newOperatorModule() starlark.Value {
 	for name, op := range compare {
 		m[name] = starlark.NewBuiltin("operator."+name, compareOp(op))
 	}
+	m["itemgetter"] = starlark.NewBuiltin("operator.itemgetter", itemgetter)
+	m["attrgetter"] = starlark.NewBuiltin("operator.attrgetter", attrgetter)
 	return &starlarkstruct.Module{Name: "operator", Members: m}
+}
+
+// itemgetter(*keys) returns f(obj) = obj[key], or the tuple of obj[k] for
+// several keys, as Python's operator.itemgetter.
+func itemgetter(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if len(kwargs) > 0 || len(args) == 0 {
+		return nil, fmt.Errorf("%s: want one or more keys, no keywords", b.Name())
+	}
+	keys := append(starlark.Tuple(nil), args...)
+	get := starlark.NewBuiltin("operator.itemgetter()", getitem)
+	return starlark.NewBuiltin("operator.itemgetter()", func(th *starlark.Thread, g *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var x starlark.Value
+		if err := starlark.UnpackPositionalArgs(g.Name(), args, kwargs, 1, &x); err != nil {
+			return nil, err
+		}
+		out := make(starlark.Tuple, len(keys))
+		for i, k := range keys {
+			v, err := getitem(th, get, starlark.Tuple{x, k}, nil)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		if len(out) == 1 {
+			return out[0], nil
+		}
+		return out, nil
+	}), nil
+}
+
+// attrgetter(name) returns f(obj) = obj.name; dotted names walk attributes.
+func attrgetter(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var name string
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "attr", &name); err != nil {
+		return nil, err
+	}
+	return starlark.NewBuiltin("operator.attrgetter()", func(_ *starlark.Thread, g *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var x starlark.Value
+		if err := starlark.UnpackPositionalArgs(g.Name(), args, kwargs, 1, &x); err != nil {
+			return nil, err
+		}
+		for _, part := range strings.Split(name, ".") {
+			h, ok := x.(starlark.HasAttrs)
+			if !ok {
+				return nil, fmt.Errorf("%s: %s has no attribute %q", g.Name(), x.Type(), part)
+			}
+			v, err := h.Attr(part)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", g.Name(), err)
+			}
+			if v == nil {
+				return nil, fmt.Errorf("%s: %s has no attribute %q", g.Name(), x.Type(), part)
+			}
+			x = v
+		}
+		return x, nil
+	}), nil
 }
 
 func unary(f func(starlark.Value) starlark.Value) func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {

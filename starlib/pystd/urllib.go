@@ -22,6 +22,7 @@ func newURLLibModule() starlark.Value {
 		"urlencode":    starlark.NewBuiltin("urllib.parse.urlencode", urlencode),
 		"urlsplit":     starlark.NewBuiltin("urllib.parse.urlsplit", urlsplit(false)),
 		"urlparse":     starlark.NewBuiltin("urllib.parse.urlparse", urlsplit(true)),
+		"parse_qs":     starlark.NewBuiltin("urllib.parse.parse_qs", parseQS),
 	}}
 	return &starlarkstruct.Module{Name: "urllib", Members: starlark.StringDict{"parse": parse}}
 }
@@ -89,21 +90,56 @@ func unquoteFn(plus bool) func(*starlark.Thread, *starlark.Builtin, starlark.Tup
 		if err := starlark.UnpackArgs(b.Name(), args, kwargs, "string", &s); err != nil {
 			return nil, err
 		}
-		if plus {
-			s = strings.ReplaceAll(s, "+", " ")
-		}
-		// Python leaves a malformed escape as it is.
-		var out strings.Builder
-		for i := 0; i < len(s); i++ {
-			if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
-				out.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
-				i += 2
-				continue
-			}
-			out.WriteByte(s[i])
-		}
-		return starlark.String(strings.ToValidUTF8(out.String(), "\uFFFD")), nil
+		return starlark.String(unquote(s, plus)), nil
 	}
+}
+
+// unquote decodes %XX escapes (and + as a space with plus) as Python's
+// unquote does: a malformed escape is left as it is, invalid UTF-8 becomes
+// U+FFFD.
+func unquote(s string, plus bool) string {
+	if plus {
+		s = strings.ReplaceAll(s, "+", " ")
+	}
+	var out strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			out.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		out.WriteByte(s[i])
+	}
+	return strings.ToValidUTF8(out.String(), "\uFFFD")
+}
+
+// parseQS is urllib.parse.parse_qs(qs, keep_blank_values=False): a dict of
+// lists of values, keys in first-seen order, pairs split on '&' (Python 3.10+).
+func parseQS(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var qs string
+	keepBlank := false
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "qs", &qs, "keep_blank_values?", &keepBlank); err != nil {
+		return nil, err
+	}
+	d := starlark.NewDict(4)
+	for _, pair := range strings.Split(qs, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, v = unquote(k, true), unquote(v, true)
+		if v == "" && !keepBlank {
+			continue
+		}
+		old, found, _ := d.Get(starlark.String(k))
+		if found {
+			l := old.(*starlark.List)
+			_ = l.Append(starlark.String(v))
+			continue
+		}
+		_ = d.SetKey(starlark.String(k), starlark.NewList([]starlark.Value{starlark.String(v)}))
+	}
+	return d, nil
 }
 
 func isHex(c byte) bool {

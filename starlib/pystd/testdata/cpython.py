@@ -46,6 +46,9 @@ cases = [
     "operator.add(2, 3)",
     "operator.getitem([1, 2, 3], -1)",
     "operator.contains([1, 2], 2)",
+    "operator.itemgetter(1)(['a', 'b', 'c'])",
+    "list(operator.itemgetter('x', 'y')({'x': 1, 'y': 2}))",
+    "[d['n'] for d in sorted([{'n': 3}, {'n': 1}, {'n': 2}], key=operator.itemgetter('n'))]",
     "str(ipaddress.ip_address('10.0.0.1') + 300)",
     "str(ipaddress.ip_address('::1') - 1)",
     "ipaddress.ip_address('10.20.8.12') in ipaddress.ip_network('10.0.0.0/8')",
@@ -78,6 +81,8 @@ cases = [
     "urllib.parse.urlencode({'k': ['a', 'b c']}, doseq=True)",
     "[urllib.parse.urlparse('https://user:pw@Example.com:8443/p/a;x?q=1#f').scheme, urllib.parse.urlparse('https://user:pw@Example.com:8443/p/a;x?q=1#f').netloc, urllib.parse.urlparse('https://user:pw@Example.com:8443/p/a;x?q=1#f').path, urllib.parse.urlparse('https://user:pw@Example.com:8443/p/a;x?q=1#f').params, urllib.parse.urlparse('https://user:pw@Example.com:8443/p/a;x?q=1#f').query, urllib.parse.urlparse('https://user:pw@Example.com:8443/p/a;x?q=1#f').fragment, urllib.parse.urlparse('https://user:pw@Example.com:8443/p/a;x?q=1#f').hostname, urllib.parse.urlparse('https://user:pw@Example.com:8443/p/a;x?q=1#f').port, urllib.parse.urlparse('https://user:pw@Example.com:8443/p/a;x?q=1#f').username]",
     "urllib.parse.urlsplit('http://h/x?y=1').path",
+    "[[k, v] for k, v in urllib.parse.parse_qs('a=1&b=x+y&a=%C3%A9&c=&d').items()]",
+    "[[k, v] for k, v in urllib.parse.parse_qs('a=1&c=', keep_blank_values=True).items()]",
     "[string.ascii_letters, string.digits, string.hexdigits, string.punctuation, string.printable]",
     "[builtins.len('abc'), builtins.sorted([3, 1, 2]), builtins.round(2.675, 2), builtins.sum([1, 2, 3]), builtins.max(1, 5), builtins.str(12)]",
 ]
@@ -89,6 +94,7 @@ programs = [
     "h = []\nfor x in [[5, 1], [3, 2], [9, 3], [1, 4], [3, 0], [7, 5]]:\n    heapq.heappush(h, x)\nout = [heapq.heappop(h) for _ in range(3)] + [h]",
     "h = [9, 4, 7, 1, 8, 2, 6]\nheapq.heapify(h)\nout = [h[:], heapq.heappushpop(h, 3), heapq.heapreplace(h, 0), h]",
     "a = [1, 3, 5]\nbisect.insort(a, 4)\nbisect.insort_left(a, 3)\nout = a",
+    "u = urllib.parse.urlsplit('http://h:8/p')\nout = [operator.attrgetter('hostname')(u), operator.attrgetter('port')(u)]",
 ]
 out = []
 for c in cases:
