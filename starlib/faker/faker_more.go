@@ -1391,98 +1391,10 @@ var fakerMoreMethods = map[string]fakerFn{
 		}
 		return g.words(nb), nil
 	},
-	"sentence": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		nb, vary := 6, true
-		var ext starlark.Value = starlark.None
-		if len(args) > 0 || len(kwargs) > 0 {
-			n, v, e := nb, vary, ext // copies: only they escape, and only here
-			if err := starlark.UnpackArgs(fn, args, kwargs, "nb_words?", &n, "variable_nb_words?", &v, "ext_word_list?", &e); err != nil {
-				return nil, err
-			}
-			nb, vary, ext = n, v, e
-			if err := guard.CheckCount(fn, "nb_words", int64(nb), 16); err != nil {
-				return nil, err
-			}
-		}
-		words, err := g.wordsArg(fn, ext)
-		if err != nil {
-			return nil, err
-		}
-		if nb <= 0 {
-			return starlark.String(""), nil
-		}
-		if vary {
-			nb = g.varied(nb)
-		}
-		g.buf = g.appendSentenceFrom(g.buf[:0], nb, words)
-		return g.result(), nil
-	},
-	"sentences": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		nb := 3
-		var ext starlark.Value = starlark.None
-		if err := starlark.UnpackArgs(fn, args, kwargs, "nb?", &nb, "ext_word_list?", &ext); err != nil {
-			return nil, err
-		}
-		if err := guard.CheckCount(fn, "nb", int64(nb), 64); err != nil {
-			return nil, err
-		}
-		words, err := g.wordsArg(fn, ext)
-		if err != nil {
-			return nil, err
-		}
-		l := make([]starlark.Value, max(nb, 0))
-		for i := range l {
-			g.buf = g.appendSentenceFrom(g.buf[:0], g.varied(6), words)
-			l[i] = g.result()
-		}
-		return starlark.NewList(l), nil
-	},
-	"paragraph": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		nb, vary := 3, true
-		var ext starlark.Value = starlark.None
-		if len(args) > 0 || len(kwargs) > 0 {
-			n, v, e := nb, vary, ext
-			if err := starlark.UnpackArgs(fn, args, kwargs, "nb_sentences?", &n, "variable_nb_sentences?", &v, "ext_word_list?", &e); err != nil {
-				return nil, err
-			}
-			nb, vary, ext = n, v, e
-			if err := guard.CheckCount(fn, "nb_sentences", int64(nb), 64); err != nil {
-				return nil, err
-			}
-		}
-		words, err := g.wordsArg(fn, ext)
-		if err != nil {
-			return nil, err
-		}
-		if nb <= 0 {
-			return starlark.String(""), nil
-		}
-		if vary {
-			nb = g.varied(nb)
-		}
-		g.buf = g.appendParagraphFrom(g.buf[:0], nb, words)
-		return g.result(), nil
-	},
-	"paragraphs": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		nb := 3
-		var ext starlark.Value = starlark.None
-		if err := starlark.UnpackArgs(fn, args, kwargs, "nb?", &nb, "ext_word_list?", &ext); err != nil {
-			return nil, err
-		}
-		if err := guard.CheckCount(fn, "nb", int64(nb), 256); err != nil {
-			return nil, err
-		}
-		words, err := g.wordsArg(fn, ext)
-		if err != nil {
-			return nil, err
-		}
-		l := make([]starlark.Value, max(nb, 0))
-		for i := range l {
-			g.buf = g.appendParagraphFrom(g.buf[:0], g.varied(3), words)
-			l[i] = g.result()
-		}
-		return starlark.NewList(l), nil
-	},
+	"sentence":   fakeText("nb_words", "variable_nb_words", 6, 16, (*gen).appendSentenceFrom),
+	"sentences":  fakeTexts(6, 64, (*gen).appendSentenceFrom),
+	"paragraph":  fakeText("nb_sentences", "variable_nb_sentences", 3, 64, (*gen).appendParagraphFrom),
+	"paragraphs": fakeTexts(3, 256, (*gen).appendParagraphFrom),
 	"text": func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		n := 200
 		var ext starlark.Value = starlark.None
@@ -1580,3 +1492,63 @@ var callingCodes = []string{"+1", "+7", "+20", "+27", "+30", "+31", "+32", "+33"
 	"+40", "+41", "+43", "+44", "+45", "+46", "+47", "+48", "+49", "+51", "+52", "+54", "+55", "+56",
 	"+57", "+60", "+61", "+62", "+63", "+64", "+65", "+66", "+81", "+82", "+84", "+86", "+90", "+91",
 	"+92", "+94", "+98", "+212", "+234", "+254", "+351", "+352", "+353", "+358", "+380", "+420", "+972"}
+
+// textAppender appends one piece of lorem text of n units (words of a
+// sentence, sentences of a paragraph) drawn from words.
+type textAppender func(g *gen, b []byte, n int, words []string) []byte
+
+// fakeText is Faker's sentence/paragraph: (nb, variable_nb, ext_word_list),
+// nb units varied by ±40% unless variable_nb is false; at most limit.
+func fakeText(nbParam, varyParam string, def, limit int, appendText textAppender) fakerFn {
+	return func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		nb, vary := def, true
+		var ext starlark.Value = starlark.None
+		if len(args) > 0 || len(kwargs) > 0 {
+			n, v, e := nb, vary, ext // copies: only they escape, and only here
+			if err := starlark.UnpackArgs(fn, args, kwargs, nbParam+"?", &n, varyParam+"?", &v, "ext_word_list?", &e); err != nil {
+				return nil, err
+			}
+			nb, vary, ext = n, v, e
+			if err := guard.CheckCount(fn, nbParam, int64(nb), limit); err != nil {
+				return nil, err
+			}
+		}
+		words, err := g.wordsArg(fn, ext)
+		if err != nil {
+			return nil, err
+		}
+		if nb <= 0 {
+			return starlark.String(""), nil
+		}
+		if vary {
+			nb = g.varied(nb)
+		}
+		g.buf = appendText(g, g.buf[:0], nb, words)
+		return g.result(), nil
+	}
+}
+
+// fakeTexts is Faker's sentences/paragraphs: (nb=3, ext_word_list), a list
+// of nb pieces of about unit units each; at most limit.
+func fakeTexts(unit, limit int, appendText textAppender) fakerFn {
+	return func(g *gen, _ *localeData, fn string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		nb := 3
+		var ext starlark.Value = starlark.None
+		if err := starlark.UnpackArgs(fn, args, kwargs, "nb?", &nb, "ext_word_list?", &ext); err != nil {
+			return nil, err
+		}
+		if err := guard.CheckCount(fn, "nb", int64(nb), limit); err != nil {
+			return nil, err
+		}
+		words, err := g.wordsArg(fn, ext)
+		if err != nil {
+			return nil, err
+		}
+		l := make([]starlark.Value, max(nb, 0))
+		for i := range l {
+			g.buf = appendText(g, g.buf[:0], g.varied(unit), words)
+			l[i] = g.result()
+		}
+		return starlark.NewList(l), nil
+	}
+}
