@@ -39,43 +39,7 @@ func sortedItems(d *starlark.Dict) []starlark.Tuple {
 }
 
 // safeRepr is pprint's one-line repr: Python's, with dicts sorted.
-func safeRepr(b []byte, v starlark.Value) []byte {
-	switch v := v.(type) {
-	case *starlark.Dict:
-		b = append(b, '{')
-		for i, kv := range sortedItems(v) {
-			if i > 0 {
-				b = append(b, ", "...)
-			}
-			b = safeRepr(b, kv[0])
-			b = append(b, ": "...)
-			b = safeRepr(b, kv[1])
-		}
-		return append(b, '}')
-	case *starlark.List:
-		b = append(b, '[')
-		for i := 0; i < v.Len(); i++ {
-			if i > 0 {
-				b = append(b, ", "...)
-			}
-			b = safeRepr(b, v.Index(i))
-		}
-		return append(b, ']')
-	case starlark.Tuple:
-		b = append(b, '(')
-		for i, x := range v {
-			if i > 0 {
-				b = append(b, ", "...)
-			}
-			b = safeRepr(b, x)
-		}
-		if len(v) == 1 {
-			b = append(b, ',')
-		}
-		return append(b, ')')
-	}
-	return appendRepr(b, v)
-}
+func safeRepr(b []byte, v starlark.Value) []byte { return appendReprOf(b, v, true) }
 
 // pformat is PrettyPrinter._format.
 func pformat(b *strings.Builder, v starlark.Value, indent, allowance, level int) {

@@ -62,7 +62,11 @@ func appendPyFloat(b []byte, f float64) []byte { return starlib.AppendPyFloat(b,
 func pyRepr(v starlark.Value) string { return string(appendRepr(nil, v)) }
 
 // appendRepr appends Python's repr(v) for the common value types.
-func appendRepr(b []byte, v starlark.Value) []byte {
+func appendRepr(b []byte, v starlark.Value) []byte { return appendReprOf(b, v, false) }
+
+// appendReprOf is appendRepr; with sortDicts, dict items are in pprint's
+// sorted order at every depth (pprint's one-line form).
+func appendReprOf(b []byte, v starlark.Value, sortDicts bool) []byte {
 	switch v := v.(type) {
 	case starlark.String:
 		return appendPyQuote(b, string(v), false)
@@ -74,7 +78,7 @@ func appendRepr(b []byte, v starlark.Value) []byte {
 			if i > 0 {
 				b = append(b, ", "...)
 			}
-			b = appendRepr(b, v.Index(i))
+			b = appendReprOf(b, v.Index(i), sortDicts)
 		}
 		return append(b, ']')
 	case starlark.Tuple:
@@ -83,7 +87,7 @@ func appendRepr(b []byte, v starlark.Value) []byte {
 			if i > 0 {
 				b = append(b, ", "...)
 			}
-			b = appendRepr(b, x)
+			b = appendReprOf(b, x, sortDicts)
 		}
 		if len(v) == 1 {
 			b = append(b, ',')
@@ -91,13 +95,17 @@ func appendRepr(b []byte, v starlark.Value) []byte {
 		return append(b, ')')
 	case *starlark.Dict:
 		b = append(b, '{')
-		for i, kv := range v.Items() {
+		items := v.Items()
+		if sortDicts {
+			items = sortedItems(v)
+		}
+		for i, kv := range items {
 			if i > 0 {
 				b = append(b, ", "...)
 			}
-			b = appendRepr(b, kv[0])
+			b = appendReprOf(b, kv[0], sortDicts)
 			b = append(b, ": "...)
-			b = appendRepr(b, kv[1])
+			b = appendReprOf(b, kv[1], sortDicts)
 		}
 		return append(b, '}')
 	case *starlark.Set:
@@ -114,7 +122,7 @@ func appendRepr(b []byte, v starlark.Value) []byte {
 				b = append(b, ", "...)
 			}
 			i++
-			b = appendRepr(b, x)
+			b = appendReprOf(b, x, sortDicts)
 		}
 		return append(b, '}')
 	case *Undefined:
